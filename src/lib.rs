@@ -1,0 +1,14 @@
+//! attr-eval: an evaluation harness for quote-attribution models.
+//!
+//! The modules follow the pipeline a run takes:
+//! [`dataset`] → [`model`] → [`scoring`] → [`record`], with [`import`] bringing other
+//! corpora into the dataset format and [`cli`] a thin command line over all of it.
+
+pub mod attribution;
+pub mod dataset;
+pub mod error;
+pub mod model;
+pub mod scoring;
+
+pub use attribution::{Attribution, QuoteType, Span};
+pub use error::{Error, InputError, Location, Result};

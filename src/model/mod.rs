@@ -1,0 +1,41 @@
+//! Stage 2 of the pipeline: models turn an article into attribution rows (SPEC 4).
+
+use crate::attribution::Attribution;
+use crate::dataset::Article;
+use serde::{Deserialize, Serialize};
+
+/// What the run record says about a model: two versions of a model can be compared
+/// only if they say which they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The spec as given on the command line, without the `NAME=` prefix.
+    pub spec: String,
+    pub name: String,
+    pub version: String,
+    pub config_hash: String,
+}
+
+/// A failure on one article. The run records it and goes on with the others.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{message}")]
+pub struct ModelError {
+    pub message: String,
+}
+
+impl ModelError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ModelError {
+            message: message.into(),
+        }
+    }
+}
+
+/// A quote-attribution model.
+///
+/// `predict` is called from several threads at once, one article per call; rows must
+/// carry offsets (`quote_span`) into the article's text.
+pub trait Model: Send + Sync {
+    fn info(&self) -> &ModelInfo;
+
+    fn predict(&self, article: &Article) -> Result<Vec<Attribution>, ModelError>;
+}

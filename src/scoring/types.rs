@@ -1,0 +1,228 @@
+//! What scoring produces. These are the shapes the run record (SPEC 6) serialises, so
+//! every figure has a named field: a famous scorer in this field swapped precision and
+//! recall by returning them as a positional pair.
+
+use crate::attribution::QuoteType;
+use serde::{Deserialize, Serialize};
+
+/// The three matching schemes of SPEC 3.2, reported side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Exact,
+    Overlap,
+    Lenient,
+}
+
+impl Scheme {
+    pub const ALL: [Scheme; 3] = [Scheme::Exact, Scheme::Overlap, Scheme::Lenient];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Exact => "exact",
+            Scheme::Overlap => "overlap",
+            Scheme::Lenient => "lenient",
+        }
+    }
+}
+
+/// One value per scheme, with named fields so JSON reads `{"exact":…,"overlap":…,"lenient":…}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PerScheme<T> {
+    pub exact: T,
+    pub overlap: T,
+    pub lenient: T,
+}
+
+impl<T> PerScheme<T> {
+    pub fn get(&self, scheme: Scheme) -> &T {
+        match scheme {
+            Scheme::Exact => &self.exact,
+            Scheme::Overlap => &self.overlap,
+            Scheme::Lenient => &self.lenient,
+        }
+    }
+
+    pub fn get_mut(&mut self, scheme: Scheme) -> &mut T {
+        match scheme {
+            Scheme::Exact => &mut self.exact,
+            Scheme::Overlap => &mut self.overlap,
+            Scheme::Lenient => &mut self.lenient,
+        }
+    }
+
+    pub fn from_fn(mut f: impl FnMut(Scheme) -> T) -> Self {
+        PerScheme {
+            exact: f(Scheme::Exact),
+            overlap: f(Scheme::Overlap),
+            lenient: f(Scheme::Lenient),
+        }
+    }
+
+    pub fn map<U>(&self, mut f: impl FnMut(Scheme, &T) -> U) -> PerScheme<U> {
+        PerScheme {
+            exact: f(Scheme::Exact, &self.exact),
+            overlap: f(Scheme::Overlap, &self.overlap),
+            lenient: f(Scheme::Lenient, &self.lenient),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SpeakerMatch {
+    #[default]
+    Name,
+    Mention,
+    None,
+}
+
+impl SpeakerMatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpeakerMatch::Name => "name",
+            SpeakerMatch::Mention => "mention",
+            SpeakerMatch::None => "none",
+        }
+    }
+}
+
+/// The scoring flags of SPEC 5; the defaults are the SPEC's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoringOptions {
+    /// τ of the `overlap` scheme.
+    pub overlap: f64,
+    pub speaker_match: SpeakerMatch,
+    /// Quote types kept (SPEC 3.5), in the order of [`QuoteType::ALL`].
+    pub types: Vec<QuoteType>,
+    pub seed: u64,
+    pub resamples: usize,
+}
+
+impl Default for ScoringOptions {
+    fn default() -> Self {
+        ScoringOptions {
+            overlap: 0.5,
+            speaker_match: SpeakerMatch::Name,
+            types: QuoteType::ALL.to_vec(),
+            seed: 12345,
+            resamples: 1000,
+        }
+    }
+}
+
+/// Outcome counts of SPEC 3.4. `pred` leaves out the predictions ignored under 3.5.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub gold: u64,
+    pub pred: u64,
+    pub cor: u64,
+    pub inc: u64,
+    pub mis: u64,
+    pub spu: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.gold += other.gold;
+        self.pred += other.pred;
+        self.cor += other.cor;
+        self.inc += other.inc;
+        self.mis += other.mis;
+        self.spu += other.spu;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum OutcomeKind {
+    Cor,
+    Inc,
+    Mis,
+    Spu,
+}
+
+/// One row's fate in one article under one scheme. Indices point into the article's
+/// gold and predicted rows as given to the scorer (before the type filter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gold: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pred: Option<usize>,
+    /// Quote similarity of a matched pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sim: Option<f64>,
+}
+
+/// Per gold type: pair recall counts always; pair precision counts from predictions that
+/// carry a type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeCounts {
+    pub gold: u64,
+    pub gold_cor: u64,
+    pub pred: u64,
+    pub pred_cor: u64,
+}
+
+impl std::ops::AddAssign for TypeCounts {
+    fn add_assign(&mut self, other: TypeCounts) {
+        self.gold += other.gold;
+        self.gold_cor += other.gold_cor;
+        self.pred += other.pred;
+        self.pred_cor += other.pred_cor;
+    }
+}
+
+/// One article under one scheme.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArticleSchemeScore {
+    pub counts: Counts,
+    /// Indexed by [`QuoteType::index`].
+    pub by_type: [TypeCounts; 3],
+    pub outcomes: Vec<Outcome>,
+    /// Kept predictions left out of the counts under SPEC 3.5 (indices into predictions).
+    pub ignored: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleScore {
+    pub article_id: String,
+    pub schemes: PerScheme<ArticleSchemeScore>,
+}
+
+/// Precision, recall and F1 as SPEC 3.6 defines them; `None` is undefined (`null`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prf {
+    pub p: Option<f64>,
+    pub r: Option<f64>,
+    pub f1: Option<f64>,
+}
+
+/// Pair figures carry the bootstrap interval of F1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairPrf {
+    pub p: Option<f64>,
+    pub r: Option<f64>,
+    pub f1: Option<f64>,
+    /// 95% percentile interval, `[low, high]`; `None` when F1 is undefined.
+    pub f1_ci95: Option<[f64; 2]>,
+}
+
+/// The `SCORES` object of SPEC 6.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    pub counts: Counts,
+    pub pair: PairPrf,
+    pub quote: Prf,
+    pub attribution_accuracy: Option<f64>,
+    pub macro_pair_f1: Option<f64>,
+}
+
+/// Per-type figures of one scheme: `{"recall": …, "precision": …}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TypeScores {
+    pub recall: Option<f64>,
+    pub precision: Option<f64>,
+}
