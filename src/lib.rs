@@ -8,6 +8,7 @@ pub mod attribution;
 pub mod dataset;
 pub mod error;
 pub mod model;
+pub mod record;
 pub mod scoring;
 
 pub use attribution::{Attribution, QuoteType, Span};

@@ -1,0 +1,138 @@
+//! Stage 4 of the pipeline: the run record of SPEC 6 and the reports people read.
+//!
+//! `run.json` is versioned by [`SCHEMA_VERSION`]; a change of shape raises it.
+
+mod report;
+mod write;
+
+pub use report::{by_type_table, markdown_report, ratio, scores_table, TableStyle};
+pub use write::{read_run, write_run, LoadedRun, RunFolder};
+
+use crate::attribution::{Attribution, QuoteType};
+use crate::model::ModelInfo;
+use crate::scoring::{Counts, OutcomeKind, PerScheme, Scores, ScoringOptions, TypeScores};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub created_at: String,
+    pub command: Vec<String>,
+    /// `complete`, or `partial` when a model failed on some articles or as a whole.
+    pub status: RunStatus,
+    pub scoring: ScoringOptions,
+    pub datasets: Vec<DatasetRecord>,
+    pub models: Vec<ModelInfo>,
+    pub results: Vec<ResultRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Complete,
+    Partial,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    pub git_commit: Option<String>,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: option_env!("ATTR_EVAL_GIT_COMMIT").map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    pub name: String,
+    pub path: String,
+    pub articles: usize,
+    pub gold_rows: usize,
+    pub fingerprint: String,
+}
+
+/// One model on one dataset: an element of `results` in `run.json`, and what
+/// `attr-eval score --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRecord {
+    pub model: String,
+    pub dataset: String,
+    pub scores: PerScheme<Scores>,
+    /// Gold type → scheme → recall and precision.
+    pub by_type: BTreeMap<QuoteType, PerScheme<TypeScores>>,
+    pub throughput: Option<Throughput>,
+    pub errors: Vec<ArticleError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub articles: usize,
+    pub chars: usize,
+    pub wall_s: f64,
+    pub articles_per_s: f64,
+    pub chars_per_s: f64,
+    pub latency_ms: Latency,
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p95: f64,
+    pub max: f64,
+}
+
+/// A failure recorded in the run instead of ending it. `article_id` is `None` when the
+/// model failed as a whole (it could not start), which fails every article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleError {
+    pub article_id: Option<String>,
+    pub message: String,
+}
+
+/// One line of `articles.jsonl`: everything needed to recompute any aggregate and to
+/// compare two runs article by article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleLine {
+    pub model: String,
+    pub dataset: String,
+    pub article_id: String,
+    pub chars: usize,
+    pub latency_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub schemes: PerScheme<ArticleSchemeLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleSchemeLine {
+    pub counts: Counts,
+    pub outcomes: Vec<OutcomeLine>,
+    /// Predictions left out of the counts by the type filter's ignore rule (SPEC 3.5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<Attribution>,
+}
+
+/// An outcome with the rows themselves, so the line reads on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeLine {
+    pub kind: OutcomeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gold: Option<Attribution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pred: Option<Attribution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sim: Option<f64>,
+}

@@ -1,0 +1,227 @@
+//! Tables a person reads: the text table of `score` and the `report.md` of a run.
+
+use super::{ResultRecord, RunRecord, RunStatus};
+use crate::attribution::QuoteType;
+use crate::scoring::{Scheme, Scores};
+use comfy_table::{presets, Cell, CellAlignment, Table};
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableStyle {
+    /// Box-drawing table for a terminal.
+    Text,
+    /// GitHub-flavoured markdown.
+    Markdown,
+}
+
+/// A ratio for people: three decimals, `–` when undefined (never 0).
+pub fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
+}
+
+fn interval(scores: &Scores) -> String {
+    scores
+        .pair
+        .f1_ci95
+        .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"))
+}
+
+fn new_table(style: TableStyle, header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(match style {
+        TableStyle::Text => presets::UTF8_FULL_CONDENSED,
+        TableStyle::Markdown => presets::ASCII_MARKDOWN,
+    });
+    table.set_header(header.iter().map(|h| Cell::new(h)));
+    for index in 1..header.len() {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
+}
+
+/// Every scheme of one result side by side: counts, pair, quote and attribution figures.
+pub fn scores_table(result: &ResultRecord, style: TableStyle) -> String {
+    let mut table = new_table(
+        style,
+        &[
+            "scheme", "gold", "pred", "COR", "INC", "MIS", "SPU", "pair P", "pair R", "pair F1",
+            "F1 95% CI", "quote F1", "attr acc", "macro F1",
+        ],
+    );
+    for scheme in Scheme::ALL {
+        let s = result.scores.get(scheme);
+        let c = &s.counts;
+        table.add_row(vec![
+            scheme.as_str().to_string(),
+            c.gold.to_string(),
+            c.pred.to_string(),
+            c.cor.to_string(),
+            c.inc.to_string(),
+            c.mis.to_string(),
+            c.spu.to_string(),
+            ratio(s.pair.p),
+            ratio(s.pair.r),
+            ratio(s.pair.f1),
+            interval(s),
+            ratio(s.quote.f1),
+            ratio(s.attribution_accuracy),
+            ratio(s.macro_pair_f1),
+        ]);
+    }
+    table.to_string()
+}
+
+/// Recall and precision per gold type, for every scheme.
+pub fn by_type_table(result: &ResultRecord, style: TableStyle) -> Option<String> {
+    if result.by_type.is_empty() {
+        return None;
+    }
+    let mut table = new_table(
+        style,
+        &["type", "exact R", "exact P", "overlap R", "overlap P", "lenient R", "lenient P"],
+    );
+    for quote_type in QuoteType::ALL {
+        let Some(per_scheme) = result.by_type.get(&quote_type) else {
+            continue;
+        };
+        let mut row = vec![quote_type.to_string()];
+        for scheme in Scheme::ALL {
+            let t = per_scheme.get(scheme);
+            row.push(ratio(t.recall));
+            row.push(ratio(t.precision));
+        }
+        table.add_row(row);
+    }
+    Some(table.to_string())
+}
+
+fn megabytes_per_s(chars_per_s: f64) -> String {
+    format!("{:.2}", chars_per_s / 1e6)
+}
+
+/// `report.md`: the headline table first, then each result in detail.
+pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
+    let mut out = String::new();
+    let scoring = &record.scoring;
+    let types: Vec<&str> = scoring.types.iter().map(|t| t.as_str()).collect();
+    let _ = writeln!(out, "# attr-eval run `{run_name}`\n");
+    if record.status == RunStatus::Partial {
+        let _ = writeln!(
+            out,
+            "> **Partial run**: some articles or models failed; see *Errors* below. \
+             Failed articles count as predicting nothing.\n"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "- created {} by {} {}{}\n- scoring: overlap τ = {}, speaker match `{}`, types {}, \
+         bootstrap {} resamples, seed {}\n",
+        record.created_at,
+        record.tool.name,
+        record.tool.version,
+        record
+            .tool
+            .git_commit
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default(),
+        scoring.overlap,
+        scoring.speaker_match.as_str(),
+        types.join(", "),
+        scoring.resamples,
+        scoring.seed,
+    );
+
+    let _ = writeln!(out, "## Headline: pair F1, overlap scheme\n");
+    let mut table = new_table(
+        TableStyle::Markdown,
+        &[
+            "dataset", "model", "pair P", "pair R", "pair F1", "F1 95% CI", "quote F1",
+            "attr acc", "articles/s", "M chars/s", "p95 ms", "errors",
+        ],
+    );
+    for result in &record.results {
+        let s = &result.scores.overlap;
+        let (articles_per_s, chars_per_s, p95) = match &result.throughput {
+            Some(t) => (
+                format!("{:.0}", t.articles_per_s),
+                megabytes_per_s(t.chars_per_s),
+                format!("{:.2}", t.latency_ms.p95),
+            ),
+            None => ("–".into(), "–".into(), "–".into()),
+        };
+        table.add_row(vec![
+            result.dataset.clone(),
+            result.model.clone(),
+            ratio(s.pair.p),
+            ratio(s.pair.r),
+            ratio(s.pair.f1),
+            interval(s),
+            ratio(s.quote.f1),
+            ratio(s.attribution_accuracy),
+            articles_per_s,
+            chars_per_s,
+            p95,
+            result.errors.len().to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{table}\n");
+
+    let _ = writeln!(out, "## Datasets\n");
+    for dataset in &record.datasets {
+        let _ = writeln!(
+            out,
+            "- `{}` ({}): {} articles, {} gold rows, {}",
+            dataset.name, dataset.path, dataset.articles, dataset.gold_rows, dataset.fingerprint
+        );
+    }
+    let _ = writeln!(out, "\n## Models\n");
+    for model in &record.models {
+        let _ = writeln!(
+            out,
+            "- `{}` = `{}`, version {}, config {}",
+            model.name, model.spec, model.version, model.config_hash
+        );
+    }
+
+    for result in &record.results {
+        let _ = writeln!(out, "\n## `{}` on `{}`\n", result.model, result.dataset);
+        let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
+        if let Some(table) = by_type_table(result, TableStyle::Markdown) {
+            let _ = writeln!(out, "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n");
+        }
+        if let Some(t) = &result.throughput {
+            let _ = writeln!(
+                out,
+                "Throughput: {} articles, {} chars in {:.3} s on {} threads: {:.1} articles/s, \
+                 {} M chars/s; latency p50 {:.3} ms, p95 {:.3} ms, max {:.3} ms.",
+                t.articles,
+                t.chars,
+                t.wall_s,
+                t.threads,
+                t.articles_per_s,
+                megabytes_per_s(t.chars_per_s),
+                t.latency_ms.p50,
+                t.latency_ms.p95,
+                t.latency_ms.max
+            );
+        }
+        if !result.errors.is_empty() {
+            let _ = writeln!(out, "\nErrors ({}):\n", result.errors.len());
+            for error in result.errors.iter().take(50) {
+                let _ = writeln!(
+                    out,
+                    "- `{}`: {}",
+                    error.article_id.as_deref().unwrap_or("(whole model)"),
+                    error.message.replace('\n', " ")
+                );
+            }
+            if result.errors.len() > 50 {
+                let _ = writeln!(out, "- … and {} more in run.json", result.errors.len() - 50);
+            }
+        }
+    }
+    out
+}

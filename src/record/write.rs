@@ -1,0 +1,144 @@
+//! The run folder on disk: `run.json`, `articles.jsonl`, `predictions/<model>.csv`,
+//! `report.md`.
+
+use super::{ArticleLine, RunRecord, SCHEMA_VERSION};
+use crate::attribution::{write_csv, Attribution};
+use crate::error::{Error, InputError, Location, Result};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A run folder being written. Article lines stream to disk as they are scored, so an
+/// interrupted run still leaves what it did.
+pub struct RunFolder {
+    path: PathBuf,
+    articles: BufWriter<File>,
+}
+
+impl RunFolder {
+    /// Creates `parent/name/`; refuses to overwrite an existing run.
+    pub fn create(parent: &Path, name: &str) -> Result<Self> {
+        let path = parent.join(name);
+        if path.join("run.json").exists() {
+            return Err(Error::Usage(format!(
+                "{} already holds a run: choose another --name or remove it",
+                path.display()
+            )));
+        }
+        fs::create_dir_all(path.join("predictions")).map_err(|e| Error::io(&path, e))?;
+        let articles_path = path.join("articles.jsonl");
+        let articles = File::create(&articles_path).map_err(|e| Error::io(&articles_path, e))?;
+        Ok(RunFolder {
+            path,
+            articles: BufWriter::new(articles),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write_article(&mut self, line: &ArticleLine) -> Result<()> {
+        let articles_path = self.path.join("articles.jsonl");
+        serde_json::to_writer(&mut self.articles, line)
+            .map_err(|e| Error::io(&articles_path, e.into()))?;
+        self.articles
+            .write_all(b"\n")
+            .map_err(|e| Error::io(&articles_path, e))
+    }
+
+    pub fn write_predictions(&self, model: &str, rows: &[Attribution]) -> Result<()> {
+        let path = self.path.join("predictions").join(format!("{model}.csv"));
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        write_csv(BufWriter::new(file), rows).map_err(|e| Error::io(&path, e.into()))
+    }
+
+    /// Writes `run.json` and `report.md` last: their presence marks a finished write.
+    pub fn finish(mut self, record: &RunRecord, report: &str) -> Result<PathBuf> {
+        let articles_path = self.path.join("articles.jsonl");
+        self.articles
+            .flush()
+            .map_err(|e| Error::io(&articles_path, e))?;
+        let json_path = self.path.join("run.json");
+        let json = serde_json::to_string_pretty(record).map_err(|e| Error::io(&json_path, e.into()))?;
+        fs::write(&json_path, json + "\n").map_err(|e| Error::io(&json_path, e))?;
+        let report_path = self.path.join("report.md");
+        fs::write(&report_path, report).map_err(|e| Error::io(&report_path, e))?;
+        Ok(self.path)
+    }
+}
+
+/// Writes a finished run in one go (for callers that hold everything in memory).
+pub fn write_run(
+    parent: &Path,
+    name: &str,
+    record: &RunRecord,
+    lines: &[ArticleLine],
+    predictions: &[(String, Vec<Attribution>)],
+    report: &str,
+) -> Result<PathBuf> {
+    let mut folder = RunFolder::create(parent, name)?;
+    for line in lines {
+        folder.write_article(line)?;
+    }
+    for (model, rows) in predictions {
+        folder.write_predictions(model, rows)?;
+    }
+    folder.finish(record, report)
+}
+
+/// A run read back from disk: the record and its article lines.
+pub struct LoadedRun {
+    pub folder: PathBuf,
+    pub record: RunRecord,
+    pub articles: Vec<ArticleLine>,
+}
+
+/// Reads a run folder, or the `run.json` inside one.
+pub fn read_run(path: &Path) -> Result<LoadedRun> {
+    let folder = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let json_path = folder.join("run.json");
+    let text = fs::read_to_string(&json_path).map_err(|e| Error::io(&json_path, e))?;
+    let record: RunRecord = serde_json::from_str(&text).map_err(|e| {
+        InputError::new(
+            Location::numbered_column(&json_path, e.line() as u64, e.column() as u64),
+            format!("not a run record: {e}"),
+        )
+    })?;
+    if record.schema_version != SCHEMA_VERSION {
+        return Err(InputError::new(
+            Location::file(&json_path),
+            format!(
+                "run record schema_version {} is not supported by this attr-eval (it reads {SCHEMA_VERSION})",
+                record.schema_version
+            ),
+        )
+        .into());
+    }
+    let articles_path = folder.join("articles.jsonl");
+    let file = File::open(&articles_path).map_err(|e| Error::io(&articles_path, e))?;
+    let mut articles = Vec::new();
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line_no = index as u64 + 1;
+        let line = line.map_err(|e| Error::io(&articles_path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: ArticleLine = serde_json::from_str(&line).map_err(|e| {
+            InputError::new(
+                Location::numbered_column(&articles_path, line_no, e.column() as u64),
+                format!("not an article line: {e}"),
+            )
+        })?;
+        articles.push(parsed);
+    }
+    Ok(LoadedRun {
+        folder,
+        record,
+        articles,
+    })
+}
