@@ -5,10 +5,13 @@
 //! corpora into the dataset format and [`cli`] a thin command line over all of it.
 
 pub mod attribution;
+pub mod cli;
 pub mod dataset;
 pub mod error;
+pub mod experiment;
 pub mod model;
 pub mod record;
+pub mod runner;
 pub mod scoring;
 
 pub use attribution::{Attribution, QuoteType, Span};

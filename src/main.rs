@@ -1,3 +1,14 @@
+use attr_eval::cli::{dispatch, Cli};
+use clap::Parser;
+
 fn main() {
-    println!("attr-eval");
+    let cli = Cli::parse();
+    let code = match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    };
+    std::process::exit(code);
 }

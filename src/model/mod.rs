@@ -39,3 +39,23 @@ pub trait Model: Send + Sync {
 
     fn predict(&self, article: &Article) -> Result<Vec<Attribution>, ModelError>;
 }
+
+mod file;
+mod spec;
+
+pub use file::FileModel;
+pub use spec::{ModelKind, ModelSpec, DEFAULT_MODELS};
+
+use crate::dataset::Dataset;
+
+/// Builds the model a spec names, for one dataset (a `file:` model's rows belong to one).
+pub fn load(spec: &ModelSpec, dataset: &Dataset) -> crate::error::Result<Box<dyn Model>> {
+    match &spec.kind {
+        ModelKind::Rules => Ok(Box::new(rules::Rules::new())),
+        ModelKind::File(path) => Ok(Box::new(FileModel::load(&spec.name, &spec.spec, path, dataset)?)),
+        ModelKind::Command(_) => Err(crate::error::Error::Model {
+            model: spec.name.clone(),
+            message: "cmd: models are not available in this build yet".into(),
+        }),
+    }
+}

@@ -5,7 +5,7 @@
 mod report;
 mod write;
 
-pub use report::{by_type_table, markdown_report, ratio, scores_table, TableStyle};
+pub use report::{by_type_table, headline_table, markdown_report, ratio, scores_table, TableStyle};
 pub use write::{read_run, write_run, LoadedRun, RunFolder};
 
 use crate::attribution::{Attribution, QuoteType};

@@ -101,6 +101,43 @@ fn megabytes_per_s(chars_per_s: f64) -> String {
     format!("{:.2}", chars_per_s / 1e6)
 }
 
+/// One row per model × dataset: the overlap-scheme headline and throughput.
+pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
+    let mut table = new_table(
+        style,
+        &[
+            "dataset", "model", "pair P", "pair R", "pair F1", "F1 95% CI", "quote F1",
+            "attr acc", "articles/s", "M chars/s", "p95 ms", "errors",
+        ],
+    );
+    for result in &record.results {
+        let s = &result.scores.overlap;
+        let (articles_per_s, chars_per_s, p95) = match &result.throughput {
+            Some(t) => (
+                format!("{:.0}", t.articles_per_s),
+                megabytes_per_s(t.chars_per_s),
+                format!("{:.2}", t.latency_ms.p95),
+            ),
+            None => ("–".into(), "–".into(), "–".into()),
+        };
+        table.add_row(vec![
+            result.dataset.clone(),
+            result.model.clone(),
+            ratio(s.pair.p),
+            ratio(s.pair.r),
+            ratio(s.pair.f1),
+            interval(s),
+            ratio(s.quote.f1),
+            ratio(s.attribution_accuracy),
+            articles_per_s,
+            chars_per_s,
+            p95,
+            result.errors.len().to_string(),
+        ]);
+    }
+    table.to_string()
+}
+
 /// `report.md`: the headline table first, then each result in detail.
 pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
     let mut out = String::new();
@@ -135,39 +172,7 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
     );
 
     let _ = writeln!(out, "## Headline: pair F1, overlap scheme\n");
-    let mut table = new_table(
-        TableStyle::Markdown,
-        &[
-            "dataset", "model", "pair P", "pair R", "pair F1", "F1 95% CI", "quote F1",
-            "attr acc", "articles/s", "M chars/s", "p95 ms", "errors",
-        ],
-    );
-    for result in &record.results {
-        let s = &result.scores.overlap;
-        let (articles_per_s, chars_per_s, p95) = match &result.throughput {
-            Some(t) => (
-                format!("{:.0}", t.articles_per_s),
-                megabytes_per_s(t.chars_per_s),
-                format!("{:.2}", t.latency_ms.p95),
-            ),
-            None => ("–".into(), "–".into(), "–".into()),
-        };
-        table.add_row(vec![
-            result.dataset.clone(),
-            result.model.clone(),
-            ratio(s.pair.p),
-            ratio(s.pair.r),
-            ratio(s.pair.f1),
-            interval(s),
-            ratio(s.quote.f1),
-            ratio(s.attribution_accuracy),
-            articles_per_s,
-            chars_per_s,
-            p95,
-            result.errors.len().to_string(),
-        ]);
-    }
-    let _ = writeln!(out, "{table}\n");
+    let _ = writeln!(out, "{}\n", headline_table(record, TableStyle::Markdown));
 
     let _ = writeln!(out, "## Datasets\n");
     for dataset in &record.datasets {

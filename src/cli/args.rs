@@ -1,0 +1,262 @@
+//! Argument definitions, kept apart from what the commands do.
+
+use crate::attribution::QuoteType;
+use crate::scoring::{ScoringOptions, SpeakerMatch};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a quality gate failed (`compare` found a regression)
+  2  bad usage or bad input (the message names the file, line and column),
+     or a run that is partial because a model failed on some articles";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "attr-eval",
+    version,
+    about = "Evaluate quote-attribution models: who said what, scored exactly.",
+    long_about = "Runs quote-attribution models over labeled articles, scores their \
+                  speaker–quote pairs against gold CSV labels (precision, recall, F1 with \
+                  bootstrap intervals), measures throughput, and tells whether a new model \
+                  version is better or worse than the last one.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run models over datasets, score them and write a run record under results/.
+    ///
+    /// With no arguments: every built-in model that needs no set-up over every dataset
+    /// in datasets/.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Score a predictions CSV against a dataset's gold.
+    #[command(after_help = EXIT_CODES)]
+    Score(ScoreArgs),
+    /// Compare two runs with a paired bootstrap; exit 1 on a significant regression.
+    #[command(after_help = EXIT_CODES)]
+    Compare(CompareArgs),
+    /// Check a dataset: articles, gold.csv and aliases.csv against SPEC 1 and 2.
+    #[command(after_help = EXIT_CODES)]
+    Validate(ValidateArgs),
+    /// Show one article with its gold rows and, optionally, a model's predictions.
+    Show(ShowArgs),
+    /// Convert a corpus in another format into an attr-eval dataset.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// The scoring flags of SPEC 5. Unset flags fall back to a config file, then to the
+/// SPEC's defaults.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScoringArgs {
+    /// Similarity threshold τ of the `overlap` scheme, in (0, 1] [default: 0.5]
+    #[arg(long, value_name = "TAU", value_parser = parse_tau)]
+    pub overlap: Option<f64>,
+    /// How speakers are compared [default: name]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub speaker_match: Option<SpeakerMatchArg>,
+    /// Quote types to score, comma-separated [default: direct,indirect,mixed]
+    #[arg(long, value_name = "TYPES", value_delimiter = ',', value_parser = parse_type)]
+    pub types: Option<Vec<QuoteType>>,
+    /// Bootstrap resamples for the F1 interval [default: 1000]
+    #[arg(long, value_name = "N")]
+    pub resamples: Option<usize>,
+    /// Bootstrap seed [default: 12345]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+impl ScoringArgs {
+    /// Flags given here win over `base`.
+    pub fn apply_to(&self, mut base: ScoringOptions) -> ScoringOptions {
+        if let Some(overlap) = self.overlap {
+            base.overlap = overlap;
+        }
+        if let Some(mode) = self.speaker_match {
+            base.speaker_match = mode.into();
+        }
+        if let Some(types) = &self.types {
+            base.types = QuoteType::ALL
+                .into_iter()
+                .filter(|t| types.contains(t))
+                .collect();
+        }
+        if let Some(resamples) = self.resamples {
+            base.resamples = resamples;
+        }
+        if let Some(seed) = self.seed {
+            base.seed = seed;
+        }
+        base
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpeakerMatchArg {
+    /// Normalized names: titles dropped, "Trump" ~ "Donald Trump", aliases applied
+    Name,
+    /// The speaker mention spans overlap
+    Mention,
+    /// Any speaker: quote extraction alone
+    None,
+}
+
+impl From<SpeakerMatchArg> for SpeakerMatch {
+    fn from(arg: SpeakerMatchArg) -> Self {
+        match arg {
+            SpeakerMatchArg::Name => SpeakerMatch::Name,
+            SpeakerMatchArg::Mention => SpeakerMatch::Mention,
+            SpeakerMatchArg::None => SpeakerMatch::None,
+        }
+    }
+}
+
+fn parse_tau(s: &str) -> Result<f64, String> {
+    let tau: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if tau > 0.0 && tau <= 1.0 {
+        Ok(tau)
+    } else {
+        Err(format!("τ must be in (0, 1], got {s}"))
+    }
+}
+
+fn parse_type(s: &str) -> Result<QuoteType, String> {
+    s.trim().parse()
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A dataset: a name under datasets/ or a path (repeatable) [default: all of datasets/]
+    #[arg(long = "dataset", short = 'd', value_name = "D")]
+    pub datasets: Vec<String>,
+    /// A model spec, optionally named: `rules`, `file:PATH`, `cmd:COMMAND`, `NAME=SPEC`
+    /// (repeatable) [default: every built-in model that needs no set-up]
+    #[arg(long = "model", short = 'm', value_name = "M")]
+    pub models: Vec<String>,
+    /// A named experiment (TOML: datasets, models, [scoring]); flags given here win
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where run folders go
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// The run folder's name [default: a UTC time stamp]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Worker threads for models [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print the run record as JSON on stdout instead of the summary table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The dataset holding the gold: a name under datasets/ or a path
+    #[arg(long, value_name = "D")]
+    pub dataset: String,
+    /// Predictions CSV (schema of SPEC 2)
+    #[arg(long, value_name = "FILE")]
+    pub pred: PathBuf,
+    /// Print the result as JSON (an element of run.json's `results`)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The dataset: a name under datasets/ or a path
+    pub dataset: String,
+    /// Also validate a predictions CSV against it
+    #[arg(long, value_name = "FILE")]
+    pub pred: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The dataset: a name under datasets/ or a path
+    pub dataset: String,
+    pub article_id: String,
+    /// Also run this model spec on the article and show its predictions
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a PolNeAR split folder (text/, attributions/*.ann in brat standoff)
+    Polnear(ImportArgs),
+    /// Import LitBank quotations (quotations/tsv: *_brat.txt and *_brat.ann)
+    Litbank(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The source folder
+    pub src: PathBuf,
+    /// The dataset folder to write
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Md,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignificanceTest {
+    /// Paired bootstrap over articles (always reported)
+    Bootstrap,
+    /// Also an approximate randomization test
+    Ar,
+}
+
+#[derive(Debug, Args)]
+#[command(long_about = "Compares two run folders (or their run.json) with a paired bootstrap \
+over articles. Models are paired by name; datasets must have equal fingerprints.\n\n\
+The gate: exits 1 when a paired model × dataset's pair F1 (overlap scheme) dropped by more \
+than --max-drop with p < --alpha; 0 otherwise; 2 for bad input.")]
+pub struct CompareArgs {
+    /// The baseline run folder or run.json
+    pub base: PathBuf,
+    /// The candidate run folder or run.json
+    pub cand: PathBuf,
+    /// Pair two differently named models: BASE_NAME=CAND_NAME (repeatable)
+    #[arg(long = "pair", value_name = "BASE=CAND")]
+    pub pairs: Vec<String>,
+    /// Largest drop in pair F1 tolerated before the gate can fail
+    #[arg(long, default_value_t = 0.0, value_name = "X")]
+    pub max_drop: f64,
+    /// Significance level of the gate
+    #[arg(long, default_value_t = 0.05, value_name = "A")]
+    pub alpha: f64,
+    /// Significance test(s) to report
+    #[arg(long, value_enum, default_value_t = SignificanceTest::Bootstrap)]
+    pub test: SignificanceTest,
+    /// Output format; `md` is ready to paste into a pull request
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// List the articles whose outcomes changed, most changes first
+    #[arg(long)]
+    pub articles: bool,
+    /// Bootstrap resamples
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub resamples: usize,
+    /// Bootstrap seed
+    #[arg(long, default_value_t = 12345, value_name = "N")]
+    pub seed: u64,
+}

@@ -1,0 +1,74 @@
+use super::args::RunArgs;
+use crate::error::Result;
+use crate::experiment::Experiment;
+use crate::model::{ModelSpec, DEFAULT_MODELS};
+use crate::record::{headline_table, RunStatus, TableStyle};
+use crate::runner::{self, RunPlan};
+use crate::scoring::ScoringOptions;
+use std::io::IsTerminal;
+
+pub fn execute(args: RunArgs) -> Result<i32> {
+    let experiment = args.config.as_deref().map(Experiment::load).transpose()?;
+    let pick = |given: &[String], from_config: Option<&Vec<String>>| -> Vec<String> {
+        if !given.is_empty() {
+            given.to_vec()
+        } else {
+            from_config.cloned().unwrap_or_default()
+        }
+    };
+    let mut datasets = pick(&args.datasets, experiment.as_ref().map(|e| &e.datasets));
+    if datasets.is_empty() {
+        datasets = runner::default_datasets()?;
+    }
+    let mut models = pick(&args.models, experiment.as_ref().map(|e| &e.models));
+    if models.is_empty() {
+        models = DEFAULT_MODELS.iter().map(|m| m.to_string()).collect();
+    }
+    let base = experiment
+        .as_ref()
+        .map(|e| e.scoring.apply_to(ScoringOptions::default()))
+        .unwrap_or_default();
+    let scoring = args.scoring.apply_to(base);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let name = args.name.clone().unwrap_or_else(|| match &experiment {
+        Some(e) => format!("{}-{stamp}", e.name),
+        None => stamp,
+    });
+    let plan = RunPlan {
+        datasets,
+        models: ModelSpec::parse_all(&models)?,
+        scoring,
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1),
+        out_dir: args.out.clone(),
+        name,
+        command: std::env::args().collect(),
+        progress: std::io::stderr().is_terminal(),
+    };
+    let outcome = runner::execute(&plan)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&outcome.record).unwrap_or_default()
+        );
+    } else {
+        println!("{}", headline_table(&outcome.record, TableStyle::Text));
+        println!(
+            "pair F1 under the overlap scheme (τ = {}); every scheme in {}",
+            outcome.record.scoring.overlap,
+            outcome.folder.join("report.md").display()
+        );
+    }
+    if outcome.record.status == RunStatus::Partial {
+        let failed: usize = outcome.record.results.iter().map(|r| r.errors.len()).sum();
+        eprintln!(
+            "warning: the run is partial: {failed} failure(s) recorded in {}; \
+             failed articles count as predicting nothing",
+            outcome.folder.join("run.json").display()
+        );
+        return Ok(2);
+    }
+    Ok(0)
+}

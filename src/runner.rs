@@ -1,0 +1,380 @@
+//! `attr-eval run`: datasets × models → a run folder (SPEC 5 and 6).
+//!
+//! Articles stream from the dataset in chunks; each chunk is predicted in parallel on a
+//! pool of `threads`, then scored. A model that fails on an article costs that article
+//! only: the error is recorded, the article counts as predicting nothing, and the run is
+//! marked partial.
+
+use crate::attribution::Attribution;
+use crate::dataset::{check_rows_against_article, Article, Dataset};
+use crate::error::{Error, Result};
+use crate::model::{self, Model, ModelInfo, ModelSpec};
+use crate::record::{
+    markdown_report, ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Latency,
+    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, Throughput, ToolInfo,
+    SCHEMA_VERSION,
+};
+use crate::scoring::{self, ArticleScore, PerScheme, ScoringOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Articles predicted between two writes of `articles.jsonl`; bounds memory on large
+/// corpora while keeping every thread busy.
+const CHUNK: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// Dataset specs: names under `datasets/` or paths.
+    pub datasets: Vec<String>,
+    pub models: Vec<ModelSpec>,
+    pub scoring: ScoringOptions,
+    pub threads: usize,
+    pub out_dir: PathBuf,
+    pub name: String,
+    /// The command line, recorded as given.
+    pub command: Vec<String>,
+    pub progress: bool,
+}
+
+pub struct RunOutcome {
+    pub folder: PathBuf,
+    pub record: RunRecord,
+}
+
+/// Every dataset folder under `datasets/` (those with a `gold.csv`), sorted by name.
+pub fn default_datasets() -> Result<Vec<String>> {
+    let root = PathBuf::from("datasets");
+    let entries = std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("gold.csv").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(Error::Usage(
+            "no datasets found under datasets/: pass --dataset PATH or run from the project folder"
+                .into(),
+        ));
+    }
+    Ok(names)
+}
+
+pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
+    // Every dataset is loaded and validated before any model runs (SPEC 2).
+    let datasets = plan
+        .datasets
+        .iter()
+        .map(|spec| Dataset::open(spec))
+        .collect::<Result<Vec<_>>>()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", plan.threads)))?;
+
+    let mut folder = RunFolder::create(&plan.out_dir, &plan.name)?;
+    let mut results = Vec::new();
+    let mut model_infos: Vec<ModelInfo> = Vec::new();
+    for dataset in &datasets {
+        for spec in &plan.models {
+            let (result, info) = pool.install(|| run_one(plan, spec, dataset, &mut folder))?;
+            if let Some(info) = info {
+                if !model_infos.iter().any(|m| m.name == info.name) {
+                    model_infos.push(info);
+                }
+            }
+            results.push(result);
+        }
+    }
+    // A model that failed everywhere still appears, so the record says what was asked.
+    for spec in &plan.models {
+        if !model_infos.iter().any(|m| m.name == spec.name) {
+            model_infos.push(ModelInfo {
+                spec: spec.spec.clone(),
+                name: spec.name.clone(),
+                version: "unknown".into(),
+                config_hash: "unknown".into(),
+            });
+        }
+    }
+
+    let status = if results.iter().any(|r| !r.errors.is_empty()) {
+        RunStatus::Partial
+    } else {
+        RunStatus::Complete
+    };
+    let record = RunRecord {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::current(),
+        created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        command: plan.command.clone(),
+        status,
+        scoring: plan.scoring.clone(),
+        datasets: datasets
+            .iter()
+            .map(|d| DatasetRecord {
+                name: d.name().to_string(),
+                path: d.path().display().to_string(),
+                articles: d.article_ids().len(),
+                gold_rows: d.gold_rows(),
+                fingerprint: d.fingerprint().to_string(),
+            })
+            .collect(),
+        models: model_infos,
+        results,
+    };
+    let report = markdown_report(&plan.name, &record);
+    let folder = folder.finish(&record, &report)?;
+    Ok(RunOutcome { folder, record })
+}
+
+/// What one article gave: its rows, time and error, before scoring.
+struct Predicted {
+    article: Article,
+    rows: Vec<Attribution>,
+    latency_ms: f64,
+    error: Option<String>,
+}
+
+fn predict_one(model: &dyn Model, article: Article) -> Predicted {
+    let started = Instant::now();
+    let outcome = model.predict(&article);
+    let latency_ms = started.elapsed().as_secs_f64() * 1e3;
+    let (rows, error) = match outcome {
+        Ok(mut rows) => {
+            for row in &mut rows {
+                row.article_id.clone_from(&article.id);
+            }
+            let problems = check_rows_against_article(&rows, &article);
+            if problems.is_empty() {
+                (rows, None)
+            } else {
+                (
+                    Vec::new(),
+                    Some(format!("the model's rows do not fit the text: {}", problems.join("; "))),
+                )
+            }
+        }
+        Err(error) => (Vec::new(), Some(error.message)),
+    };
+    Predicted {
+        article,
+        rows,
+        latency_ms,
+        error,
+    }
+}
+
+fn progress_bar(plan: &RunPlan, total: usize, label: String) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(total as u64),
+        if plan.progress {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix:>28} [{bar:30}] {pos}/{len} articles {per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(label);
+    bar
+}
+
+fn run_one(
+    plan: &RunPlan,
+    spec: &ModelSpec,
+    dataset: &Dataset,
+    folder: &mut RunFolder,
+) -> Result<(ResultRecord, Option<ModelInfo>)> {
+    let mut errors = Vec::new();
+    let model = match model::load(spec, dataset) {
+        Ok(model) => Some(model),
+        // Bad input in a file model's CSV is the user's to fix: stop, as for gold.
+        Err(error @ (Error::Input(_) | Error::InputErrors(_))) => return Err(error),
+        Err(error) => {
+            errors.push(ArticleError {
+                article_id: None,
+                message: error.to_string(),
+            });
+            None
+        }
+    };
+    let info = model.as_ref().map(|m| ModelInfo {
+        spec: spec.spec.clone(),
+        name: spec.name.clone(),
+        version: m.info().version.clone(),
+        config_hash: m.info().config_hash.clone(),
+    });
+
+    let bar = progress_bar(
+        plan,
+        dataset.article_ids().len(),
+        format!("{} on {}", spec.name, dataset.name()),
+    );
+    let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
+    let mut predictions: Vec<Attribution> = Vec::new();
+    let mut latencies: Vec<f64> = Vec::new();
+    let mut chars = 0usize;
+    let mut predict_wall_s = 0.0;
+    let mut articles = dataset.articles().peekable();
+    while articles.peek().is_some() {
+        let chunk = articles
+            .by_ref()
+            .take(CHUNK)
+            .collect::<Result<Vec<Article>>>()?;
+        let started = Instant::now();
+        let predicted: Vec<Predicted> = match &model {
+            Some(model) => chunk
+                .into_par_iter()
+                .map(|article| predict_one(model.as_ref(), article))
+                .collect(),
+            None => chunk
+                .into_iter()
+                .map(|article| Predicted {
+                    article,
+                    rows: Vec::new(),
+                    latency_ms: 0.0,
+                    error: None,
+                })
+                .collect(),
+        };
+        predict_wall_s += started.elapsed().as_secs_f64();
+
+        let scored: Vec<(ArticleScore, &Predicted)> = predicted
+            .par_iter()
+            .map(|p| {
+                let gold = dataset.gold_for(&p.article.id);
+                scoring::score_article(&p.article, gold, &p.rows, dataset.aliases(), &plan.scoring)
+                    .map(|score| (score, p))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (score, p) in scored {
+            let gold = dataset.gold_for(&p.article.id);
+            folder.write_article(&article_line(spec, dataset, p, gold, &score))?;
+            if let Some(message) = &p.error {
+                errors.push(ArticleError {
+                    article_id: Some(p.article.id.clone()),
+                    message: message.clone(),
+                });
+            }
+            if model.is_some() {
+                chars += p.article.char_len();
+                latencies.push(p.latency_ms);
+            }
+            scores.push(score);
+        }
+        for p in predicted {
+            predictions.extend(p.rows);
+        }
+        bar.set_position(scores.len() as u64);
+    }
+    bar.finish_and_clear();
+    folder.write_predictions(&spec.name, &predictions)?;
+
+    let aggregate = scoring::aggregate(&scores, &plan.scoring);
+    let throughput = model
+        .as_ref()
+        .map(|_| throughput(latencies, chars, predict_wall_s, plan.threads));
+    Ok((
+        ResultRecord {
+            model: spec.name.clone(),
+            dataset: dataset.name().to_string(),
+            scores: aggregate.scores,
+            by_type: aggregate.by_type,
+            throughput,
+            errors,
+        },
+        info,
+    ))
+}
+
+fn article_line(
+    spec: &ModelSpec,
+    dataset: &Dataset,
+    predicted: &Predicted,
+    gold: &[Attribution],
+    score: &ArticleScore,
+) -> ArticleLine {
+    let row = |rows: &[Attribution], index: Option<usize>| index.and_then(|i| rows.get(i)).cloned();
+    ArticleLine {
+        model: spec.name.clone(),
+        dataset: dataset.name().to_string(),
+        article_id: predicted.article.id.clone(),
+        chars: predicted.article.char_len(),
+        latency_ms: predicted.latency_ms,
+        error: predicted.error.clone(),
+        schemes: PerScheme::from_fn(|scheme| {
+            let s = score.schemes.get(scheme);
+            ArticleSchemeLine {
+                counts: s.counts,
+                outcomes: s
+                    .outcomes
+                    .iter()
+                    .map(|o| OutcomeLine {
+                        kind: o.kind,
+                        gold: row(gold, o.gold),
+                        pred: row(&predicted.rows, o.pred),
+                        sim: o.sim,
+                    })
+                    .collect(),
+                ignored: s
+                    .ignored
+                    .iter()
+                    .filter_map(|&i| predicted.rows.get(i).cloned())
+                    .collect(),
+            }
+        }),
+    }
+}
+
+/// Latency percentiles by the nearest-rank method.
+fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize) -> Throughput {
+    latencies.sort_by(f64::total_cmp);
+    let rank = |q: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let index = ((q * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[index]
+    };
+    let articles = latencies.len();
+    let per_s = |n: usize| if wall_s > 0.0 { n as f64 / wall_s } else { 0.0 };
+    Throughput {
+        articles,
+        chars,
+        wall_s,
+        articles_per_s: per_s(articles),
+        chars_per_s: per_s(chars),
+        latency_ms: Latency {
+            p50: rank(0.5),
+            p95: rank(0.95),
+            max: latencies.last().copied().unwrap_or(0.0),
+        },
+        threads,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_percentiles_use_nearest_rank() {
+        let t = throughput((1..=100).map(f64::from).collect(), 1000, 2.0, 2);
+        assert_eq!((t.latency_ms.p50, t.latency_ms.p95, t.latency_ms.max), (50.0, 95.0, 100.0));
+        assert_eq!(t.articles_per_s, 50.0);
+        assert_eq!(t.chars_per_s, 500.0);
+    }
+
+    #[test]
+    fn no_articles_gives_zero_rates_not_nan() {
+        let t = throughput(Vec::new(), 0, 0.0, 1);
+        assert_eq!(t.articles_per_s, 0.0);
+        assert_eq!(t.latency_ms.max, 0.0);
+    }
+}
