@@ -6,6 +6,7 @@
 
 pub mod attribution;
 pub mod cli;
+pub mod compare;
 pub mod dataset;
 pub mod error;
 pub mod experiment;

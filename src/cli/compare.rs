@@ -1,0 +1,163 @@
+use super::args::{CompareArgs, OutputFormat, SignificanceTest};
+use crate::compare::{compare_paths, CompareOptions, Comparison, Metric, MetricComparison};
+use crate::error::{Error, Result};
+use crate::record::ratio;
+use comfy_table::{presets, Table};
+use std::fmt::Write as _;
+
+pub fn execute(args: CompareArgs) -> Result<i32> {
+    let pairs = args
+        .pairs
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(b, c)| (b.trim().to_string(), c.trim().to_string()))
+                .filter(|(b, c)| !b.is_empty() && !c.is_empty())
+                .ok_or_else(|| Error::Usage(format!("--pair `{p}`: expected BASE_NAME=CAND_NAME")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !(args.alpha > 0.0 && args.alpha <= 1.0) {
+        return Err(Error::Usage(format!("--alpha must be in (0, 1], got {}", args.alpha)));
+    }
+    if args.max_drop < 0.0 {
+        return Err(Error::Usage(format!("--max-drop must be ≥ 0, got {}", args.max_drop)));
+    }
+    if args.resamples == 0 {
+        return Err(Error::Usage("--resamples must be at least 1".into()));
+    }
+    let options = CompareOptions {
+        pairs,
+        max_drop: args.max_drop,
+        alpha: args.alpha,
+        resamples: args.resamples,
+        seed: args.seed,
+        randomization: args.test == SignificanceTest::Ar,
+    };
+    let comparison = compare_paths(&args.base, &args.cand, &options)?;
+    let output = match args.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&comparison).unwrap_or_default(),
+        OutputFormat::Text => render(&comparison, false, args.articles),
+        OutputFormat::Md => render(&comparison, true, args.articles),
+    };
+    println!("{output}");
+    Ok(if comparison.has_regression() { 1 } else { 0 })
+}
+
+fn signed(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:+.3}"))
+}
+
+fn p(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:.4}"))
+}
+
+fn interval(m: &MetricComparison) -> String {
+    m.diff_ci95
+        .map_or_else(|| "–".into(), |[lo, hi]| format!("[{lo:+.3}, {hi:+.3}]"))
+}
+
+/// Text for a terminal or markdown for a pull request: the same content either way.
+pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
+    let mut out = String::new();
+    let verdict = if c.has_regression() {
+        "REGRESSION: the gate fails"
+    } else {
+        "no significant regression: the gate passes"
+    };
+    if markdown {
+        let _ = writeln!(out, "### attr-eval compare: {verdict}\n");
+        let _ = writeln!(out, "Baseline `{}` → candidate `{}`.\n", c.base, c.cand);
+    } else {
+        let _ = writeln!(out, "{verdict}\nbaseline  {}\ncandidate {}\n", c.base, c.cand);
+    }
+    let with_ar = c
+        .pairs
+        .iter()
+        .flat_map(|p| &p.metrics)
+        .any(|m| m.p_randomization.is_some());
+    let mut table = Table::new();
+    table.load_preset(if markdown {
+        presets::ASCII_MARKDOWN
+    } else {
+        presets::UTF8_FULL_CONDENSED
+    });
+    let mut header = vec!["model", "dataset", "metric", "base", "cand", "diff", "diff 95% CI", "p (bootstrap)"];
+    if with_ar {
+        header.push("p (AR)");
+    }
+    header.push("verdict");
+    table.set_header(header);
+    for pair in &c.pairs {
+        let model = if pair.base_model == pair.cand_model {
+            pair.base_model.clone()
+        } else {
+            format!("{} → {}", pair.base_model, pair.cand_model)
+        };
+        for m in &pair.metrics {
+            let verdict = if m.metric != Metric::PairF1 {
+                ""
+            } else if pair.regression {
+                "worse ✗"
+            } else if m.diff.unwrap_or(0.0) > 0.0 && m.p_bootstrap.unwrap_or(1.0) < c.alpha {
+                "better ✓"
+            } else {
+                "ok"
+            };
+            let mut row = vec![
+                model.clone(),
+                pair.dataset.clone(),
+                m.metric.label().to_string(),
+                ratio(m.base),
+                ratio(m.cand),
+                signed(m.diff),
+                interval(m),
+                p(m.p_bootstrap),
+            ];
+            if with_ar {
+                row.push(p(m.p_randomization));
+            }
+            row.push(verdict.to_string());
+            table.add_row(row);
+        }
+    }
+    let _ = writeln!(out, "{table}\n");
+    let _ = writeln!(
+        out,
+        "Scheme `{}`; paired bootstrap over articles, {} resamples, seed {}. The gate fails when \
+         pair F1 drops by more than {} with p < {}.",
+        c.scheme, c.resamples, c.seed, c.max_drop, c.alpha
+    );
+    if !c.unpaired.is_empty() {
+        let _ = writeln!(out, "\nNot compared: {}.", c.unpaired.join(", "));
+    }
+    if with_articles {
+        for pair in &c.pairs {
+            let _ = writeln!(
+                out,
+                "\n{}Articles whose outcomes changed: {} on {} ({} of {})\n",
+                if markdown { "#### " } else { "" },
+                pair.cand_model,
+                pair.dataset,
+                pair.changed_articles.len(),
+                pair.articles
+            );
+            for article in &pair.changed_articles {
+                let what: Vec<String> = article
+                    .changes
+                    .iter()
+                    .map(|(change, n)| {
+                        format!("{} {} {n}", if change.is_gain() { "+" } else { "−" }, change.label())
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "{}{}: {}",
+                    if markdown { "- `" } else { "  " },
+                    article.article_id.clone() + if markdown { "`" } else { "" },
+                    what.join(", ")
+                );
+            }
+        }
+    }
+    out
+}

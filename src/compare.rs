@@ -1,0 +1,459 @@
+//! `attr-eval compare`: is a candidate run better or worse than a baseline, and is the
+//! difference real? (SPEC 7)
+//!
+//! Both runs are reduced to per-article outcome counts of the headline scheme
+//! (`overlap`). A *paired* bootstrap resamples the article list with replacement and
+//! re-sums both runs' counts over the same resampled lists; the difference of each
+//! metric over the resamples gives a 95% percentile interval and a p-value.
+//!
+//! The p-value follows sacreBLEU's paired bootstrap: the resampled absolute differences
+//! are centred on their mean (the null hypothesis of no difference) and
+//! `p = (c + 1) / (n + 1)`, where `c` counts centred differences at least as large as the
+//! observed absolute difference. sacreBLEU counts strictly larger ones; we count ties too
+//! so that two identical runs get `p = 1` rather than `1/(n+1)`, which would read as a
+//! significant change where there is none. Away from exact ties the two agree.
+
+use crate::error::{Error, Result};
+use crate::record::{read_run, ArticleLine, LoadedRun, RunRecord};
+use crate::scoring::{self, Counts, OutcomeKind};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// The figures compared: each has its own difference, interval and p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    PairF1,
+    QuoteF1,
+    AttributionAccuracy,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 3] = [Metric::PairF1, Metric::QuoteF1, Metric::AttributionAccuracy];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::PairF1 => "pair F1",
+            Metric::QuoteF1 => "quote F1",
+            Metric::AttributionAccuracy => "attribution accuracy",
+        }
+    }
+
+    pub fn of(self, counts: &Counts) -> Option<f64> {
+        match self {
+            Metric::PairF1 => scoring::pair_f1(counts),
+            Metric::QuoteF1 => scoring::quote_f1(counts),
+            Metric::AttributionAccuracy => scoring::attribution_accuracy(counts),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareOptions {
+    pub pairs: Vec<(String, String)>,
+    pub max_drop: f64,
+    pub alpha: f64,
+    pub resamples: usize,
+    pub seed: u64,
+    /// Also run an approximate randomization test.
+    pub randomization: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricComparison {
+    pub metric: Metric,
+    pub base: Option<f64>,
+    pub cand: Option<f64>,
+    /// `cand − base`; `None` when either is undefined.
+    pub diff: Option<f64>,
+    /// 95% percentile interval of the resampled differences.
+    pub diff_ci95: Option<[f64; 2]>,
+    /// Paired bootstrap p-value (two-sided).
+    pub p_bootstrap: Option<f64>,
+    /// Approximate randomization p-value, with `--test ar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_randomization: Option<f64>,
+}
+
+/// What changed for one gold row or the spurious count of one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    QuoteFound,
+    QuoteFoundWrongSpeaker,
+    QuoteLost,
+    SpeakerFixed,
+    SpeakerBroken,
+    FewerSpurious,
+    MoreSpurious,
+}
+
+impl Change {
+    pub fn label(self) -> &'static str {
+        match self {
+            Change::QuoteFound => "gold quote found",
+            Change::QuoteFoundWrongSpeaker => "gold quote found, wrong speaker",
+            Change::QuoteLost => "gold quote lost",
+            Change::SpeakerFixed => "speaker fixed",
+            Change::SpeakerBroken => "speaker broken",
+            Change::FewerSpurious => "fewer spurious",
+            Change::MoreSpurious => "more spurious",
+        }
+    }
+
+    /// True for changes that make the candidate better.
+    pub fn is_gain(self) -> bool {
+        matches!(
+            self,
+            Change::QuoteFound
+                | Change::QuoteFoundWrongSpeaker
+                | Change::SpeakerFixed
+                | Change::FewerSpurious
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleChange {
+    pub article_id: String,
+    /// Change → how many rows it concerns.
+    pub changes: BTreeMap<Change, u64>,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairComparison {
+    pub base_model: String,
+    pub cand_model: String,
+    pub dataset: String,
+    pub articles: usize,
+    pub metrics: Vec<MetricComparison>,
+    /// True when pair F1 dropped by more than `max_drop` with `p < alpha`.
+    pub regression: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed_articles: Vec<ArticleChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub base: String,
+    pub cand: String,
+    pub scheme: &'static str,
+    pub seed: u64,
+    pub resamples: usize,
+    pub max_drop: f64,
+    pub alpha: f64,
+    pub pairs: Vec<PairComparison>,
+    /// Models present in only one run: named so a user sees nothing was silently dropped.
+    pub unpaired: Vec<String>,
+}
+
+impl Comparison {
+    pub fn has_regression(&self) -> bool {
+        self.pairs.iter().any(|p| p.regression)
+    }
+}
+
+/// Reads two run folders and compares them.
+pub fn compare_paths(base: &Path, cand: &Path, options: &CompareOptions) -> Result<Comparison> {
+    let base_run = read_run(base)?;
+    let cand_run = read_run(cand)?;
+    let mut comparison = compare_runs(&base_run, &cand_run, options)?;
+    comparison.base = base.display().to_string();
+    comparison.cand = cand.display().to_string();
+    Ok(comparison)
+}
+
+fn check_comparable(base: &RunRecord, cand: &RunRecord) -> Result<()> {
+    let (b, c) = (&base.scoring, &cand.scoring);
+    if b.overlap != c.overlap || b.speaker_match != c.speaker_match || b.types != c.types {
+        return Err(Error::Usage(format!(
+            "the runs were scored differently (base: overlap {}, speaker match {}, types {:?}; \
+             candidate: overlap {}, speaker match {}, types {:?}): re-run one with the other's \
+             scoring flags",
+            b.overlap,
+            b.speaker_match.as_str(),
+            b.types,
+            c.overlap,
+            c.speaker_match.as_str(),
+            c.types
+        )));
+    }
+    Ok(())
+}
+
+/// Pairs models by name (or by `options.pairs`) on datasets both runs share, and
+/// compares each pair.
+pub fn compare_runs(base: &LoadedRun, cand: &LoadedRun, options: &CompareOptions) -> Result<Comparison> {
+    check_comparable(&base.record, &cand.record)?;
+    let mut model_pairs: Vec<(String, String)> = options.pairs.clone();
+    for model in &base.record.models {
+        let explicitly_paired = model_pairs.iter().any(|(b, _)| b == &model.name);
+        if !explicitly_paired && cand.record.models.iter().any(|m| m.name == model.name) {
+            model_pairs.push((model.name.clone(), model.name.clone()));
+        }
+    }
+    for (b, c) in &options.pairs {
+        if !base.record.models.iter().any(|m| &m.name == b) {
+            return Err(Error::Usage(format!("--pair {b}={c}: the baseline has no model `{b}`")));
+        }
+        if !cand.record.models.iter().any(|m| &m.name == c) {
+            return Err(Error::Usage(format!("--pair {b}={c}: the candidate has no model `{c}`")));
+        }
+    }
+    if model_pairs.is_empty() {
+        return Err(Error::Usage(
+            "the runs share no model name: pair models with --pair BASE_NAME=CAND_NAME".into(),
+        ));
+    }
+    let mut unpaired: Vec<String> = Vec::new();
+    for model in &base.record.models {
+        if !model_pairs.iter().any(|(b, _)| b == &model.name) {
+            unpaired.push(format!("{} (baseline only)", model.name));
+        }
+    }
+    for model in &cand.record.models {
+        if !model_pairs.iter().any(|(_, c)| c == &model.name) {
+            unpaired.push(format!("{} (candidate only)", model.name));
+        }
+    }
+
+    let base_lines = index_lines(&base.articles);
+    let cand_lines = index_lines(&cand.articles);
+    let mut pairs = Vec::new();
+    for dataset in &base.record.datasets {
+        let Some(other) = cand.record.datasets.iter().find(|d| d.name == dataset.name) else {
+            unpaired.push(format!("dataset {} (baseline only)", dataset.name));
+            continue;
+        };
+        if other.fingerprint != dataset.fingerprint {
+            return Err(Error::Usage(format!(
+                "dataset `{}` differs between the runs (fingerprint {} vs {}): a comparison \
+                 needs the same articles and gold; re-run both on one version of the dataset",
+                dataset.name, dataset.fingerprint, other.fingerprint
+            )));
+        }
+        for (base_model, cand_model) in &model_pairs {
+            let key_base = (base_model.as_str(), dataset.name.as_str());
+            let key_cand = (cand_model.as_str(), dataset.name.as_str());
+            let (Some(b), Some(c)) = (base_lines.get(&key_base), cand_lines.get(&key_cand)) else {
+                continue;
+            };
+            pairs.push(compare_pair(base_model, cand_model, &dataset.name, b, c, options)?);
+        }
+    }
+    for dataset in &cand.record.datasets {
+        if !base.record.datasets.iter().any(|d| d.name == dataset.name) {
+            unpaired.push(format!("dataset {} (candidate only)", dataset.name));
+        }
+    }
+    Ok(Comparison {
+        base: base.folder.display().to_string(),
+        cand: cand.folder.display().to_string(),
+        scheme: "overlap",
+        seed: options.seed,
+        resamples: options.resamples,
+        max_drop: options.max_drop,
+        alpha: options.alpha,
+        pairs,
+        unpaired,
+    })
+}
+
+type LineIndex<'a> = HashMap<(&'a str, &'a str), BTreeMap<&'a str, &'a ArticleLine>>;
+
+fn index_lines(lines: &[ArticleLine]) -> LineIndex<'_> {
+    let mut index: LineIndex<'_> = HashMap::new();
+    for line in lines {
+        index
+            .entry((line.model.as_str(), line.dataset.as_str()))
+            .or_default()
+            .insert(line.article_id.as_str(), line);
+    }
+    index
+}
+
+fn compare_pair(
+    base_model: &str,
+    cand_model: &str,
+    dataset: &str,
+    base: &BTreeMap<&str, &ArticleLine>,
+    cand: &BTreeMap<&str, &ArticleLine>,
+    options: &CompareOptions,
+) -> Result<PairComparison> {
+    if base.len() != cand.len() || base.keys().any(|id| !cand.contains_key(id)) {
+        return Err(Error::Usage(format!(
+            "`{base_model}` and `{cand_model}` on `{dataset}` were scored on different \
+             articles ({} vs {}): was one run interrupted?",
+            base.len(),
+            cand.len()
+        )));
+    }
+    // Articles in id order in both: the pairing the bootstrap relies on.
+    let base_counts: Vec<Counts> = base.values().map(|l| l.schemes.overlap.counts).collect();
+    let cand_counts: Vec<Counts> = cand.values().map(|l| l.schemes.overlap.counts).collect();
+    let metrics: Vec<MetricComparison> = Metric::ALL
+        .into_iter()
+        .map(|metric| compare_metric(metric, &base_counts, &cand_counts, options))
+        .collect();
+    let pair_f1 = &metrics[0];
+    let regression = match (pair_f1.diff, pair_f1.p_bootstrap) {
+        (Some(diff), Some(p)) => -diff > options.max_drop && p < options.alpha,
+        _ => false,
+    };
+    let changed_articles = base
+        .iter()
+        .filter_map(|(id, b)| cand.get(id).and_then(|c| article_change(id, b, c)))
+        .collect::<Vec<_>>();
+    let mut changed_articles = changed_articles;
+    changed_articles.sort_by(|a, b| b.total.cmp(&a.total).then(a.article_id.cmp(&b.article_id)));
+    Ok(PairComparison {
+        base_model: base_model.to_string(),
+        cand_model: cand_model.to_string(),
+        dataset: dataset.to_string(),
+        articles: base_counts.len(),
+        metrics,
+        regression,
+        changed_articles,
+    })
+}
+
+fn sum(counts: &[Counts], indices: &[usize]) -> Counts {
+    let mut total = Counts::default();
+    for &i in indices {
+        total += counts[i];
+    }
+    total
+}
+
+fn total(counts: &[Counts]) -> Counts {
+    let mut total = Counts::default();
+    for c in counts {
+        total += *c;
+    }
+    total
+}
+
+/// `(c + 1) / (n + 1)` over centred absolute differences; see the module docs.
+fn p_value(abs_diffs: &[f64], observed: f64) -> Option<f64> {
+    if abs_diffs.is_empty() {
+        return None;
+    }
+    let mean = abs_diffs.iter().sum::<f64>() / abs_diffs.len() as f64;
+    let c = abs_diffs
+        .iter()
+        .filter(|&&d| d - mean >= observed.abs())
+        .count();
+    Some((c + 1) as f64 / (abs_diffs.len() + 1) as f64)
+}
+
+pub fn compare_metric(
+    metric: Metric,
+    base: &[Counts],
+    cand: &[Counts],
+    options: &CompareOptions,
+) -> MetricComparison {
+    let base_value = metric.of(&total(base));
+    let cand_value = metric.of(&total(cand));
+    let diff = base_value.zip(cand_value).map(|(b, c)| c - b);
+    let mut diffs = Vec::with_capacity(options.resamples);
+    scoring::for_each_resample(base.len(), options.resamples, options.seed, |indices| {
+        if let (Some(b), Some(c)) = (metric.of(&sum(base, indices)), metric.of(&sum(cand, indices))) {
+            diffs.push(c - b);
+        }
+    });
+    let abs_diffs: Vec<f64> = diffs.iter().map(|d| d.abs()).collect();
+    let p_bootstrap = diff.and_then(|d| p_value(&abs_diffs, d));
+    diffs.sort_by(f64::total_cmp);
+    let diff_ci95 = diff.and_then(|_| scoring::percentile_interval(&diffs));
+    let p_randomization = if options.randomization {
+        diff.and_then(|d| randomization_p(metric, base, cand, d, options))
+    } else {
+        None
+    };
+    MetricComparison {
+        metric,
+        base: base_value,
+        cand: cand_value,
+        diff,
+        diff_ci95,
+        p_bootstrap,
+        p_randomization,
+    }
+}
+
+/// Approximate randomization: swap each article's two outcomes with probability ½ and
+/// count trials whose absolute difference reaches the observed one.
+fn randomization_p(
+    metric: Metric,
+    base: &[Counts],
+    cand: &[Counts],
+    observed: f64,
+    options: &CompareOptions,
+) -> Option<f64> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(options.seed);
+    let trials = options.resamples.max(1);
+    let mut reached = 0usize;
+    for _ in 0..trials {
+        let (mut a, mut b) = (Counts::default(), Counts::default());
+        for (x, y) in base.iter().zip(cand) {
+            if rng.gen_bool(0.5) {
+                a += *y;
+                b += *x;
+            } else {
+                a += *x;
+                b += *y;
+            }
+        }
+        if let (Some(a), Some(b)) = (metric.of(&a), metric.of(&b)) {
+            if (a - b).abs() >= observed.abs() {
+                reached += 1;
+            }
+        }
+    }
+    Some((reached + 1) as f64 / (trials + 1) as f64)
+}
+
+/// What happened to each gold row between two runs, matched by the gold row itself.
+fn article_change(id: &str, base: &ArticleLine, cand: &ArticleLine) -> Option<ArticleChange> {
+    let fate = |line: &ArticleLine| -> HashMap<String, OutcomeKind> {
+        line.schemes
+            .overlap
+            .outcomes
+            .iter()
+            .filter_map(|o| {
+                o.gold
+                    .as_ref()
+                    .map(|g| (serde_json::to_string(g).unwrap_or_default(), o.kind))
+            })
+            .collect()
+    };
+    let (before, after) = (fate(base), fate(cand));
+    let mut changes: BTreeMap<Change, u64> = BTreeMap::new();
+    for (gold, old) in &before {
+        let Some(new) = after.get(gold) else { continue };
+        let change = match (old, new) {
+            (OutcomeKind::Mis, OutcomeKind::Cor) => Change::QuoteFound,
+            (OutcomeKind::Mis, OutcomeKind::Inc) => Change::QuoteFoundWrongSpeaker,
+            (OutcomeKind::Cor | OutcomeKind::Inc, OutcomeKind::Mis) => Change::QuoteLost,
+            (OutcomeKind::Inc, OutcomeKind::Cor) => Change::SpeakerFixed,
+            (OutcomeKind::Cor, OutcomeKind::Inc) => Change::SpeakerBroken,
+            _ => continue,
+        };
+        *changes.entry(change).or_default() += 1;
+    }
+    let (spu_before, spu_after) = (base.schemes.overlap.counts.spu, cand.schemes.overlap.counts.spu);
+    if spu_after > spu_before {
+        changes.insert(Change::MoreSpurious, spu_after - spu_before);
+    } else if spu_before > spu_after {
+        changes.insert(Change::FewerSpurious, spu_before - spu_after);
+    }
+    let total: u64 = changes.values().sum();
+    (total > 0).then(|| ArticleChange {
+        article_id: id.to_string(),
+        changes,
+        total,
+    })
+}
