@@ -30,6 +30,14 @@ impl ModelError {
     }
 }
 
+/// One article's answer from a model, with how long the model took on it.
+#[derive(Debug, Clone)]
+pub struct TimedPrediction {
+    pub result: Result<Vec<Attribution>, ModelError>,
+    /// Wall time from handing the article to the model to its answer.
+    pub latency_ms: f64,
+}
+
 /// A quote-attribution model.
 ///
 /// `predict` is called from several threads at once, one article per call; rows must
@@ -38,6 +46,26 @@ pub trait Model: Send + Sync {
     fn info(&self) -> &ModelInfo;
 
     fn predict(&self, article: &Article) -> Result<Vec<Attribution>, ModelError>;
+
+    /// Predicts a chunk of articles, one answer per article in the same order.
+    ///
+    /// The default spreads `predict` over the current rayon pool. Models that gain from
+    /// seeing many articles at once (a pipelined external process, batched neural
+    /// inference) override it.
+    fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
+        use rayon::prelude::*;
+        articles
+            .par_iter()
+            .map(|article| {
+                let started = std::time::Instant::now();
+                let result = self.predict(article);
+                TimedPrediction {
+                    result,
+                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                }
+            })
+            .collect()
+    }
 }
 
 mod file;
