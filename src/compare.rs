@@ -14,7 +14,7 @@
 //! significant change where there is none. Away from exact ties the two agree.
 
 use crate::error::{Error, Result};
-use crate::record::{read_run, ArticleLine, LoadedRun, RunRecord};
+use crate::record::{ArticleLine, LoadedRun, RunRecord, read_run};
 use crate::scoring::{self, Counts, OutcomeKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -185,7 +185,11 @@ fn check_comparable(base: &RunRecord, cand: &RunRecord) -> Result<()> {
 
 /// Pairs models by name (or by `options.pairs`) on datasets both runs share, and
 /// compares each pair.
-pub fn compare_runs(base: &LoadedRun, cand: &LoadedRun, options: &CompareOptions) -> Result<Comparison> {
+pub fn compare_runs(
+    base: &LoadedRun,
+    cand: &LoadedRun,
+    options: &CompareOptions,
+) -> Result<Comparison> {
     check_comparable(&base.record, &cand.record)?;
     let mut model_pairs: Vec<(String, String)> = options.pairs.clone();
     for model in &base.record.models {
@@ -196,10 +200,14 @@ pub fn compare_runs(base: &LoadedRun, cand: &LoadedRun, options: &CompareOptions
     }
     for (b, c) in &options.pairs {
         if !base.record.models.iter().any(|m| &m.name == b) {
-            return Err(Error::Usage(format!("--pair {b}={c}: the baseline has no model `{b}`")));
+            return Err(Error::Usage(format!(
+                "--pair {b}={c}: the baseline has no model `{b}`"
+            )));
         }
         if !cand.record.models.iter().any(|m| &m.name == c) {
-            return Err(Error::Usage(format!("--pair {b}={c}: the candidate has no model `{c}`")));
+            return Err(Error::Usage(format!(
+                "--pair {b}={c}: the candidate has no model `{c}`"
+            )));
         }
     }
     if model_pairs.is_empty() {
@@ -240,7 +248,14 @@ pub fn compare_runs(base: &LoadedRun, cand: &LoadedRun, options: &CompareOptions
             let (Some(b), Some(c)) = (base_lines.get(&key_base), cand_lines.get(&key_cand)) else {
                 continue;
             };
-            pairs.push(compare_pair(base_model, cand_model, &dataset.name, b, c, options)?);
+            pairs.push(compare_pair(
+                base_model,
+                cand_model,
+                &dataset.name,
+                b,
+                c,
+                options,
+            )?);
         }
     }
     for dataset in &cand.record.datasets {
@@ -359,7 +374,10 @@ pub fn compare_metric(
     let diff = base_value.zip(cand_value).map(|(b, c)| c - b);
     let mut diffs = Vec::with_capacity(options.resamples);
     scoring::for_each_resample(base.len(), options.resamples, options.seed, |indices| {
-        if let (Some(b), Some(c)) = (metric.of(&sum(base, indices)), metric.of(&sum(cand, indices))) {
+        if let (Some(b), Some(c)) = (
+            metric.of(&sum(base, indices)),
+            metric.of(&sum(cand, indices)),
+        ) {
             diffs.push(c - b);
         }
     });
@@ -444,7 +462,10 @@ fn article_change(id: &str, base: &ArticleLine, cand: &ArticleLine) -> Option<Ar
         };
         *changes.entry(change).or_default() += 1;
     }
-    let (spu_before, spu_after) = (base.schemes.overlap.counts.spu, cand.schemes.overlap.counts.spu);
+    let (spu_before, spu_after) = (
+        base.schemes.overlap.counts.spu,
+        cand.schemes.overlap.counts.spu,
+    );
     if spu_after > spu_before {
         changes.insert(Change::MoreSpurious, spu_after - spu_before);
     } else if spu_before > spu_after {

@@ -1,4 +1,4 @@
-use attr_eval::cli::{dispatch, Cli};
+use attr_eval::cli::{Cli, dispatch};
 use clap::Parser;
 
 fn main() {

@@ -6,13 +6,13 @@
 //! marked partial.
 
 use crate::attribution::Attribution;
-use crate::dataset::{check_rows_against_article, Article, Dataset};
+use crate::dataset::{Article, Dataset, check_rows_against_article};
 use crate::error::{Error, Result};
-use crate::model::{self, Model, ModelInfo, ModelSpec};
+use crate::model::{self, ModelInfo, ModelSpec, TimedPrediction};
 use crate::record::{
-    markdown_report, ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Latency,
-    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, Throughput, ToolInfo,
-    SCHEMA_VERSION,
+    ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Latency, OutcomeLine,
+    ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput, ToolInfo,
+    markdown_report,
 };
 use crate::scoring::{self, ArticleScore, PerScheme, ScoringOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -138,11 +138,18 @@ struct Predicted {
     error: Option<String>,
 }
 
-fn predict_one(model: &dyn Model, article: Article) -> Predicted {
-    let started = Instant::now();
-    let outcome = model.predict(&article);
-    let latency_ms = started.elapsed().as_secs_f64() * 1e3;
-    let (rows, error) = match outcome {
+/// Checks a model's answer for one article against its text: rows that do not fit the
+/// text cost that article only, never the run.
+fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
+    let Some(answer) = answer else {
+        return Predicted {
+            article,
+            rows: Vec::new(),
+            latency_ms: 0.0,
+            error: Some("the model gave no answer for this article".into()),
+        };
+    };
+    let (rows, error) = match answer.result {
         Ok(mut rows) => {
             for row in &mut rows {
                 row.article_id.clone_from(&article.id);
@@ -153,7 +160,10 @@ fn predict_one(model: &dyn Model, article: Article) -> Predicted {
             } else {
                 (
                     Vec::new(),
-                    Some(format!("the model's rows do not fit the text: {}", problems.join("; "))),
+                    Some(format!(
+                        "the model's rows do not fit the text: {}",
+                        problems.join("; ")
+                    )),
                 )
             }
         }
@@ -162,7 +172,7 @@ fn predict_one(model: &dyn Model, article: Article) -> Predicted {
     Predicted {
         article,
         rows,
-        latency_ms,
+        latency_ms: answer.latency_ms,
         error,
     }
 }
@@ -229,10 +239,14 @@ fn run_one(
             .collect::<Result<Vec<Article>>>()?;
         let started = Instant::now();
         let predicted: Vec<Predicted> = match &model {
-            Some(model) => chunk
-                .into_par_iter()
-                .map(|article| predict_one(model.as_ref(), article))
-                .collect(),
+            Some(model) => {
+                let answers = model.predict_batch(&chunk);
+                let mut answers = answers.into_iter();
+                chunk
+                    .into_iter()
+                    .map(|article| checked(article, answers.next()))
+                    .collect()
+            }
             None => chunk
                 .into_iter()
                 .map(|article| Predicted {
@@ -366,7 +380,10 @@ mod tests {
     #[test]
     fn latency_percentiles_use_nearest_rank() {
         let t = throughput((1..=100).map(f64::from).collect(), 1000, 2.0, 2);
-        assert_eq!((t.latency_ms.p50, t.latency_ms.p95, t.latency_ms.max), (50.0, 95.0, 100.0));
+        assert_eq!(
+            (t.latency_ms.p50, t.latency_ms.p95, t.latency_ms.max),
+            (50.0, 95.0, 100.0)
+        );
         assert_eq!(t.articles_per_s, 50.0);
         assert_eq!(t.chars_per_s, 500.0);
     }

@@ -226,10 +226,12 @@ pub enum SignificanceTest {
 }
 
 #[derive(Debug, Args)]
-#[command(long_about = "Compares two run folders (or their run.json) with a paired bootstrap \
+#[command(
+    long_about = "Compares two run folders (or their run.json) with a paired bootstrap \
 over articles. Models are paired by name; datasets must have equal fingerprints.\n\n\
 The gate: exits 1 when a paired model × dataset's pair F1 (overlap scheme) dropped by more \
-than --max-drop with p < --alpha; 0 otherwise; 2 for bad input.")]
+than --max-drop with p < --alpha; 0 otherwise; 2 for bad input."
+)]
 pub struct CompareArgs {
     /// The baseline run folder or run.json
     pub base: PathBuf,

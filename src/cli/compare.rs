@@ -1,8 +1,8 @@
 use super::args::{CompareArgs, OutputFormat, SignificanceTest};
-use crate::compare::{compare_paths, CompareOptions, Comparison, Metric, MetricComparison};
+use crate::compare::{CompareOptions, Comparison, Metric, MetricComparison, compare_paths};
 use crate::error::{Error, Result};
 use crate::record::ratio;
-use comfy_table::{presets, Table};
+use comfy_table::{Table, presets};
 use std::fmt::Write as _;
 
 pub fn execute(args: CompareArgs) -> Result<i32> {
@@ -17,10 +17,16 @@ pub fn execute(args: CompareArgs) -> Result<i32> {
         })
         .collect::<Result<Vec<_>>>()?;
     if !(args.alpha > 0.0 && args.alpha <= 1.0) {
-        return Err(Error::Usage(format!("--alpha must be in (0, 1], got {}", args.alpha)));
+        return Err(Error::Usage(format!(
+            "--alpha must be in (0, 1], got {}",
+            args.alpha
+        )));
     }
     if args.max_drop < 0.0 {
-        return Err(Error::Usage(format!("--max-drop must be ≥ 0, got {}", args.max_drop)));
+        return Err(Error::Usage(format!(
+            "--max-drop must be ≥ 0, got {}",
+            args.max_drop
+        )));
     }
     if args.resamples == 0 {
         return Err(Error::Usage("--resamples must be at least 1".into()));
@@ -68,7 +74,11 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
         let _ = writeln!(out, "### attr-eval compare: {verdict}\n");
         let _ = writeln!(out, "Baseline `{}` → candidate `{}`.\n", c.base, c.cand);
     } else {
-        let _ = writeln!(out, "{verdict}\nbaseline  {}\ncandidate {}\n", c.base, c.cand);
+        let _ = writeln!(
+            out,
+            "{verdict}\nbaseline  {}\ncandidate {}\n",
+            c.base, c.cand
+        );
     }
     let with_ar = c
         .pairs
@@ -81,7 +91,16 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
     } else {
         presets::UTF8_FULL_CONDENSED
     });
-    let mut header = vec!["model", "dataset", "metric", "base", "cand", "diff", "diff 95% CI", "p (bootstrap)"];
+    let mut header = vec![
+        "model",
+        "dataset",
+        "metric",
+        "base",
+        "cand",
+        "diff",
+        "diff 95% CI",
+        "p (bootstrap)",
+    ];
     if with_ar {
         header.push("p (AR)");
     }
@@ -146,7 +165,11 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
                     .changes
                     .iter()
                     .map(|(change, n)| {
-                        format!("{} {} {n}", if change.is_gain() { "+" } else { "−" }, change.label())
+                        format!(
+                            "{} {} {n}",
+                            if change.is_gain() { "+" } else { "−" },
+                            change.label()
+                        )
                     })
                     .collect();
                 let _ = writeln!(

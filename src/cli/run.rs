@@ -1,8 +1,8 @@
 use super::args::RunArgs;
 use crate::error::Result;
 use crate::experiment::Experiment;
-use crate::model::{ModelSpec, DEFAULT_MODELS};
-use crate::record::{headline_table, RunStatus, TableStyle};
+use crate::model::{DEFAULT_MODELS, ModelSpec};
+use crate::record::{RunStatus, TableStyle, headline_table};
 use crate::runner::{self, RunPlan};
 use crate::scoring::ScoringOptions;
 use std::io::IsTerminal;

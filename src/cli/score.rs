@@ -1,7 +1,7 @@
 use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::record::{by_type_table, scores_table, ResultRecord, TableStyle};
+use crate::record::{ResultRecord, TableStyle, by_type_table, scores_table};
 use crate::scoring::{self, ScoringOptions};
 
 pub fn execute(args: ScoreArgs) -> Result<i32> {
@@ -18,7 +18,10 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         errors: Vec::new(),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).unwrap_or_default()
+        );
     } else {
         println!(
             "{} against {} ({} articles; overlap τ = {}, speaker match {}, types {})",

@@ -60,7 +60,11 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
     })?;
     let options = ScoringOptions::default();
     let score = scoring::score_article(&article, gold, &predictions, dataset.aliases(), &options)?;
-    println!("\n{} ({} rows), aligned under the overlap scheme:", spec.name, predictions.len());
+    println!(
+        "\n{} ({} rows), aligned under the overlap scheme:",
+        spec.name,
+        predictions.len()
+    );
     for outcome in &score.schemes.overlap.outcomes {
         let label = match outcome.kind {
             OutcomeKind::Cor => "COR",
@@ -68,7 +72,10 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
             OutcomeKind::Mis => "MIS",
             OutcomeKind::Spu => "SPU",
         };
-        let sim = outcome.sim.map(|s| format!(" sim {s:.2}")).unwrap_or_default();
+        let sim = outcome
+            .sim
+            .map(|s| format!(" sim {s:.2}"))
+            .unwrap_or_default();
         println!("  {label}{sim}");
         if let Some(row) = outcome.gold.and_then(|i| gold.get(i)) {
             println!("    gold {}", describe(row));

@@ -8,7 +8,11 @@ pub fn execute(args: ValidateArgs) -> Result<i32> {
     if let Some(pred) = &args.pred {
         let dataset = Dataset::open(&args.dataset)?;
         let rows = dataset.read_predictions(pred)?;
-        println!("{}: {} prediction rows, all valid", pred.display(), rows.len());
+        println!(
+            "{}: {} prediction rows, all valid",
+            pred.display(),
+            rows.len()
+        );
     }
     Ok(0)
 }

@@ -72,7 +72,7 @@ mod file;
 mod spec;
 
 pub use file::FileModel;
-pub use spec::{ModelKind, ModelSpec, DEFAULT_MODELS};
+pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec};
 
 use crate::dataset::Dataset;
 
@@ -80,7 +80,9 @@ use crate::dataset::Dataset;
 pub fn load(spec: &ModelSpec, dataset: &Dataset) -> crate::error::Result<Box<dyn Model>> {
     match &spec.kind {
         ModelKind::Rules => Ok(Box::new(rules::Rules::new())),
-        ModelKind::File(path) => Ok(Box::new(FileModel::load(&spec.name, &spec.spec, path, dataset)?)),
+        ModelKind::File(path) => Ok(Box::new(FileModel::load(
+            &spec.name, &spec.spec, path, dataset,
+        )?)),
         ModelKind::Command(_) => Err(crate::error::Error::Model {
             model: spec.name.clone(),
             message: "cmd: models are not available in this build yet".into(),

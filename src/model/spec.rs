@@ -46,7 +46,11 @@ impl ModelSpec {
             Some(name) => name.to_string(),
             None => default_name(&kind),
         };
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
             return Err(Error::Usage(format!(
                 "model name `{name}` must be non-empty and use only A-Z a-z 0-9 . _ - \
                  (it names a predictions file): name it with NAME=SPEC"
@@ -116,7 +120,10 @@ fn default_name(kind: &ModelKind) -> String {
 
 fn is_interpreter(stem: &str) -> bool {
     let base = stem.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    matches!(base, "python" | "node" | "ruby" | "perl" | "bash" | "sh" | "uv" | "env")
+    matches!(
+        base,
+        "python" | "node" | "ruby" | "perl" | "bash" | "sh" | "uv" | "env"
+    )
 }
 
 #[cfg(test)]
@@ -126,15 +133,29 @@ mod tests {
     #[test]
     fn names_default_from_the_spec() {
         assert_eq!(ModelSpec::parse("rules").unwrap().name, "rules");
-        assert_eq!(ModelSpec::parse("file:out/preds_v2.csv").unwrap().name, "preds_v2");
-        assert_eq!(ModelSpec::parse("cmd:./bin/tagger --fast").unwrap().name, "tagger");
-        assert_eq!(ModelSpec::parse("cmd:python3 examples/adapter.py").unwrap().name, "adapter");
+        assert_eq!(
+            ModelSpec::parse("file:out/preds_v2.csv").unwrap().name,
+            "preds_v2"
+        );
+        assert_eq!(
+            ModelSpec::parse("cmd:./bin/tagger --fast").unwrap().name,
+            "tagger"
+        );
+        assert_eq!(
+            ModelSpec::parse("cmd:python3 examples/adapter.py")
+                .unwrap()
+                .name,
+            "adapter"
+        );
     }
 
     #[test]
     fn explicit_names_win_and_keep_equals_signs_in_commands() {
         let spec = ModelSpec::parse("v2=file:preds_v2.csv").unwrap();
-        assert_eq!((spec.name.as_str(), spec.spec.as_str()), ("v2", "file:preds_v2.csv"));
+        assert_eq!(
+            (spec.name.as_str(), spec.spec.as_str()),
+            ("v2", "file:preds_v2.csv")
+        );
         let spec = ModelSpec::parse("cmd:tool --k=v").unwrap();
         assert_eq!(spec.kind, ModelKind::Command("tool --k=v".into()));
     }

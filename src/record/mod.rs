@@ -5,8 +5,8 @@
 mod report;
 mod write;
 
-pub use report::{by_type_table, headline_table, markdown_report, ratio, scores_table, TableStyle};
-pub use write::{read_run, write_run, LoadedRun, RunFolder};
+pub use report::{TableStyle, by_type_table, headline_table, markdown_report, ratio, scores_table};
+pub use write::{LoadedRun, RunFolder, read_run, write_run};
 
 use crate::attribution::{Attribution, QuoteType};
 use crate::model::ModelInfo;

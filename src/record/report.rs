@@ -3,7 +3,7 @@
 use super::{ResultRecord, RunRecord, RunStatus};
 use crate::attribution::QuoteType;
 use crate::scoring::{Scheme, Scores};
-use comfy_table::{presets, Cell, CellAlignment, Table};
+use comfy_table::{Cell, CellAlignment, Table, presets};
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +46,20 @@ pub fn scores_table(result: &ResultRecord, style: TableStyle) -> String {
     let mut table = new_table(
         style,
         &[
-            "scheme", "gold", "pred", "COR", "INC", "MIS", "SPU", "pair P", "pair R", "pair F1",
-            "F1 95% CI", "quote F1", "attr acc", "macro F1",
+            "scheme",
+            "gold",
+            "pred",
+            "COR",
+            "INC",
+            "MIS",
+            "SPU",
+            "pair P",
+            "pair R",
+            "pair F1",
+            "F1 95% CI",
+            "quote F1",
+            "attr acc",
+            "macro F1",
         ],
     );
     for scheme in Scheme::ALL {
@@ -80,7 +92,15 @@ pub fn by_type_table(result: &ResultRecord, style: TableStyle) -> Option<String>
     }
     let mut table = new_table(
         style,
-        &["type", "exact R", "exact P", "overlap R", "overlap P", "lenient R", "lenient P"],
+        &[
+            "type",
+            "exact R",
+            "exact P",
+            "overlap R",
+            "overlap P",
+            "lenient R",
+            "lenient P",
+        ],
     );
     for quote_type in QuoteType::ALL {
         let Some(per_scheme) = result.by_type.get(&quote_type) else {
@@ -106,8 +126,18 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
     let mut table = new_table(
         style,
         &[
-            "dataset", "model", "pair P", "pair R", "pair F1", "F1 95% CI", "quote F1",
-            "attr acc", "articles/s", "M chars/s", "p95 ms", "errors",
+            "dataset",
+            "model",
+            "pair P",
+            "pair R",
+            "pair F1",
+            "F1 95% CI",
+            "quote F1",
+            "attr acc",
+            "articles/s",
+            "M chars/s",
+            "p95 ms",
+            "errors",
         ],
     );
     for result in &record.results {
@@ -195,7 +225,10 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
         let _ = writeln!(out, "\n## `{}` on `{}`\n", result.model, result.dataset);
         let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
         if let Some(table) = by_type_table(result, TableStyle::Markdown) {
-            let _ = writeln!(out, "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n");
+            let _ = writeln!(
+                out,
+                "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
+            );
         }
         if let Some(t) = &result.throughput {
             let _ = writeln!(

@@ -2,7 +2,7 @@
 //! `report.md`.
 
 use super::{ArticleLine, RunRecord, SCHEMA_VERSION};
-use crate::attribution::{write_csv, Attribution};
+use crate::attribution::{Attribution, write_csv};
 use crate::error::{Error, InputError, Location, Result};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -60,7 +60,8 @@ impl RunFolder {
             .flush()
             .map_err(|e| Error::io(&articles_path, e))?;
         let json_path = self.path.join("run.json");
-        let json = serde_json::to_string_pretty(record).map_err(|e| Error::io(&json_path, e.into()))?;
+        let json =
+            serde_json::to_string_pretty(record).map_err(|e| Error::io(&json_path, e.into()))?;
         fs::write(&json_path, json + "\n").map_err(|e| Error::io(&json_path, e))?;
         let report_path = self.path.join("report.md");
         fs::write(&report_path, report).map_err(|e| Error::io(&report_path, e))?;
