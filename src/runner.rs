@@ -36,6 +36,8 @@ pub struct RunPlan {
     /// The command line, recorded as given.
     pub command: Vec<String>,
     pub progress: bool,
+    /// How `cmd:` and `bert:` models start, and the prediction cache.
+    pub load: model::LoadOptions,
 }
 
 pub struct RunOutcome {
@@ -202,7 +204,7 @@ fn run_one(
     folder: &mut RunFolder,
 ) -> Result<(ResultRecord, Option<ModelInfo>)> {
     let mut errors = Vec::new();
-    let model = match model::load(spec, dataset) {
+    let model = match model::load(spec, dataset, &plan.load) {
         Ok(model) => Some(model),
         // Bad input in a file model's CSV is the user's to fix: stop, as for gold.
         Err(error @ (Error::Input(_) | Error::InputErrors(_))) => return Err(error),

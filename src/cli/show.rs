@@ -53,7 +53,7 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
         return Ok(0);
     };
     let spec = ModelSpec::parse(spec)?;
-    let model = model::load(&spec, &dataset)?;
+    let model = model::load(&spec, &dataset, &model::LoadOptions::default())?;
     let predictions = model.predict(&article).map_err(|e| Error::Model {
         model: spec.name.clone(),
         message: format!("article `{}`: {e}", article.id),
