@@ -548,6 +548,21 @@ mod tests {
         assert_eq!((file.as_str(), l, c), ("t.txt", 1, Some(8)), "{m}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the quotation file holds, the import answers, never panics.
+        #[test]
+        fn any_quotation_file_gives_rows_or_an_input_error(
+            ann in "((QUOTE|ATTRIB|X)?(\t[Q0-9a-z_é-]{0,3}){0,8}\n?){0,6}"
+        ) {
+            let src = folder(&[("t.txt", "“ Hi , ” he said .\nOK .\n"), ("t.ann", &ann)]);
+            match import_litbank(src.path(), &src.path().join("out")) {
+                Ok(_) | Err(Error::Input(_)) => {}
+                Err(other) => proptest::prop_assert!(false, "{other}"),
+            }
+        }
+    }
+
     fn shipped() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/litbank-quotes")
     }

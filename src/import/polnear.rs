@@ -187,7 +187,7 @@ fn parse_ann(
             ));
         };
         let kind = id.chars().next().unwrap_or(' ');
-        let valid_id = id.len() > 1 && id[1..].bytes().all(|b| b.is_ascii_digit());
+        let valid_id = id.len() > 1 && id.bytes().skip(1).all(|b| b.is_ascii_digit());
         match kind {
             'T' | 'E' if !valid_id => {
                 return Err(at(
@@ -797,6 +797,21 @@ mod tests {
             ),
             ("“go”", "12", "direct")
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the annotation file holds, the import answers, never panics.
+        #[test]
+        fn any_annotation_file_gives_rows_or_an_input_error(
+            ann in "([TEAR#é]{0,2}[0-9]{0,2}[\t ]{0,2}(Content|Source|Cue|Attribution)?[:; \t0-9T-]{0,12}é?\n?){0,6}"
+        ) {
+            let src = split(&[("d.txt", "Héllo said the man.")], &[("d_x.ann", &ann)]);
+            match import_polnear(src.path(), &src.path().join("out")) {
+                Ok(_) | Err(Error::Input(_)) => {}
+                Err(other) => proptest::prop_assert!(false, "{other}"),
+            }
+        }
     }
 
     /// `../shared/data/polnear/<split>` when present.
