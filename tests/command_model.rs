@@ -470,14 +470,15 @@ fn the_cache_serves_a_resumed_run_and_survives_a_damaged_entry() {
     );
 }
 
-/// Protocol overhead: a program answering nothing, over ≥ 1,000 articles.
+/// Protocol overhead: a program answering nothing, over 5,000 articles of about 4,000
+/// characters (a news article).
 #[test]
 fn protocol_overhead() {
     if !python_available() {
         return;
     }
     let articles: Vec<Article> = (0..5_000)
-        .map(|i| Article::new(format!("n{i}"), "“Quoted text,” said Someone. ".repeat(20)))
+        .map(|i| Article::new(format!("n{i}"), "“Quoted text,” said Someone. ".repeat(140)))
         .collect();
     let model = start("--empty", quick(0));
     model.predict_batch(&articles[..10]);
@@ -497,5 +498,53 @@ fn protocol_overhead() {
     assert_eq!(answered, articles.len());
     if !cfg!(debug_assertions) {
         assert!(rate >= 1_000.0, "{rate:.0} articles/s");
+    }
+}
+
+/// The same over the PolNeAR training texts, batched and one `predict` at a time.
+#[test]
+fn protocol_overhead_on_polnear() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/polnear/train/text");
+    if !folder.is_dir() {
+        eprintln!("skipped: {} is absent", folder.display());
+        return;
+    }
+    if !python_available() {
+        return;
+    }
+    let mut articles: Vec<Article> = std::fs::read_dir(&folder)
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let text = std::fs::read_to_string(&path).ok()?;
+            Some(Article::new(path.file_stem()?.to_string_lossy(), text))
+        })
+        .collect();
+    articles.sort_by(|a, b| a.id.cmp(&b.id));
+    let chars: usize = articles.iter().map(Article::char_len).sum();
+    let model = start("--empty", quick(0));
+    // Not timed: the interpreter's start-up.
+    model.predict(&articles[0]).unwrap();
+
+    let started = Instant::now();
+    let batched = articles
+        .chunks(256)
+        .flat_map(|chunk| model.predict_batch(chunk))
+        .filter(|p| p.result.is_ok())
+        .count();
+    let batched_rate = batched as f64 / started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let single = articles.iter().filter(|a| model.predict(a).is_ok()).count();
+    let single_rate = single as f64 / started.elapsed().as_secs_f64();
+
+    eprintln!(
+        "protocol overhead on {} PolNeAR articles ({chars} chars): {batched_rate:.0} articles/s \
+         batched, {single_rate:.0} articles/s one predict at a time",
+        articles.len()
+    );
+    assert_eq!((batched, single), (articles.len(), articles.len()));
+    if !cfg!(debug_assertions) {
+        assert!(batched_rate >= 1_000.0, "{batched_rate:.0} articles/s");
     }
 }
