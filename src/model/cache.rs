@@ -94,6 +94,19 @@ struct Entry {
     attributions: Vec<Attribution>,
 }
 
+/// What the cache holds for one article.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    /// The rows (with the article's current id) and the model's latency back then.
+    Hit {
+        rows: Vec<Attribution>,
+        latency_ms: f64,
+    },
+    Miss,
+    /// An entry is there but cannot be read or does not fit the article.
+    Unusable,
+}
+
 /// One model's folder in the cache.
 pub struct PredictionCache {
     folder: PathBuf,
@@ -140,20 +153,16 @@ impl PredictionCache {
         self.folder.join(format!("{}.json", text_sha256(article)))
     }
 
-    /// The cached answer and its latency; `Err(())` for an entry that is present but
-    /// unusable.
-    #[allow(clippy::result_unit_err)]
-    pub fn get(
-        &self,
-        article: &Article,
-    ) -> std::result::Result<Option<(Vec<Attribution>, f64)>, ()> {
+    pub fn get(&self, article: &Article) -> Lookup {
         let path = self.entry_path(article);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(_) => return Err(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
+            Err(_) => return Lookup::Unusable,
         };
-        let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| ())?;
+        let Ok(entry) = serde_json::from_slice::<Entry>(&bytes) else {
+            return Lookup::Unusable;
+        };
         let fits = entry.spec == self.info.spec
             && entry.version == self.info.version
             && entry.config_hash == self.info.config_hash
@@ -163,7 +172,7 @@ impl PredictionCache {
                     .is_some_and(|span| article.slice(span) == Some(row.quote.as_str()))
             });
         if !fits {
-            return Err(());
+            return Lookup::Unusable;
         }
         let rows = entry
             .attributions
@@ -173,7 +182,10 @@ impl PredictionCache {
                 ..row
             })
             .collect();
-        Ok(Some((rows, entry.latency_ms)))
+        Lookup::Hit {
+            rows,
+            latency_ms: entry.latency_ms,
+        }
     }
 
     pub fn put(
@@ -266,15 +278,15 @@ impl CachedModel {
             return None;
         }
         match self.cache.get(article) {
-            Ok(Some((rows, latency_ms))) => {
+            Lookup::Hit { rows, latency_ms } => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 return Some(TimedPrediction {
                     result: Ok(rows),
                     latency_ms,
                 });
             }
-            Ok(None) => {}
-            Err(()) => {
+            Lookup::Miss => {}
+            Lookup::Unusable => {
                 self.ignored.fetch_add(1, Ordering::Relaxed);
             }
         }

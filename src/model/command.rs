@@ -265,8 +265,9 @@ impl CommandModel {
             let (Some(oldest), Some(process)) = (in_flight.front(), worker.process.as_mut()) else {
                 break;
             };
-            let deadline = last_progress.max(oldest.sent_at) + self.options.timeout;
-            let wait = deadline.saturating_duration_since(Instant::now());
+            // Subtracting rather than adding: a huge --timeout must not overflow.
+            let waited = last_progress.max(oldest.sent_at).elapsed();
+            let wait = self.options.timeout.saturating_sub(waited);
             match process.events.recv_timeout(wait) {
                 Ok(Event::Line(bytes)) => {
                     last_progress = Instant::now();
@@ -748,10 +749,14 @@ fn version_of(argv: &[String]) -> String {
         if !path.is_file() {
             continue;
         }
-        if let Ok(bytes) = std::fs::read(path) {
+        // Streamed: a command may name a large weights file.
+        let mut file_hasher = Sha256::new();
+        let hashed = std::fs::File::open(path)
+            .and_then(|mut file| std::io::copy(&mut file, &mut file_hasher));
+        if hashed.is_ok() {
             hasher.update(word.as_bytes());
             hasher.update([0]);
-            hasher.update(Sha256::digest(&bytes));
+            hasher.update(file_hasher.finalize());
             any = true;
         }
     }
