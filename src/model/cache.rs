@@ -47,14 +47,13 @@ pub enum CacheMode {
 }
 
 impl CacheMode {
-    pub fn from_flags(resume: bool, no_cache: bool) -> Result<CacheMode> {
+    /// `--resume` and `--no-cache` exclude each other on the command line; given both
+    /// anyway, bypassing the cache wins, as the one that cannot serve stale answers.
+    pub fn from_flags(resume: bool, no_cache: bool) -> CacheMode {
         match (resume, no_cache) {
-            (true, true) => Err(Error::Usage(
-                "--resume reads the prediction cache and --no-cache bypasses it: give one".into(),
-            )),
-            (true, false) => Ok(CacheMode::Resume),
-            (false, true) => Ok(CacheMode::Off),
-            (false, false) => Ok(CacheMode::Write),
+            (_, true) => CacheMode::Off,
+            (true, false) => CacheMode::Resume,
+            (false, false) => CacheMode::Write,
         }
     }
 
@@ -441,11 +440,10 @@ mod tests {
     }
 
     #[test]
-    fn from_flags_refuses_both() {
-        assert!(CacheMode::from_flags(true, true).is_err());
-        assert_eq!(
-            CacheMode::from_flags(false, false).unwrap(),
-            CacheMode::Write
-        );
+    fn flags_choose_the_mode() {
+        assert_eq!(CacheMode::from_flags(false, false), CacheMode::Write);
+        assert_eq!(CacheMode::from_flags(true, false), CacheMode::Resume);
+        assert_eq!(CacheMode::from_flags(false, true), CacheMode::Off);
+        assert_eq!(CacheMode::from_flags(true, true), CacheMode::Off);
     }
 }
