@@ -768,6 +768,25 @@ fn version_of(argv: &[String]) -> String {
     }
 }
 
+/// A stderr line as a terminal would show it: progress bars redraw with `\r`, so only
+/// the last segment counts, and a runaway line is cut to its end.
+fn stderr_line(bytes: &[u8]) -> String {
+    const KEEP: usize = 500;
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    let shown = text
+        .rsplit('\r')
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("");
+    let count = shown.chars().count();
+    if count > KEEP {
+        let tail: String = shown.chars().skip(count - KEEP).collect();
+        format!("…{tail}")
+    } else {
+        shown.to_string()
+    }
+}
+
 fn snippet(text: &str) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(SNIPPET_CHARS).collect();
@@ -883,7 +902,7 @@ impl Process {
                 let mut reader = BufReader::new(stderr);
                 let mut line = Vec::new();
                 while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                    let text = String::from_utf8_lossy(&line).trim_end().to_string();
+                    let text = stderr_line(&line);
                     let mut tail = lock(&tail_writer);
                     tail.total += 1;
                     tail.lines.push_back(text);
@@ -1091,6 +1110,17 @@ mod tests {
             let err = parse_answer(&a, &answer).unwrap_err();
             assert!(err.contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn stderr_lines_show_what_a_terminal_would() {
+        assert_eq!(stderr_line(b" 10%\r 50%\r100%\n"), "100%");
+        assert_eq!(
+            stderr_line(b"Traceback (most recent call last):\n"),
+            "Traceback (most recent call last):"
+        );
+        let long = stderr_line("x".repeat(2000).as_bytes());
+        assert_eq!(long.chars().count(), 501);
     }
 
     #[test]
