@@ -68,6 +68,8 @@ pub trait Model: Send + Sync {
     }
 }
 
+pub mod cache;
+pub mod command;
 mod file;
 mod spec;
 
