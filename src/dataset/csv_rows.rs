@@ -66,28 +66,91 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-fn csv_reader(bytes: &[u8]) -> ::csv::Reader<&[u8]> {
-    // Headers are read by hand so that their line is known and field counts are checked
-    // here, with a message that names the line, instead of by the csv crate.
-    ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(strip_bom(bytes))
+/// A CSV reader over a file held in memory, with correct line numbers.
+struct Records<'b> {
+    reader: ::csv::Reader<&'b [u8]>,
+    lines: LineCounter<'b>,
+}
+
+impl<'b> Records<'b> {
+    fn new(bytes: &'b [u8]) -> Self {
+        let bytes = strip_bom(bytes);
+        // Headers are read by hand so that their line is known and field counts are
+        // checked here, with a message that names the line, instead of by the csv crate.
+        let reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        Records {
+            reader,
+            lines: LineCounter {
+                bytes,
+                counted_to: 0,
+                line: 1,
+            },
+        }
+    }
+
+    /// The next record and the line it starts on.
+    fn next(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, ::csv::Error> {
+        if !self.reader.read_byte_record(record)? {
+            return Ok(None);
+        }
+        let byte = record.position().map_or(0, |p| p.byte());
+        Ok(Some(self.lines.line_of_record_at(byte)))
+    }
+}
+
+/// Line numbers counted from the bytes. The csv crate's own `Position::line` is wrong
+/// after blank lines and with CRLF endings (csv 1.4 reports the second record of
+/// "h\r\na\r\n" on line 1), because the position it gives is where reading of the
+/// previous terminator stopped, not where the record starts.
+struct LineCounter<'b> {
+    bytes: &'b [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The line of a record whose reading began at byte `from`: the record itself starts
+    /// at the first byte that is not a line terminator. Calls come in increasing order.
+    fn line_of_record_at(&mut self, from: u64) -> u64 {
+        let len = self.bytes.len();
+        let mut start = usize::try_from(from).unwrap_or(len).min(len);
+        while start < len && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.counted_to {
+            for index in self.counted_to..start {
+                // \n, \r\n and a lone \r each end one line, as for the csv parser.
+                let ends_line = match self.bytes[index] {
+                    b'\n' => true,
+                    b'\r' => self.bytes.get(index + 1) != Some(&b'\n'),
+                    _ => false,
+                };
+                if ends_line {
+                    self.line += 1;
+                }
+            }
+            self.counted_to = start;
+        }
+        self.line
+    }
 }
 
 /// Reads the header record. `None` (with the error pushed) when the file has no header
 /// or a column it needs is missing or repeated.
 fn read_header(
     file: &Path,
-    reader: &mut ::csv::Reader<&[u8]>,
+    records: &mut Records<'_>,
     required: &[&str],
     known: &[&str],
     sink: &mut ErrorSink,
 ) -> Option<Header> {
     let mut record = ::csv::ByteRecord::new();
-    match reader.read_byte_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => {
+    let line = match records.next(&mut record) {
+        Ok(Some(line)) => line,
+        Ok(None) => {
             sink.push(InputError::new(
                 Location::line(file, 1),
                 format!(
@@ -98,11 +161,10 @@ fn read_header(
             return None;
         }
         Err(error) => {
-            sink.push(csv_error(file, &error));
+            sink.push(csv_error(file, &error, 1));
             return None;
         }
-    }
-    let line = record.position().map_or(1, |p| p.line());
+    };
     let mut names = Vec::with_capacity(record.len());
     let mut positions = HashMap::new();
     let mut ok = true;
@@ -147,8 +209,7 @@ fn read_header(
     ok.then_some(Header { names, positions })
 }
 
-fn csv_error(file: &Path, error: &::csv::Error) -> InputError {
-    let line = error.position().map_or(1, |p| p.line());
+fn csv_error(file: &Path, error: &::csv::Error, line: u64) -> InputError {
     InputError::new(
         Location::line(file, line),
         format!("malformed CSV: {error}"),
@@ -159,24 +220,23 @@ fn csv_error(file: &Path, error: &::csv::Error) -> InputError {
 /// header; calls `each` with the record and its line.
 fn for_each_record(
     file: &Path,
-    reader: &mut ::csv::Reader<&[u8]>,
+    records: &mut Records<'_>,
     header: &Header,
     sink: &mut ErrorSink,
     mut each: impl FnMut(&::csv::ByteRecord, u64, &mut ErrorSink),
 ) {
     let mut record = ::csv::ByteRecord::new();
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
+        let line = match records.next(&mut record) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
             Err(error) => {
-                sink.push(csv_error(file, &error));
+                sink.push(csv_error(file, &error, records.lines.line));
                 // Reading from memory, the only errors are ones the reader cannot step
                 // past; stop rather than loop on them.
                 break;
             }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+        };
         if record.len() != header.names.len() {
             let location = match header.names.get(record.len()) {
                 // Name the first column the short row lacks.
@@ -335,10 +395,10 @@ pub(crate) fn parse_attribution_csv(
     kind: RowKind,
     sink: &mut ErrorSink,
 ) -> Vec<LocatedRow> {
-    let mut reader = csv_reader(bytes);
+    let mut records = Records::new(bytes);
     let Some(header) = read_header(
         file,
-        &mut reader,
+        &mut records,
         &REQUIRED,
         &crate::attribution::CSV_COLUMNS,
         sink,
@@ -368,7 +428,7 @@ pub(crate) fn parse_attribution_csv(
     let mut rows = Vec::new();
     // Gold: the line where each distinct row was first seen.
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for_each_record(file, &mut reader, &header, sink, |record, line, sink| {
+    for_each_record(file, &mut records, &header, sink, |record, line, sink| {
         let mut fields = Fields {
             file,
             record,
@@ -464,13 +524,13 @@ pub(crate) struct LocatedAlias {
 /// all three required and non-empty.
 pub(crate) fn parse_aliases(file: &Path, bytes: &[u8], sink: &mut ErrorSink) -> Vec<LocatedAlias> {
     const COLUMNS: [&str; 3] = ["article_id", "name", "alias"];
-    let mut reader = csv_reader(bytes);
-    let Some(header) = read_header(file, &mut reader, &COLUMNS, &COLUMNS, sink) else {
+    let mut records = Records::new(bytes);
+    let Some(header) = read_header(file, &mut records, &COLUMNS, &COLUMNS, sink) else {
         return Vec::new();
     };
     let [article_id, name, alias] = COLUMNS.map(|c| header.positions.get(c).copied());
     let mut entries = Vec::new();
-    for_each_record(file, &mut reader, &header, sink, |record, line, sink| {
+    for_each_record(file, &mut records, &header, sink, |record, line, sink| {
         let mut fields = Fields {
             file,
             record,
@@ -549,6 +609,21 @@ mod tests {
         assert_eq!(rows[0].line, 2);
         assert_eq!(rows[0].row.quote, "one\ntwo\nthree");
         assert_eq!(rows[1].line, 5);
+    }
+
+    #[test]
+    fn blank_lines_and_crlf_endings_keep_line_numbers_right() {
+        let (rows, _) = parse(
+            "\r\narticle_id,quote,speaker\r\na,b,c\r\n\r\n\r\na,\"d\r\ne\",f\r\ng,h,i",
+            RowKind::Prediction,
+        );
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 6, 8]);
+        let (rows, _) = parse(
+            "article_id,quote,speaker\ra,b,c\r\ra,d,f\n",
+            RowKind::Prediction,
+        );
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
     }
 
     #[test]
