@@ -114,15 +114,20 @@ struct Pass<'g> {
 
 impl Pass<'_> {
     /// Takes in one article: counts and hashes it and checks its gold rows against it.
-    fn accept(&mut self, article: &Article, sink: &mut ErrorSink) {
-        self.index.insert(article.id.clone(), self.ids.len());
-        self.ids.push(article.id.clone());
-        self.chars += article.char_len() as u64;
-        hash_part(&mut self.hasher, article.id.as_bytes());
-        hash_part(&mut self.hasher, article.text.as_bytes());
-        if let Some(group) = self.gold.get(&article.id) {
+    /// Only an article with gold rows is built as an [`Article`] (with its code-point
+    /// index): a large corpus is mostly text without gold, and this pass reads all of it.
+    fn accept(&mut self, id: &str, text: &str, sink: &mut ErrorSink) {
+        // As Article::new does: offsets count after a leading byte order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        self.index.insert(id.to_string(), self.ids.len());
+        self.ids.push(id.to_string());
+        self.chars += text.chars().count() as u64;
+        hash_part(&mut self.hasher, id.as_bytes());
+        hash_part(&mut self.hasher, text.as_bytes());
+        if let Some(group) = self.gold.get(id) {
+            let article = Article::new(id, text);
             for (row, &line) in group.rows.iter().zip(&group.lines) {
-                for problem in span_problems(row, article) {
+                for problem in span_problems(row, &article) {
                     sink.push(InputError::new(
                         Location::named_column(&self.gold_file, line, problem.column),
                         problem.message,
@@ -216,7 +221,7 @@ impl Dataset {
                 for (id, file) in loader::list_article_files(&dir, &mut sink)? {
                     let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
                     match loader::decode_text(&file, bytes) {
-                        Ok(text) => pass.accept(&Article::new(id, text), &mut sink),
+                        Ok(text) => pass.accept(&id, &text, &mut sink),
                         Err(error) => {
                             sink.push(error);
                             pass.broken.insert(id);
@@ -252,7 +257,7 @@ impl Dataset {
                         offset: entry.offset,
                         line: entry.line,
                     });
-                    pass.accept(&Article::new(entry.id, entry.text), sink);
+                    pass.accept(&entry.id, &entry.text, sink);
                 })?;
                 Some(Source::Jsonl { file, lines })
             }
