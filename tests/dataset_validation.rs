@@ -194,6 +194,48 @@ fn a_name_under_datasets_is_found_from_the_current_directory() {
     ));
 }
 
+#[test]
+fn article_streams_can_move_to_other_threads() {
+    fn assert_send<T: Send>(_: &T) {}
+    let dir = with_gold(GOOD_ROW);
+    let dataset = open(&dir).unwrap();
+    let stream = dataset.articles();
+    assert_send(&stream);
+    assert_eq!(stream.size_hint(), (1, Some(1)));
+    let ids: Vec<String> = std::thread::scope(|s| {
+        s.spawn(move || stream.map(|a| a.unwrap().id).collect())
+            .join()
+            .unwrap()
+    });
+    assert_eq!(ids, ["a1"]);
+}
+
+#[test]
+fn an_empty_article_is_an_article_without_text() {
+    let dir = folder(&[
+        ("articles/empty.txt", b""),
+        (
+            "gold.csv",
+            b"article_id,quote,speaker,start,end
+empty,x,Y,0,1
+",
+        ),
+    ]);
+    let error = assert_error_at(open(&dir), &dir.path().join("gold.csv"), 2, "end");
+    assert!(error.message.contains("0 characters"), "{error}");
+    let dir = folder(&[
+        ("articles/empty.txt", b""),
+        (
+            "gold.csv",
+            b"article_id,quote,speaker
+empty,x,Y
+",
+        ),
+    ]);
+    let dataset = open(&dir).unwrap();
+    assert_eq!((dataset.chars(), dataset.gold_rows()), (0, 1));
+}
+
 // ---- SPEC 1: the folder and its articles ----
 
 #[test]
@@ -557,6 +599,22 @@ fn every_error_of_a_file_is_reported_at_once_in_line_order() {
             (Some(4), named("quote")),
             (Some(4), named("type")),
         ]
+    );
+}
+
+#[test]
+fn a_flood_of_errors_is_cut_short_with_a_count() {
+    let rows: String = (0..1500)
+        .map(|i| format!("a1,Ann,q{i},,,odd,,,,\n"))
+        .collect();
+    let dir = with_gold(&rows);
+    let errors = input_errors(open(&dir));
+    assert_eq!(errors.len(), 1001);
+    assert_eq!(errors[0].location.line, Some(2));
+    assert!(
+        errors[1000].message.starts_with("500 more errors"),
+        "{}",
+        errors[1000]
     );
 }
 
