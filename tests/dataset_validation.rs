@@ -584,6 +584,8 @@ fn every_error_of_a_file_is_reported_at_once_in_line_order() {
         "a1,Ann,Hello there.,12,24,direct,said,Ann,0,3\n",
         "zz,Ann,Hello there.,11,23,direct,said,Ann,0,3\n",
         "a1,Ann,,,,bad,said,Ann,0,3\n",
+        // Each bad field once; no "end without start" for a start that is not a number.
+        ",Ann,,x,,direct,,,,\n",
     ));
     let errors = input_errors(open(&dir));
     let places: Vec<(Option<u64>, Option<Column>)> = errors
@@ -598,6 +600,9 @@ fn every_error_of_a_file_is_reported_at_once_in_line_order() {
             (Some(3), named("article_id")),
             (Some(4), named("quote")),
             (Some(4), named("type")),
+            (Some(5), named("article_id")),
+            (Some(5), named("quote")),
+            (Some(5), named("start")),
         ]
     );
 }

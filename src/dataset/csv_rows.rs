@@ -257,17 +257,21 @@ fn for_each_record(
     }
 }
 
+/// The error of a field has been reported already.
+struct Reported;
+
 /// Field access for one record, recording errors against its line.
 struct Fields<'r> {
     file: &'r Path,
     record: &'r ::csv::ByteRecord,
     line: u64,
-    clean: bool,
+    /// Errors reported for this record so far.
+    errors: usize,
 }
 
 impl Fields<'_> {
     fn error(&mut self, sink: &mut ErrorSink, column: &str, message: String) {
-        self.clean = false;
+        self.errors += 1;
         sink.push(InputError::new(
             Location::named_column(self.file, self.line, column),
             message,
@@ -296,6 +300,22 @@ impl Fields<'_> {
         }
     }
 
+    /// The field as text; empty is an error (reported once: not again after a UTF-8
+    /// error).
+    fn required_text(
+        &mut self,
+        sink: &mut ErrorSink,
+        index: Option<usize>,
+        column: &str,
+    ) -> String {
+        let errors_before = self.errors;
+        let text = self.text(sink, index, column);
+        if text.is_empty() && self.errors == errors_before {
+            self.error(sink, column, format!("empty `{column}`"));
+        }
+        text
+    }
+
     fn optional_text(
         &mut self,
         sink: &mut ErrorSink,
@@ -305,16 +325,21 @@ impl Fields<'_> {
         Some(self.text(sink, index, column)).filter(|t| !t.is_empty())
     }
 
+    /// An optional offset; `Err` when the field is there but is no offset (reported).
     fn offset(
         &mut self,
         sink: &mut ErrorSink,
         index: Option<usize>,
         column: &str,
-    ) -> Option<usize> {
+    ) -> Result<Option<usize>, Reported> {
+        let errors_before = self.errors;
         let text = self.text(sink, index, column);
+        if self.errors != errors_before {
+            return Err(Reported);
+        }
         let trimmed = text.trim();
         if trimmed.is_empty() {
-            return None;
+            return Ok(None);
         }
         // Digits only: `usize::from_str` would also take a leading `+`.
         match trimmed
@@ -323,14 +348,14 @@ impl Fields<'_> {
             .then(|| trimmed.parse::<usize>().ok())
             .flatten()
         {
-            Some(value) => Some(value),
+            Some(value) => Ok(Some(value)),
             None => {
                 self.error(
                     sink,
                     column,
                     format!("`{}` is not an offset (a non-negative integer)", text),
                 );
-                None
+                Err(Reported)
             }
         }
     }
@@ -344,12 +369,11 @@ impl Fields<'_> {
         names: (&str, &str),
     ) -> Option<Span> {
         let (start_name, end_name) = names;
-        let clean_before = self.clean;
         let start_value = self.offset(sink, start, start_name);
         let end_value = self.offset(sink, end, end_name);
-        if self.clean != clean_before {
+        let (Ok(start_value), Ok(end_value)) = (start_value, end_value) else {
             return None;
-        }
+        };
         match (start_value, end_value) {
             (None, None) => None,
             (Some(_), None) => {
@@ -433,16 +457,10 @@ pub(crate) fn parse_attribution_csv(
             file,
             record,
             line,
-            clean: true,
+            errors: 0,
         };
-        let article_id = fields.text(sink, Some(columns.article_id), "article_id");
-        if article_id.is_empty() && fields.clean {
-            fields.error(sink, "article_id", "empty article_id".into());
-        }
-        let quote = fields.text(sink, Some(columns.quote), "quote");
-        if quote.is_empty() && fields.clean {
-            fields.error(sink, "quote", "empty quote".into());
-        }
+        let article_id = fields.required_text(sink, Some(columns.article_id), "article_id");
+        let quote = fields.required_text(sink, Some(columns.quote), "quote");
         let speaker = fields.text(sink, Some(columns.speaker), "speaker");
         let quote_span = fields.span(sink, columns.start, columns.end, ("start", "end"));
         let quote_type = fields
@@ -493,7 +511,7 @@ pub(crate) fn parse_attribution_csv(
             mention_span,
             confidence,
         };
-        if kind == RowKind::Gold && fields.clean {
+        if kind == RowKind::Gold && fields.errors == 0 {
             // Rows compare as parsed values, so `5` and ` 5` or `direct` and ` direct` in
             // otherwise equal rows are one row.
             let key = serde_json::to_string(&row).unwrap_or_default();
@@ -535,19 +553,12 @@ pub(crate) fn parse_aliases(file: &Path, bytes: &[u8], sink: &mut ErrorSink) -> 
             file,
             record,
             line,
-            clean: true,
+            errors: 0,
         };
-        let mut required = |fields: &mut Fields, index, column: &str| {
-            let text = fields.text(sink, index, column);
-            if text.is_empty() && fields.clean {
-                fields.error(sink, column, format!("empty `{column}`"));
-            }
-            text
-        };
-        let id = required(&mut fields, article_id, "article_id");
-        let name = required(&mut fields, name, "name");
-        let alias = required(&mut fields, alias, "alias");
-        if fields.clean {
+        let id = fields.required_text(sink, article_id, "article_id");
+        let name = fields.required_text(sink, name, "name");
+        let alias = fields.required_text(sink, alias, "alias");
+        if fields.errors == 0 {
             entries.push(LocatedAlias {
                 line,
                 entry: AliasEntry {
