@@ -534,6 +534,7 @@ fn an_empty_gold_file_has_no_header() {
 #[test]
 fn empty_quote() {
     gold_error("a1,Ann,,,,direct,said,Ann,0,3\n", 2, "quote");
+    gold_error("a1,Ann,,11,23,direct,said,Ann,0,3\n", 2, "quote");
 }
 
 #[test]

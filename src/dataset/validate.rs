@@ -81,10 +81,11 @@ pub(crate) fn excerpt(text: &str) -> String {
 pub(crate) fn span_problems(row: &Attribution, article: &Article) -> Vec<RowProblem> {
     let mut problems = Vec::new();
     if let Some(span) = row.quote_span {
+        // An empty quote is an error of its own; a mismatch on top of it says nothing new.
         check_span(
             article,
             span,
-            Some(&row.quote),
+            Some(row.quote.as_str()).filter(|q| !q.is_empty()),
             SpanColumns::QUOTE,
             &mut problems,
         );
