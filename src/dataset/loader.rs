@@ -7,7 +7,7 @@ use crate::error::{Error, InputError, Location, Result};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Where a dataset's articles live.
@@ -103,15 +103,6 @@ struct Probe<'a> {
     text: Option<Cow<'a, str>>,
 }
 
-/// A whole line: `id`, `text` and every other key as metadata.
-#[derive(Deserialize)]
-struct FullLine {
-    id: String,
-    text: String,
-    #[serde(flatten)]
-    metadata: serde_json::Map<String, serde_json::Value>,
-}
-
 /// One line of `articles.jsonl` as validation sees it.
 pub(crate) struct JsonlEntry<'a> {
     pub line: u64,
@@ -201,9 +192,20 @@ pub(crate) fn scan_jsonl(
 
 /// Parses the article at a known line of `articles.jsonl`, metadata included.
 fn parse_jsonl_article(file: &Path, line: u64, bytes: &[u8]) -> Result<Article> {
-    let full: FullLine = serde_json::from_slice(bytes)
+    // A map rather than a struct with a flattened rest: serde's flatten would buffer and
+    // copy every text once more.
+    let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)
         .map_err(|error| Error::Input(json_error(file, line, bytes, &error)))?;
-    Ok(Article::new(full.id, full.text).with_metadata(full.metadata))
+    let mut take = |key: &str| match map.remove(key) {
+        Some(serde_json::Value::String(value)) => Ok(value),
+        _ => Err(Error::Input(InputError::new(
+            Location::line(file, line),
+            "an article line needs both `id` and `text` (strings)",
+        ))),
+    };
+    let id = take("id")?;
+    let text = take("text")?;
+    Ok(Article::new(id, text).with_metadata(map))
 }
 
 pub(crate) fn read_article_file(dir: &Path, id: &str) -> Result<Article> {
@@ -244,8 +246,12 @@ impl<'a> ArticleStream<'a> {
         };
         // Lines are read in order, so a seek is needed only past the BOM or blank lines.
         if *position != at.offset {
+            // Relative seeks keep the buffer when the target is within it, which matters
+            // when only some articles are read (predictions for a few of them).
+            let delta = i64::try_from(at.offset).unwrap_or(i64::MAX)
+                - i64::try_from(*position).unwrap_or(i64::MAX);
             reader
-                .seek(SeekFrom::Start(at.offset))
+                .seek_relative(delta)
                 .map_err(|e| Error::io(file, e))?;
             *position = at.offset;
         }
