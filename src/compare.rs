@@ -571,11 +571,17 @@ mod tests {
         let p = (reached + 1) as f64 / (diffs.len() + 1) as f64;
         assert!((m.diff.unwrap() - observed).abs() < 1e-12);
         assert_eq!(m.p_bootstrap, Some(p));
+        // numpy's default percentile: linear interpolation at h = (n - 1)·q.
         diffs.sort_by(f64::total_cmp);
+        let quantile = |q: f64| {
+            let h = (diffs.len() - 1) as f64 * q;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(diffs.len() - 1);
+            diffs[lo] + (h - lo as f64) * (diffs[hi] - diffs[lo])
+        };
         let [low, high] = m.diff_ci95.unwrap();
-        let below = diffs.iter().filter(|&&d| d < low).count() as f64 / diffs.len() as f64;
-        let above = diffs.iter().filter(|&&d| d > high).count() as f64 / diffs.len() as f64;
-        assert!(below <= 0.025 && above <= 0.025, "{below} {above}");
+        assert!((low - quantile(0.025)).abs() < 1e-12);
+        assert!((high - quantile(0.975)).abs() < 1e-12);
         assert!(low <= observed && observed <= high);
     }
 }
