@@ -94,7 +94,7 @@ fn a_clearly_worse_model_fails_the_gate_with_exit_1() {
         .unwrap();
     assert_eq!(md.status.code(), Some(1));
     let md = String::from_utf8(md.stdout).unwrap();
-    assert!(md.contains("| m |") || md.contains("| `m` |"), "{md}");
+    assert!(md.contains("REGRESSION") && md.contains("| m "), "{md}");
     assert!(md.contains("gold quote lost"), "{md}");
 }
 
