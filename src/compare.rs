@@ -425,10 +425,10 @@ fn randomization_p(
                 b += *y;
             }
         }
-        if let (Some(a), Some(b)) = (metric.of(&a), metric.of(&b)) {
-            if (a - b).abs() >= observed.abs() {
-                reached += 1;
-            }
+        if let (Some(a), Some(b)) = (metric.of(&a), metric.of(&b))
+            && (a - b).abs() >= observed.abs()
+        {
+            reached += 1;
         }
     }
     Some((reached + 1) as f64 / (trials + 1) as f64)

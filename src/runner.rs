@@ -88,10 +88,10 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
     for dataset in &datasets {
         for spec in &plan.models {
             let (result, info) = pool.install(|| run_one(plan, spec, dataset, &mut folder))?;
-            if let Some(info) = info {
-                if !model_infos.iter().any(|m| m.name == info.name) {
-                    model_infos.push(info);
-                }
+            if let Some(info) = info
+                && !model_infos.iter().any(|m| m.name == info.name)
+            {
+                model_infos.push(info);
             }
             results.push(result);
         }
