@@ -1,21 +1,27 @@
 //! The one-to-one alignment of SPEC 3.4: an optimal assignment, exact in integers.
 //!
 //! The objective is lexicographic: (1) edges whose speakers match, (2) edges, (3) the sum
-//! of `sim`, and (4) our own last level, where the SPEC is silent: the number of matched
-//! predictions that the ignore rule of 3.5 could not excuse. Level 4 only breaks ties that
-//! the SPEC leaves open; it makes the counts independent of row order even under a type
-//! filter (among equally good matchings it leaves unmatched, hence ignored, the
-//! predictions that overlap dropped gold rows, so `|P|` is as small as the rules allow).
-//! Ties that remain after level 4 change which rows are paired, never a count.
+//! of `sim`. The levels are packed into one weight per edge, `a·B_b + B_c + sim·S`, with
+//! bases that keep each level above the greatest possible sum of the ones below.
 //!
-//! The levels are packed into one integer weight per edge. `sim = num/den` becomes an
-//! integer by scaling with the least common multiple of the component's denominators, so
-//! sums of `sim` compare exactly. That weight fits an `i128` for any real article; when a
-//! component's multiple is too large, the same weights are built as big integers.
+//! `sim = num/den` is a fraction, and sums of fractions must compare exactly. The graph
+//! is first split into connected components (most are a single edge). A component is
+//! then solved by the first of these routes that applies, all exact:
 //!
-//! `pathfinding::kuhn_munkres` needs `Copy` weights, which big integers are not, so the
-//! Hungarian method (shortest augmenting paths with potentials, O(rows²·cols)) is written
-//! here once, generic over the weight type, and checked against brute force in tests.
+//! 1. `S` = the least common multiple of the component's denominators, when the packed
+//!    weights fit an `i128`: every weight is an integer, the assignment is exact.
+//! 2. Otherwise prune: solve with `S = 2^32` and `sim·S` rounded down, and drop every
+//!    edge whose reduced cost (slack) under that solution's dual potentials is at least
+//!    `n`, the matrix size. Such an edge is in no exactly optimal matching: for a full
+//!    assignment M through it, exact weight(M) < Σ potentials − slack + n ≤ Σ potentials
+//!    ≤ exact weight of the rounded optimum (each rounded weight lost less than 1).
+//!    What remains splits into small components, solved again from route 1.
+//! 3. If pruning removes nothing, big integers with the exact common multiple.
+//!
+//! `pathfinding::kuhn_munkres` needs `Copy` weights (no big integers) and does not
+//! return its potentials, so the Hungarian method (shortest augmenting paths with
+//! potentials, O(n³)) is written here once, generic over the weight type, and checked
+//! against brute force in tests.
 
 use super::similarity::Sim;
 use num_bigint::BigInt;
@@ -30,102 +36,208 @@ pub struct Edge {
     pub sim: Sim,
     /// Speakers match (level 1).
     pub speaker: bool,
-    /// The prediction cannot be excused by the ignore rule if left unmatched (level 4).
-    pub counted: bool,
 }
 
-/// Indices into `edges` of an optimal matching.
-pub fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
+const NO_EDGE: usize = usize::MAX;
+
+/// Indices into `edges` of an optimal matching of a whole bipartite graph (`gold` and
+/// `pred` of the edges index `0..n_gold` and `0..n_pred`).
+pub fn optimal_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
+    let mut parent: Vec<usize> = (0..n_gold + n_pred).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for e in edges {
+        let a = find(&mut parent, e.gold);
+        let b = find(&mut parent, n_gold + e.pred);
+        if a != b {
+            parent[a] = b;
+        }
+    }
+    let mut order: Vec<(usize, usize)> = edges
+        .iter()
+        .enumerate()
+        .map(|(k, e)| (find(&mut parent, e.gold), k))
+        .collect();
+    order.sort_unstable();
+
+    let mut chosen = Vec::new();
+    let mut local_gold = vec![usize::MAX; n_gold];
+    let mut local_pred = vec![usize::MAX; n_pred];
+    let mut start = 0;
+    while start < order.len() {
+        let root = order[start].0;
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|(r, _)| *r == root)
+                .count();
+        if end - start == 1 {
+            chosen.push(order[start].1);
+        } else {
+            let (mut golds, mut preds) = (0, 0);
+            let component: Vec<Edge> = order[start..end]
+                .iter()
+                .map(|&(_, k)| {
+                    let e = edges[k];
+                    if local_gold[e.gold] == usize::MAX {
+                        local_gold[e.gold] = golds;
+                        golds += 1;
+                    }
+                    if local_pred[e.pred] == usize::MAX {
+                        local_pred[e.pred] = preds;
+                        preds += 1;
+                    }
+                    Edge {
+                        gold: local_gold[e.gold],
+                        pred: local_pred[e.pred],
+                        ..e
+                    }
+                })
+                .collect();
+            chosen.extend(
+                best_matching(golds, preds, &component)
+                    .into_iter()
+                    .map(|i| order[start + i].1),
+            );
+        }
+        start = end;
+    }
+    chosen
+}
+
+/// Indices into `edges` of an optimal matching of one component.
+fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
     match edges.len() {
         0 => return Vec::new(),
         1 => return vec![0],
         _ => {}
     }
-    let transpose = n_gold > n_pred;
-    let (rows, cols) = if transpose {
-        (n_pred, n_gold)
-    } else {
-        (n_gold, n_pred)
-    };
-    let mut at = vec![usize::MAX; rows * cols];
+    // A square matrix: the dual certificate of route 2 is simplest for a perfect
+    // assignment, and a cell without an edge weighs zero ("unmatched").
+    let n = n_gold.max(n_pred);
+    let mut at = vec![NO_EDGE; n * n];
     for (k, e) in edges.iter().enumerate() {
-        let (r, c) = if transpose {
-            (e.pred, e.gold)
-        } else {
-            (e.gold, e.pred)
-        };
-        at[r * cols + c] = k;
+        at[e.gold * n + e.pred] = k;
     }
-    let assignment = match Scale::new(rows as u128, edges) {
-        Some(scale) => {
-            let weights: Vec<i128> = edges.iter().map(|e| scale.weight(e)).collect();
-            hungarian(rows, cols, &at, &weights)
-        }
-        None => {
-            let weights: Vec<BigInt> = edges.iter().map(|e| big_weight(rows, edges, e)).collect();
-            hungarian(rows, cols, &at, &weights)
-        }
+    let max_edges = n_gold.min(n_pred) as u128;
+    let assignment = match solve_exact_lcm(n, &at, edges, max_edges) {
+        Some(assignment) => assignment,
+        None => match prune(n, &at, edges, max_edges, 32) {
+            Some(kept) => {
+                let sub: Vec<Edge> = kept.iter().map(|&k| edges[k]).collect();
+                return optimal_matching(n_gold, n_pred, &sub)
+                    .into_iter()
+                    .map(|i| kept[i])
+                    .collect();
+            }
+            None => solve_big(n, &at, edges, max_edges),
+        },
     };
     assignment
         .into_iter()
         .enumerate()
         .filter_map(|(r, c)| {
-            let k = at[r * cols + c];
-            (k != usize::MAX).then_some(k)
+            let k = at[r * n + c];
+            (k != NO_EDGE).then_some(k)
         })
         .collect()
 }
 
-/// Bases of the packed weight `a·B_b + B_c + c·B_d + d`, where `a` is the speaker level,
-/// `c = sim·L` and `d` the counted level. With `m` the most edges a matching can hold,
-/// `B_d = m+1 > Σd`, `B_c = (mL+1)(m+1) > Σ(c·B_d + d)` and `B_b = (m+1)·B_c` exceeds the
-/// sum of everything below level 1.
-struct Scale {
-    lcm: i128,
-    b_b: i128,
-    b_c: i128,
-    b_d: i128,
+/// Bases for scale `s` and at most `m` matched edges: `B_c = (m+1)·s > Σ sim·s` and
+/// `B_b = (m+1)·B_c > Σ (B_c + sim·s)`. `None` when the Hungarian method's potentials
+/// could leave a wide margin below `i128::MAX`.
+fn bases(m: u128, s: u128) -> Option<(i128, i128)> {
+    let b_c = (m + 1).checked_mul(s)?;
+    let b_b = (m + 1).checked_mul(b_c)?;
+    // Potentials and path lengths stay within a few times a full matching's weight.
+    let top = (m + 1).checked_mul(b_b)?.checked_mul(4 * (m + 2))?;
+    (top <= (i128::MAX as u128) / 16).then_some((b_b as i128, b_c as i128))
 }
 
-impl Scale {
-    fn new(max_edges: u128, edges: &[Edge]) -> Option<Scale> {
-        let mut lcm: u128 = 1;
-        for e in edges {
-            if e.sim.den > 0 {
-                let den = e.sim.den as u128;
-                lcm = (lcm / gcd(lcm, den)).checked_mul(den)?;
-            }
-        }
-        let m = max_edges;
-        let b_d = m + 1;
-        let b_c = m.checked_mul(lcm)?.checked_add(1)?.checked_mul(m + 1)?;
-        let b_b = (m + 1).checked_mul(b_c)?;
-        // Potentials and path lengths of the Hungarian method stay within a few times
-        // the total weight of a full matching; keep a wide margin below i128::MAX.
-        let top = (m + 1).checked_mul(b_b)?.checked_mul(4 * (m + 2))?;
-        if top > (i128::MAX as u128) / 16 {
-            return None;
-        }
-        Some(Scale {
-            lcm: lcm as i128,
-            b_b: b_b as i128,
-            b_c: b_c as i128,
-            b_d: b_d as i128,
+/// Route 1: exact integer weights scaled by the common multiple of the denominators.
+fn solve_exact_lcm(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Option<Vec<usize>> {
+    let mut lcm: u128 = 1;
+    for e in edges.iter().filter(|e| e.sim.den > 0) {
+        let den = e.sim.den as u128;
+        lcm = (lcm / gcd(lcm, den)).checked_mul(den)?;
+    }
+    let (b_b, b_c) = bases(m, lcm)?;
+    let weights: Vec<i128> = edges
+        .iter()
+        .map(|e| {
+            let scaled = if e.sim.den == 0 {
+                0
+            } else {
+                (e.sim.num as u128 * (lcm / e.sim.den as u128)) as i128
+            };
+            b_b * e.speaker as i128 + b_c + scaled
         })
-    }
-
-    fn weight(&self, e: &Edge) -> i128 {
-        let c = scaled_sim(e.sim, self.lcm as u128) as i128;
-        self.b_b * e.speaker as i128 + self.b_c + c * self.b_d + e.counted as i128
-    }
+        .collect();
+    Some(hungarian(n, at, &weights).assignment)
 }
 
-fn scaled_sim(sim: Sim, lcm: u128) -> u128 {
-    if sim.den == 0 {
-        0
-    } else {
-        sim.num as u128 * (lcm / sim.den as u128)
+/// Route 2: the edges that can be in an exactly optimal matching (slack below `n`
+/// under the duals of the problem rounded at `sim·2^shift`); `None` if that is all.
+fn prune(n: usize, at: &[usize], edges: &[Edge], m: u128, shift: u32) -> Option<Vec<usize>> {
+    let s = 1u128 << shift;
+    let (b_b, b_c) = bases(m, s)?;
+    let weights: Vec<i128> = edges
+        .iter()
+        .map(|e| {
+            let floor = if e.sim.den == 0 {
+                0
+            } else {
+                e.sim.num as u128 * s / e.sim.den as u128
+            };
+            b_b * e.speaker as i128 + b_c + floor as i128
+        })
+        .collect();
+    let solution = hungarian(n, at, &weights);
+    let kept: Vec<usize> = (0..edges.len())
+        .filter(|&k| {
+            let e = edges[k];
+            // Slack in max form: y_r + z_c − w with y = −u, z = −v.
+            let slack =
+                -solution.row_potential[e.gold] - solution.col_potential[e.pred] - weights[k];
+            slack < n as i128
+        })
+        .collect();
+    (kept.len() < edges.len()).then_some(kept)
+}
+
+/// Route 3: big integers scaled by the exact common multiple.
+fn solve_big(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Vec<usize> {
+    let mut lcm = BigInt::from(1u8);
+    for e in edges.iter().filter(|e| e.sim.den > 0) {
+        let den = BigInt::from(e.sim.den);
+        lcm = &lcm / big_gcd(&lcm, &den) * den;
     }
+    let m = BigInt::from(m);
+    let one = BigInt::from(1u8);
+    let b_c = (&m + &one) * &lcm;
+    let b_b = (&m + &one) * &b_c;
+    let weights: Vec<BigInt> = edges
+        .iter()
+        .map(|e| {
+            let scaled = if e.sim.den == 0 {
+                BigInt::zero()
+            } else {
+                BigInt::from(e.sim.num) * (&lcm / BigInt::from(e.sim.den))
+            };
+            let speaker = if e.speaker {
+                b_b.clone()
+            } else {
+                BigInt::zero()
+            };
+            speaker + b_c.clone() + scaled
+        })
+        .collect();
+    hungarian(n, at, &weights).assignment
 }
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
@@ -135,30 +247,7 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
     a
 }
 
-fn big_weight(max_edges: usize, edges: &[Edge], e: &Edge) -> BigInt {
-    let mut lcm = BigInt::from(1u8);
-    for other in edges {
-        if other.sim.den > 0 {
-            let den = BigInt::from(other.sim.den);
-            let g = num_integer_gcd(&lcm, &den);
-            lcm = lcm / g * den;
-        }
-    }
-    let m = BigInt::from(max_edges);
-    let one = BigInt::from(1u8);
-    let b_d = &m + &one;
-    let b_c = (&m * &lcm + &one) * (&m + &one);
-    let b_b = (&m + &one) * &b_c;
-    let c = if e.sim.den == 0 {
-        BigInt::zero()
-    } else {
-        BigInt::from(e.sim.num) * (&lcm / BigInt::from(e.sim.den))
-    };
-    let speaker = if e.speaker { b_b } else { BigInt::zero() };
-    speaker + b_c + c * b_d + BigInt::from(e.counted as u8)
-}
-
-fn num_integer_gcd(a: &BigInt, b: &BigInt) -> BigInt {
+fn big_gcd(a: &BigInt, b: &BigInt) -> BigInt {
     let (mut a, mut b) = (a.clone(), b.clone());
     while !b.is_zero() {
         let r = &a % &b;
@@ -179,28 +268,33 @@ impl<T> Weight for T where
 {
 }
 
-/// Maximum-weight assignment of every row to a distinct column (`rows ≤ cols`); a cell
-/// without an edge (`at == usize::MAX`) weighs zero, so taking it means "unmatched".
-/// All edge weights are positive, hence a maximum assignment restricted to real edges is
-/// a maximum matching. Returns the column of each row.
-fn hungarian<W: Weight>(rows: usize, cols: usize, at: &[usize], weights: &[W]) -> Vec<usize> {
-    debug_assert!(rows <= cols);
-    // Minimizing cost = -weight; 1-based rows and columns, index 0 is the virtual start.
+struct Solution<W> {
+    /// Column of each row.
+    assignment: Vec<usize>,
+    /// Potentials of the min-cost form (cost = -weight): `u_r + v_c ≤ cost`, equal on
+    /// the assignment.
+    row_potential: Vec<W>,
+    col_potential: Vec<W>,
+}
+
+/// Maximum-weight perfect assignment of an `n × n` matrix whose cells are `weights[at]`
+/// or zero for `NO_EDGE`. All edge weights are positive, so dropping the zero cells of
+/// the result leaves a maximum-weight matching of the real edges.
+fn hungarian<W: Weight>(n: usize, at: &[usize], weights: &[W]) -> Solution<W> {
+    // 1-based rows and columns, index 0 is the virtual start of each search.
     let cost = |r: usize, c: usize| -> W {
-        let k = at[(r - 1) * cols + (c - 1)];
-        if k == usize::MAX {
-            W::zero()
-        } else {
-            -weights[k].clone()
+        match at[(r - 1) * n + (c - 1)] {
+            NO_EDGE => W::zero(),
+            k => -weights[k].clone(),
         }
     };
-    let mut u = vec![W::zero(); rows + 1];
-    let mut v = vec![W::zero(); cols + 1];
-    let mut row_of = vec![0usize; cols + 1];
-    let mut way = vec![0usize; cols + 1];
-    let mut min_v: Vec<Option<W>> = vec![None; cols + 1];
-    let mut used = vec![false; cols + 1];
-    for r in 1..=rows {
+    let mut u = vec![W::zero(); n + 1];
+    let mut v = vec![W::zero(); n + 1];
+    let mut row_of = vec![0usize; n + 1];
+    let mut way = vec![0usize; n + 1];
+    let mut min_v: Vec<Option<W>> = vec![None; n + 1];
+    let mut used = vec![false; n + 1];
+    for r in 1..=n {
         row_of[0] = r;
         let mut c0 = 0usize;
         min_v.iter_mut().for_each(|m| *m = None);
@@ -210,7 +304,7 @@ fn hungarian<W: Weight>(rows: usize, cols: usize, at: &[usize], weights: &[W]) -
             let r0 = row_of[c0];
             let mut delta: Option<W> = None;
             let mut c1 = 0usize;
-            for c in 1..=cols {
+            for c in 1..=n {
                 if used[c] {
                     continue;
                 }
@@ -219,15 +313,18 @@ fn hungarian<W: Weight>(rows: usize, cols: usize, at: &[usize], weights: &[W]) -
                     min_v[c] = Some(reduced);
                     way[c] = c0;
                 }
-                let candidate = min_v[c].as_ref().expect("set just above");
-                if delta.as_ref().is_none_or(|d| candidate < d) {
+                if let Some(candidate) = &min_v[c]
+                    && delta.as_ref().is_none_or(|d| candidate < d)
+                {
                     delta = Some(candidate.clone());
                     c1 = c;
                 }
             }
-            // rows ≤ cols, so an unused column always exists here.
-            let delta = delta.expect("an unused column remains while rows <= cols");
-            for c in 0..=cols {
+            // Fewer rows are placed than there are columns, so an unused one remains.
+            let Some(delta) = delta else {
+                unreachable!("an unused column remains in a square assignment")
+            };
+            for c in 0..=n {
                 if used[c] {
                     let r = row_of[c];
                     u[r] = u[r].clone() + delta.clone();
@@ -250,13 +347,15 @@ fn hungarian<W: Weight>(rows: usize, cols: usize, at: &[usize], weights: &[W]) -
             }
         }
     }
-    let mut col_of = vec![0usize; rows];
-    for c in 1..=cols {
-        if row_of[c] != 0 {
-            col_of[row_of[c] - 1] = c - 1;
-        }
+    let mut assignment = vec![0usize; n];
+    for c in 1..=n {
+        assignment[row_of[c] - 1] = c - 1;
     }
-    col_of
+    Solution {
+        assignment,
+        row_potential: u[1..].to_vec(),
+        col_potential: v[1..].to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -264,17 +363,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    type Objective = (usize, usize, BigInt, usize);
+    type Objective = (usize, usize, BigInt);
 
     /// The objective as a tuple; the sum of `sim` is exact, scaled by the common
     /// multiple of all the denominators.
     fn objective(edges: &[Edge], chosen: &[usize]) -> Objective {
+        objective_scaled(edges, edges, chosen)
+    }
+
+    /// The sum of `sim` scaled by the common multiple of `scale`'s denominators.
+    fn objective_scaled(scale: &[Edge], edges: &[Edge], chosen: &[usize]) -> Objective {
         let cor = chosen.iter().filter(|&&k| edges[k].speaker).count();
-        let counted = chosen.iter().filter(|&&k| edges[k].counted).count();
         let mut lcm = BigInt::from(1u8);
-        for e in edges.iter().filter(|e| e.sim.den > 0) {
+        for e in scale.iter().filter(|e| e.sim.den > 0) {
             let den = BigInt::from(e.sim.den);
-            lcm = &lcm / num_integer_gcd(&lcm, &den) * den;
+            lcm = &lcm / big_gcd(&lcm, &den) * den;
         }
         let sum: BigInt = chosen
             .iter()
@@ -282,43 +385,51 @@ mod tests {
                 BigInt::from(edges[k].sim.num) * (&lcm / BigInt::from(edges[k].sim.den.max(1)))
             })
             .sum();
-        (cor, chosen.len(), sum, counted)
+        (cor, chosen.len(), sum)
     }
 
-    fn cmp_objective(a: Objective, b: Objective) -> std::cmp::Ordering {
-        a.cmp(&b)
+    fn brute_force(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Objective {
+        brute_force_scaled(edges, n_gold, n_pred, edges)
     }
 
-    fn brute_force(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
+    fn brute_force_scaled(
+        scale: &[Edge],
+        n_gold: usize,
+        n_pred: usize,
+        edges: &[Edge],
+    ) -> Objective {
         fn go(
             k: usize,
+            scale: &[Edge],
             edges: &[Edge],
             used_g: &mut Vec<bool>,
             used_p: &mut Vec<bool>,
             current: &mut Vec<usize>,
-            best: &mut Vec<usize>,
+            best: &mut Objective,
         ) {
             if k == edges.len() {
-                if cmp_objective(objective(edges, current), objective(edges, best)).is_gt() {
-                    *best = current.clone();
+                let o = objective_scaled(scale, edges, current);
+                if o > *best {
+                    *best = o;
                 }
                 return;
             }
-            go(k + 1, edges, used_g, used_p, current, best);
+            go(k + 1, scale, edges, used_g, used_p, current, best);
             let e = edges[k];
             if !used_g[e.gold] && !used_p[e.pred] {
                 used_g[e.gold] = true;
                 used_p[e.pred] = true;
                 current.push(k);
-                go(k + 1, edges, used_g, used_p, current, best);
+                go(k + 1, scale, edges, used_g, used_p, current, best);
                 current.pop();
                 used_g[e.gold] = false;
                 used_p[e.pred] = false;
             }
         }
-        let mut best = Vec::new();
+        let mut best = objective_scaled(scale, edges, &[]);
         go(
             0,
+            scale,
             edges,
             &mut vec![false; n_gold],
             &mut vec![false; n_pred],
@@ -334,8 +445,12 @@ mod tests {
             pred,
             sim: Sim { num, den },
             speaker,
-            counted: true,
         }
+    }
+
+    fn sorted(mut v: Vec<usize>) -> Vec<usize> {
+        v.sort();
+        v
     }
 
     #[test]
@@ -347,9 +462,7 @@ mod tests {
             edge(0, 1, 2, 4, true),
             edge(1, 0, 2, 4, true),
         ];
-        let mut chosen = best_matching(2, 2, &edges);
-        chosen.sort();
-        assert_eq!(chosen, vec![1, 2]);
+        assert_eq!(sorted(best_matching(2, 2, &edges)), vec![1, 2]);
     }
 
     #[test]
@@ -367,37 +480,27 @@ mod tests {
             edge(0, 1, 2, 10, false),
             edge(1, 0, 2, 10, false),
         ];
-        let mut chosen = best_matching(2, 2, &edges);
-        chosen.sort();
-        assert_eq!(chosen, vec![1, 2]);
+        assert_eq!(sorted(best_matching(2, 2, &edges)), vec![1, 2]);
     }
 
     #[test]
-    fn sums_of_sim_compare_exactly() {
-        // 1/3 + 1/3 + 1/3 = 1 exactly vs 1 + 0 (sim 1 and an extra edge elsewhere would
-        // add a level-2 edge, so construct equal edge counts): a float sum can tip a tie.
-        // g0–p0 sim 1/3, g1–p1 sim 2/3 (total 1) vs g0–p1 sim 1/2, g1–p0 sim 1/2 (total 1):
-        // a true tie at level 3, decided by level 4.
-        let mut edges = [
-            edge(0, 0, 2, 6, false),
-            edge(1, 1, 4, 6, false),
-            edge(0, 1, 2, 4, false),
-            edge(1, 0, 2, 4, false),
+    fn sim_sums_differing_below_the_rounding_step_are_told_apart() {
+        // Two matchings whose sim sums differ by 1/(d1·d2) ≈ 2^-40, below what the
+        // rounded route resolves at 2^32: 1/d1 + 1/d2 vs 2/(d1+d2)·… built from primes.
+        let (d1, d2) = (1_000_003u64, 1_000_033u64);
+        // Matching A: g0–p0 (1/d1·2/2) and g1–p1; matching B: g0–p1 and g1–p0.
+        let edges = [
+            edge(0, 0, 2, 2 * d1, false),
+            edge(1, 1, 2, 2 * d2, false),
+            edge(0, 1, 2, 2 * d2 - 2, false),
+            edge(1, 0, 2, 2 * d1 + 2, false),
         ];
-        edges[0].counted = false;
-        let mut chosen = best_matching(2, 2, &edges);
-        chosen.sort();
-        assert_eq!(chosen, vec![2, 3]);
-        edges[0].counted = true;
-        edges[2].counted = false;
-        let mut chosen = best_matching(2, 2, &edges);
-        chosen.sort();
-        assert_eq!(chosen, vec![0, 1]);
+        let chosen = best_matching(2, 2, &edges);
+        assert_eq!(objective(&edges, &chosen), brute_force(2, 2, &edges));
     }
 
     #[test]
     fn big_integer_weights_when_the_multiple_overflows() {
-        // Denominators that are distinct large primes overflow i128 scaling.
         let primes = [
             1_000_003u64,
             1_000_033,
@@ -412,22 +515,23 @@ mod tests {
         }
         edges.sort_by_key(|e| (e.gold, e.pred));
         edges.dedup_by_key(|e| (e.gold, e.pred));
-        assert!(Scale::new(3, &edges).is_none());
-        let chosen = best_matching(3, 3, &edges);
-        let expected = brute_force(3, 3, &edges);
-        assert!(cmp_objective(objective(&edges, &chosen), objective(&edges, &expected)).is_eq());
+        let mut at = vec![NO_EDGE; 9];
+        for (k, e) in edges.iter().enumerate() {
+            at[e.gold * 3 + e.pred] = k;
+        }
+        assert!(solve_exact_lcm(3, &at, &edges, 3).is_none());
+        let chosen: Vec<usize> = solve_big(3, &at, &edges, 3)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(r, c)| (at[r * 3 + c] != NO_EDGE).then_some(at[r * 3 + c]))
+            .collect();
+        assert_eq!(objective(&edges, &chosen), brute_force(3, 3, &edges));
     }
 
     fn arb_edges() -> impl Strategy<Value = (usize, usize, Vec<Edge>)> {
         (1usize..5, 1usize..5).prop_flat_map(|(g, p)| {
             let cells = proptest::collection::vec(
-                (
-                    any::<bool>(),
-                    1u64..6,
-                    1u64..6,
-                    any::<bool>(),
-                    any::<bool>(),
-                ),
+                (any::<bool>(), 1u64..40, 1u64..40, any::<bool>()),
                 g * p,
             );
             cells.prop_map(move |cells| {
@@ -435,12 +539,11 @@ mod tests {
                     .iter()
                     .enumerate()
                     .filter(|(_, c)| c.0)
-                    .map(|(k, &(_, a, b, speaker, counted))| Edge {
+                    .map(|(k, &(_, a, b, speaker))| Edge {
                         gold: k / p,
                         pred: k % p,
-                        sim: Sim::from_counts(a.min(b), a, b),
+                        sim: Sim::from_counts(a.min(b) / 2 + 1, a, b),
                         speaker,
-                        counted,
                     })
                     .collect();
                 (g, p, edges)
@@ -448,9 +551,17 @@ mod tests {
         })
     }
 
+    fn to_edges(n: usize, at: &[usize], assignment: Vec<usize>) -> Vec<usize> {
+        assignment
+            .into_iter()
+            .enumerate()
+            .filter_map(|(r, c)| (at[r * n + c] != NO_EDGE).then_some(at[r * n + c]))
+            .collect()
+    }
+
     proptest! {
         #[test]
-        fn matches_brute_force((g, p, edges) in arb_edges()) {
+        fn every_route_matches_brute_force((g, p, edges) in arb_edges()) {
             let chosen = best_matching(g, p, &edges);
             let mut golds: Vec<usize> = chosen.iter().map(|&k| edges[k].gold).collect();
             let mut preds: Vec<usize> = chosen.iter().map(|&k| edges[k].pred).collect();
@@ -460,8 +571,26 @@ mod tests {
             preds.dedup();
             prop_assert_eq!(golds.len(), chosen.len());
             prop_assert_eq!(preds.len(), chosen.len());
-            let expected = brute_force(g, p, &edges);
-            prop_assert!(cmp_objective(objective(&edges, &chosen), objective(&edges, &expected)).is_eq());
+            let best = brute_force(g, p, &edges);
+            prop_assert_eq!(objective(&edges, &chosen), best.clone());
+
+            let n = g.max(p);
+            let mut at = vec![NO_EDGE; n * n];
+            for (k, e) in edges.iter().enumerate() {
+                at[e.gold * n + e.pred] = k;
+            }
+            let m = g.min(p) as u128;
+            if let Some(a) = solve_exact_lcm(n, &at, &edges, m) {
+                prop_assert_eq!(objective(&edges, &to_edges(n, &at, a)), best.clone());
+            }
+            for shift in [1, 3, 32] {
+                if let Some(kept) = prune(n, &at, &edges, m, shift) {
+                    let sub: Vec<Edge> = kept.iter().map(|&k| edges[k]).collect();
+                    prop_assert_eq!(brute_force_scaled(&edges, g, p, &sub), best.clone());
+                }
+            }
+            let a = solve_big(n, &at, &edges, m);
+            prop_assert_eq!(objective(&edges, &to_edges(n, &at, a)), best);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Scoring one article under all three schemes (SPEC 3.1–3.5).
 
-use super::assign::{Edge, best_matching};
+use super::assign::{Edge, optimal_matching};
 use super::similarity::{Sim, Threshold, TokenInterner, alnum_prefix, span_sim, token_sim};
 use super::speaker::{NormalizedAliases, name_tokens, names_match};
 use super::types::{
@@ -122,7 +122,7 @@ impl Scorer {
                     Scheme::Lenient => c.sim.is_positive(),
                 })
                 .collect();
-            let matched = align(kept_gold.len(), kept_pred.len(), &edges, &excusable);
+            let matched = align(kept_gold.len(), kept_pred.len(), &edges);
             self.outcomes(gold, pred, &kept_gold, &kept_pred, &excusable, &matched)
         });
         Ok(ArticleScore {
@@ -232,83 +232,20 @@ fn is_blank(speaker: &str) -> bool {
     speaker.trim().is_empty()
 }
 
-/// Solves each connected component of the article's graph on its own: most are a single
-/// edge, and the Hungarian method only runs on the few that are not.
-fn align(
-    n_gold: usize,
-    n_pred: usize,
-    edges: &[Candidate],
-    excusable: &[bool],
-) -> Vec<Option<Candidate>> {
-    let mut matched = vec![None; n_gold];
-    if edges.is_empty() {
-        return matched;
-    }
-    let mut parent: Vec<usize> = (0..n_gold + n_pred).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
-    for e in edges {
-        let a = find(&mut parent, e.gold);
-        let b = find(&mut parent, n_gold + e.pred);
-        if a != b {
-            parent[a] = b;
-        }
-    }
-    let mut order: Vec<(usize, usize)> = edges
+/// The optimal matching as `matched[gold] = edge`.
+fn align(n_gold: usize, n_pred: usize, candidates: &[Candidate]) -> Vec<Option<Candidate>> {
+    let edges: Vec<Edge> = candidates
         .iter()
-        .enumerate()
-        .map(|(k, e)| (find(&mut parent, e.gold), k))
+        .map(|c| Edge {
+            gold: c.gold,
+            pred: c.pred,
+            sim: c.sim,
+            speaker: c.speaker,
+        })
         .collect();
-    order.sort_unstable();
-
-    let mut local_gold = vec![usize::MAX; n_gold];
-    let mut local_pred = vec![usize::MAX; n_pred];
-    let mut start = 0;
-    while start < order.len() {
-        let root = order[start].0;
-        let end = start
-            + order[start..]
-                .iter()
-                .take_while(|(r, _)| *r == root)
-                .count();
-        if end - start == 1 {
-            let e = edges[order[start].1];
-            matched[e.gold] = Some(e);
-        } else {
-            let mut golds = Vec::new();
-            let mut preds = Vec::new();
-            let component: Vec<Edge> = order[start..end]
-                .iter()
-                .map(|&(_, k)| {
-                    let e = edges[k];
-                    if local_gold[e.gold] == usize::MAX {
-                        local_gold[e.gold] = golds.len();
-                        golds.push(e.gold);
-                    }
-                    if local_pred[e.pred] == usize::MAX {
-                        local_pred[e.pred] = preds.len();
-                        preds.push(e.pred);
-                    }
-                    Edge {
-                        gold: local_gold[e.gold],
-                        pred: local_pred[e.pred],
-                        sim: e.sim,
-                        speaker: e.speaker,
-                        counted: !excusable[e.pred],
-                    }
-                })
-                .collect();
-            for k in best_matching(golds.len(), preds.len(), &component) {
-                let e = edges[order[start + k].1];
-                matched[e.gold] = Some(e);
-            }
-        }
-        start = end;
+    let mut matched = vec![None; n_gold];
+    for k in optimal_matching(n_gold, n_pred, &edges) {
+        matched[candidates[k].gold] = Some(candidates[k]);
     }
     matched
 }
