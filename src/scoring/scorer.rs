@@ -1,8 +1,8 @@
 //! Scoring one article under all three schemes (SPEC 3.1–3.5).
 
 use super::assign::{Edge, optimal_matching};
-use super::similarity::{Sim, Threshold, TokenInterner, alnum_prefix, span_sim, token_sim};
-use super::speaker::{NormalizedAliases, name_tokens, names_match};
+use super::similarity::{Sim, Threshold, Tokens, alnum_prefix, span_sim, token_sim};
+use super::speaker::{NormalizedAliases, name_key, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
@@ -256,9 +256,8 @@ struct SimContext<'a> {
     gold: &'a [Attribution],
     pred: &'a [Attribution],
     prefix: Vec<u32>,
-    interner: TokenInterner,
-    gold_tokens: Vec<Option<Vec<u32>>>,
-    pred_tokens: Vec<Option<Vec<u32>>>,
+    gold_tokens: Vec<Option<Tokens>>,
+    pred_tokens: Vec<Option<Tokens>>,
 }
 
 impl<'a> SimContext<'a> {
@@ -272,7 +271,6 @@ impl<'a> SimContext<'a> {
             gold,
             pred,
             prefix,
-            interner: TokenInterner::default(),
             gold_tokens: vec![None; gold.len()],
             pred_tokens: vec![None; pred.len()],
         }
@@ -283,9 +281,8 @@ impl<'a> SimContext<'a> {
         if let (Some(a), Some(b)) = (gold.quote_span, pred.quote_span) {
             return span_sim(&self.prefix, (a.start, a.end), (b.start, b.end));
         }
-        let interner = &mut self.interner;
-        let a = self.gold_tokens[g].get_or_insert_with(|| interner.sorted_ids(&gold.quote));
-        let b = self.pred_tokens[p].get_or_insert_with(|| interner.sorted_ids(&pred.quote));
+        let a = self.gold_tokens[g].get_or_insert_with(|| Tokens::new(&gold.quote));
+        let b = self.pred_tokens[p].get_or_insert_with(|| Tokens::new(&pred.quote));
         token_sim(a, b)
     }
 }
@@ -293,8 +290,8 @@ impl<'a> SimContext<'a> {
 /// Speaker comparison for the chosen mode.
 enum Speakers {
     Name {
-        gold: Vec<Vec<String>>,
-        pred: Vec<Vec<String>>,
+        gold: Vec<String>,
+        pred: Vec<String>,
     },
     Mention,
     Any,
@@ -306,7 +303,7 @@ impl Speakers {
             SpeakerMatch::Name => {
                 let tokens = |rows: &[Attribution]| {
                     rows.iter()
-                        .map(|r| scorer.aliases.resolve(&article.id, name_tokens(&r.speaker)))
+                        .map(|r| scorer.aliases.resolve(&article.id, name_key(&r.speaker)))
                         .collect()
                 };
                 Speakers::Name {

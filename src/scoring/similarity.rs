@@ -1,7 +1,6 @@
 //! Quote similarity of SPEC 3.1, kept as an exact fraction so that the schemes of 3.2
 //! compare without rounding.
 
-use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// `sim = num / den` with `num = 2|A∩B|` and `den = |A|+|B|`; `den == 0` only for the
@@ -163,41 +162,62 @@ pub fn nfkc_casefold(text: &str) -> String {
 }
 
 /// The tokens of a quote text (SPEC 3.1): maximal runs of alphanumeric characters after
-/// NFKC and case folding.
-pub fn quote_tokens(text: &str) -> Vec<String> {
-    let normalized = nfkc_casefold(text);
-    normalized
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
+/// NFKC and case folding, kept sorted so that a multiset intersection is a merge.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    text: String,
+    /// Byte ranges of the tokens in `text`, sorted by token content.
+    spans: Vec<(u32, u32)>,
 }
 
-/// Tokens of one article's quotes as sorted ids, so a multiset intersection is a merge.
-#[derive(Debug, Default)]
-pub struct TokenInterner {
-    ids: HashMap<String, u32>,
-}
+impl Tokens {
+    pub fn new(quote: &str) -> Tokens {
+        let text = nfkc_casefold(quote);
+        let mut spans = Vec::new();
+        let mut start: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            let alnum = if c.is_ascii() {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            };
+            match (alnum, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    spans.push((s as u32, i as u32));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            spans.push((s as u32, text.len() as u32));
+        }
+        spans.sort_unstable_by(|a, b| {
+            text[a.0 as usize..a.1 as usize].cmp(&text[b.0 as usize..b.1 as usize])
+        });
+        Tokens { text, spans }
+    }
 
-impl TokenInterner {
-    pub fn sorted_ids(&mut self, text: &str) -> Vec<u32> {
-        let mut ids: Vec<u32> = quote_tokens(text)
-            .into_iter()
-            .map(|token| {
-                let next = self.ids.len() as u32;
-                *self.ids.entry(token).or_insert(next)
-            })
-            .collect();
-        ids.sort_unstable();
-        ids
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn token(&self, i: usize) -> &str {
+        let (s, e) = self.spans[i];
+        &self.text[s as usize..e as usize]
     }
 }
 
-/// Size of the multiset intersection of two sorted lists.
-pub fn multiset_common(a: &[u32], b: &[u32]) -> u64 {
+/// Size of the multiset intersection of two token lists.
+pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
     let (mut i, mut j, mut common) = (0, 0, 0u64);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
+        match a.token(i).cmp(b.token(j)) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
@@ -228,7 +248,7 @@ pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
 }
 
 /// Similarity of two quote texts as token multisets.
-pub fn token_sim(a: &[u32], b: &[u32]) -> Sim {
+pub fn token_sim(a: &Tokens, b: &Tokens) -> Sim {
     Sim::from_counts(multiset_common(a, b), a.len() as u64, b.len() as u64)
 }
 
@@ -289,14 +309,13 @@ mod tests {
 
     #[test]
     fn token_similarity_is_a_multiset_intersection() {
-        let mut interner = TokenInterner::default();
-        let a = interner.sorted_ids("We will, we WILL win.");
-        let b = interner.sorted_ids("we win");
+        let a = Tokens::new("We will, we WILL win.");
+        let b = Tokens::new("we win");
         // A = {we×2, will×2, win}, B = {we, win}: common 2, sim = 4/7.
         assert_eq!(token_sim(&a, &b), Sim { num: 4, den: 7 });
-        let c = interner.sorted_ids("…");
+        let c = Tokens::new("…");
         assert_eq!(token_sim(&a, &c), Sim::ZERO);
-        let d = interner.sorted_ids("ＷＥ ｗｉｌｌ we will WIN"); // fullwidth: NFKC
+        let d = Tokens::new("ＷＥ ｗｉｌｌ we will WIN"); // fullwidth: NFKC
         assert!(token_sim(&a, &d).is_exact());
     }
 }

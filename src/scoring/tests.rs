@@ -691,7 +691,7 @@ proptest! {
 
     #[test]
     fn similarity_is_symmetric_and_in_range(a in arb_row(), b in arb_row()) {
-        use super::similarity::{alnum_prefix, span_sim, token_sim, TokenInterner};
+        use super::similarity::{alnum_prefix, span_sim, token_sim, Tokens};
         let mut prefix = Vec::new();
         alnum_prefix(&prop_text(), &mut prefix);
         let (sa, sb) = (a.quote_span.unwrap_or(Span::new(0, 3)), b.quote_span.unwrap_or(Span::new(2, 9)));
@@ -699,8 +699,7 @@ proptest! {
         let ba = span_sim(&prefix, (sb.start, sb.end), (sa.start, sa.end));
         prop_assert_eq!(ab, ba);
         prop_assert!(ab.num <= ab.den);
-        let mut interner = TokenInterner::default();
-        let (ta, tb) = (interner.sorted_ids(&a.quote), interner.sorted_ids(&b.quote));
+        let (ta, tb) = (Tokens::new(&a.quote), Tokens::new(&b.quote));
         let ab = token_sim(&ta, &tb);
         prop_assert_eq!(ab, token_sim(&tb, &ta));
         prop_assert!((0.0..=1.0).contains(&ab.as_f64()));
