@@ -178,7 +178,7 @@ fn solve_exact_lcm(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Option<Ve
             b_b * e.speaker as i128 + b_c + scaled
         })
         .collect();
-    Some(hungarian(n, at, &weights).assignment)
+    Some(hungarian_i128(n, at, &weights).assignment)
 }
 
 /// Route 2: the edges that can be in an exactly optimal matching (slack below `n`
@@ -197,7 +197,7 @@ fn prune(n: usize, at: &[usize], edges: &[Edge], m: u128, shift: u32) -> Option<
             b_b * e.speaker as i128 + b_c + floor as i128
         })
         .collect();
-    let solution = hungarian(n, at, &weights);
+    let solution = hungarian_i128(n, at, &weights);
     let kept: Vec<usize> = (0..edges.len())
         .filter(|&k| {
             let e = edges[k];
@@ -277,18 +277,43 @@ struct Solution<W> {
     col_potential: Vec<W>,
 }
 
+/// [`hungarian`] on `i128` weights, run in `i64` when they are small enough (they are
+/// for all but huge components), which is markedly faster.
+fn hungarian_i128(n: usize, at: &[usize], weights: &[i128]) -> Solution<i128> {
+    let max = weights.iter().copied().max().unwrap_or(0);
+    let limit = (i64::MAX as i128) / (16 * (n as i128 + 2) * (n as i128 + 2));
+    if max > limit {
+        return hungarian(n, at, weights);
+    }
+    let small: Vec<i64> = weights.iter().map(|&w| w as i64).collect();
+    let solution = hungarian(n, at, &small);
+    Solution {
+        assignment: solution.assignment,
+        row_potential: solution.row_potential.into_iter().map(i128::from).collect(),
+        col_potential: solution.col_potential.into_iter().map(i128::from).collect(),
+    }
+}
+
 /// Maximum-weight perfect assignment of an `n × n` matrix whose cells are `weights[at]`
 /// or zero for `NO_EDGE`. All edge weights are positive, so dropping the zero cells of
 /// the result leaves a maximum-weight matching of the real edges.
 fn hungarian<W: Weight>(n: usize, at: &[usize], weights: &[W]) -> Solution<W> {
     // 1-based rows and columns, index 0 is the virtual start of each search.
-    let cost = |r: usize, c: usize| -> W {
-        match at[(r - 1) * n + (c - 1)] {
+    let matrix: Vec<W> = at
+        .iter()
+        .map(|&k| match k {
             NO_EDGE => W::zero(),
             k => -weights[k].clone(),
-        }
-    };
+        })
+        .collect();
+    let cost = |r: usize, c: usize| -> &W { &matrix[(r - 1) * n + (c - 1)] };
+    // Row minima are feasible starting potentials (with v = 0) and save iterations.
     let mut u = vec![W::zero(); n + 1];
+    for r in 1..=n {
+        if let Some(min) = matrix[(r - 1) * n..r * n].iter().min() {
+            u[r] = min.clone();
+        }
+    }
     let mut v = vec![W::zero(); n + 1];
     let mut row_of = vec![0usize; n + 1];
     let mut way = vec![0usize; n + 1];
@@ -308,7 +333,7 @@ fn hungarian<W: Weight>(n: usize, at: &[usize], weights: &[W]) -> Solution<W> {
                 if used[c] {
                     continue;
                 }
-                let reduced = cost(r0, c) - u[r0].clone() - v[c].clone();
+                let reduced = cost(r0, c).clone() - u[r0].clone() - v[c].clone();
                 if min_v[c].as_ref().is_none_or(|m| reduced < *m) {
                     min_v[c] = Some(reduced);
                     way[c] = c0;

@@ -166,8 +166,9 @@ pub fn nfkc_casefold(text: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
     text: String,
-    /// Byte ranges of the tokens in `text`, sorted by token content.
-    spans: Vec<(u32, u32)>,
+    /// (hash, start, end) of each token in `text`, sorted by hash then content: a merge
+    /// then compares integers and only reads text when hashes are equal.
+    spans: Vec<(u64, u32, u32)>,
 }
 
 impl Tokens {
@@ -184,17 +185,19 @@ impl Tokens {
             match (alnum, start) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
-                    spans.push((s as u32, i as u32));
+                    spans.push((token_hash(&text[s..i]), s as u32, i as u32));
                     start = None;
                 }
                 _ => {}
             }
         }
         if let Some(s) = start {
-            spans.push((s as u32, text.len() as u32));
+            spans.push((token_hash(&text[s..]), s as u32, text.len() as u32));
         }
         spans.sort_unstable_by(|a, b| {
-            text[a.0 as usize..a.1 as usize].cmp(&text[b.0 as usize..b.1 as usize])
+            a.0.cmp(&b.0).then_with(|| {
+                text[a.1 as usize..a.2 as usize].cmp(&text[b.1 as usize..b.2 as usize])
+            })
         });
         Tokens { text, spans }
     }
@@ -207,17 +210,24 @@ impl Tokens {
         self.spans.is_empty()
     }
 
-    fn token(&self, i: usize) -> &str {
-        let (s, e) = self.spans[i];
-        &self.text[s as usize..e as usize]
+    fn token(&self, i: usize) -> (u64, &str) {
+        let (h, s, e) = self.spans[i];
+        (h, &self.text[s as usize..e as usize])
     }
+}
+
+/// FNV-1a: a fixed, fast hash so token lists sort the same way in every run.
+fn token_hash(token: &str) -> u64 {
+    token.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Size of the multiset intersection of two token lists.
 pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
     let (mut i, mut j, mut common) = (0, 0, 0u64);
     while i < a.len() && j < b.len() {
-        match a.token(i).cmp(b.token(j)) {
+        match a.token(i).cmp(&b.token(j)) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
