@@ -4,8 +4,9 @@
 //! of `sim`. The levels are packed into one weight per edge, `a·B_b + B_c + sim·S`, with
 //! bases that keep each level above the greatest possible sum of the ones below.
 //!
-//! `sim = num/den` is a fraction, and sums of fractions must compare exactly. The graph
-//! is first split into connected components (most are a single edge). A component is
+//! `sim = num/den` is a fraction, and sums of fractions must compare exactly. Edges that
+//! an optimal matching can provably do without are dropped ([`drop_dominated`]), then
+//! the graph is split into connected components (most are a single edge). A component is
 //! then solved by the first of these routes that applies, all exact:
 //!
 //! 1. `S` = the least common multiple of the component's denominators, when the packed
@@ -43,6 +44,69 @@ const NO_EDGE: usize = usize::MAX;
 /// Indices into `edges` of an optimal matching of a whole bipartite graph (`gold` and
 /// `pred` of the edges index `0..n_gold` and `0..n_pred`).
 pub fn optimal_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
+    let kept = drop_dominated(n_gold, n_pred, edges);
+    if kept.len() < edges.len() {
+        let sub: Vec<Edge> = kept.iter().map(|&k| edges[k]).collect();
+        return components(n_gold, n_pred, &sub)
+            .into_iter()
+            .map(|i| kept[i])
+            .collect();
+    }
+    components(n_gold, n_pred, edges)
+}
+
+/// `a` is at least as good as `b` for the objective: (speaker match, sim), exactly.
+fn at_least_as_good(a: &Edge, b: &Edge) -> bool {
+    a.speaker.cmp(&b.speaker).then_with(|| {
+        (a.sim.num as u128 * b.sim.den.max(1) as u128)
+            .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
+    }) != std::cmp::Ordering::Less
+}
+
+/// Edges that some optimal matching avoids, dropped before solving (an exact
+/// reduction). Let gold g have an edge e* to a prediction whose only edge it is (degree
+/// 1), the best such edge of g. Every other edge e of g with weight ≤ w(e*) can go: in
+/// an optimal matching that uses e, e*'s prediction is free, and swapping e for e* loses
+/// nothing. The same holds with the roles of gold and prediction exchanged. Applied to
+/// all edges at once this stays valid: the swap targets are distinct (each has degree 1)
+/// and are never dropped themselves. This is what keeps a prediction without offsets,
+/// which shares a word with every gold row, from gluing a whole article into one
+/// component.
+fn drop_dominated(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
+    let mut gold_degree = vec![0u32; n_gold];
+    let mut pred_degree = vec![0u32; n_pred];
+    for e in edges {
+        gold_degree[e.gold] += 1;
+        pred_degree[e.pred] += 1;
+    }
+    // Best edge to a degree-1 partner, per node (first of equals).
+    let mut gold_best: Vec<Option<usize>> = vec![None; n_gold];
+    let mut pred_best: Vec<Option<usize>> = vec![None; n_pred];
+    for (k, e) in edges.iter().enumerate() {
+        if pred_degree[e.pred] == 1
+            && gold_best[e.gold].is_none_or(|b| !at_least_as_good(&edges[b], e))
+        {
+            gold_best[e.gold] = Some(k);
+        }
+        if gold_degree[e.gold] == 1
+            && pred_best[e.pred].is_none_or(|b| !at_least_as_good(&edges[b], e))
+        {
+            pred_best[e.pred] = Some(k);
+        }
+    }
+    (0..edges.len())
+        .filter(|&k| {
+            let e = &edges[k];
+            let dominated_by = |best: Option<usize>| {
+                best.is_some_and(|b| b != k && at_least_as_good(&edges[b], e))
+            };
+            !dominated_by(gold_best[e.gold]) && !dominated_by(pred_best[e.pred])
+        })
+        .collect()
+}
+
+/// Splits the graph into connected components and solves each.
+fn components(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
     let mut parent: Vec<usize> = (0..n_gold + n_pred).collect();
     fn find(parent: &mut [usize], mut x: usize) -> usize {
         while parent[x] != x {
@@ -116,6 +180,23 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
         0 => return Vec::new(),
         1 => return vec![0],
         _ => {}
+    }
+    if n_gold == 1 || n_pred == 1 {
+        // A star: a matching holds one edge, so the best edge by (speaker, sim) wins,
+        // compared exactly; on a tie, the first (rows arrive in a canonical order).
+        let better = |a: &Edge, b: &Edge| {
+            a.speaker.cmp(&b.speaker).then_with(|| {
+                (a.sim.num as u128 * b.sim.den.max(1) as u128)
+                    .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
+            })
+        };
+        let mut best = 0;
+        for k in 1..edges.len() {
+            if better(&edges[k], &edges[best]).is_gt() {
+                best = k;
+            }
+        }
+        return vec![best];
     }
     // A square matrix: the dual certificate of route 2 is simplest for a perfect
     // assignment, and a cell without an edge weighs zero ("unmatched").
@@ -554,9 +635,9 @@ mod tests {
     }
 
     fn arb_edges() -> impl Strategy<Value = (usize, usize, Vec<Edge>)> {
-        (1usize..5, 1usize..5).prop_flat_map(|(g, p)| {
+        (1usize..6, 1usize..6).prop_flat_map(|(g, p)| {
             let cells = proptest::collection::vec(
-                (any::<bool>(), 1u64..40, 1u64..40, any::<bool>()),
+                (prop::bool::weighted(0.4), 1u64..40, 1u64..40, any::<bool>()),
                 g * p,
             );
             cells.prop_map(move |cells| {
@@ -598,6 +679,12 @@ mod tests {
             prop_assert_eq!(preds.len(), chosen.len());
             let best = brute_force(g, p, &edges);
             prop_assert_eq!(objective(&edges, &chosen), best.clone());
+            // With the dominated edges dropped and the graph split into components.
+            let whole = optimal_matching(g, p, &edges);
+            prop_assert_eq!(objective(&edges, &whole), best.clone());
+            let kept = drop_dominated(g, p, &edges);
+            let sub: Vec<Edge> = kept.iter().map(|&k| edges[k]).collect();
+            prop_assert_eq!(brute_force_scaled(&edges, g, p, &sub), best.clone());
 
             let n = g.max(p);
             let mut at = vec![NO_EDGE; n * n];
