@@ -19,9 +19,30 @@ const ARTICLES: usize = 10_000;
 const ROWS: usize = 30;
 
 const WORDS: [&str; 24] = [
-    "the", "talks", "peace", "will", "continue", "we", "cannot", "accept", "leak", "designed",
-    "to", "disrupt", "ongoing", "discussions", "premature", "relations", "improve", "Ukraine",
-    "Russia", "agreement", "never", "said", "government", "plan",
+    "the",
+    "talks",
+    "peace",
+    "will",
+    "continue",
+    "we",
+    "cannot",
+    "accept",
+    "leak",
+    "designed",
+    "to",
+    "disrupt",
+    "ongoing",
+    "discussions",
+    "premature",
+    "relations",
+    "improve",
+    "Ukraine",
+    "Russia",
+    "agreement",
+    "never",
+    "said",
+    "government",
+    "plan",
 ];
 const SPEAKERS: [&str; 8] = [
     "Yuri Ushakov",

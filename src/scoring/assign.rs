@@ -6,8 +6,9 @@
 //!
 //! `sim = num/den` is a fraction, and sums of fractions must compare exactly. Edges that
 //! an optimal matching can provably do without are dropped ([`drop_dominated`]), then
-//! the graph is split into connected components (most are a single edge). A component is
-//! then solved by the first of these routes that applies, all exact:
+//! the graph is split into connected components (most are a single edge; a star, one
+//! gold or one prediction, takes its best edge). A larger component is solved by the
+//! first of these routes that applies, all exact:
 //!
 //! 1. `S` = the least common multiple of the component's denominators, when the packed
 //!    weights fit an `i128`: every weight is an integer, the assignment is exact.
@@ -198,7 +199,7 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
         }
         return vec![best];
     }
-    // A square matrix: the dual certificate of route 2 is simplest for a perfect
+    // A square matrix: the pruning bound of route 2 is stated for a perfect
     // assignment, and a cell without an edge weighs zero ("unmatched").
     let n = n_gold.max(n_pred);
     let mut at = vec![NO_EDGE; n * n];

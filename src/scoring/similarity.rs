@@ -206,6 +206,7 @@ impl Tokens {
         self.spans.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
