@@ -126,6 +126,14 @@ pub fn position_counts(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
+    // A character without a compatibility decomposition is its own NFKC, and case
+    // folding maps letters to letters: the answer is then `is_alphanumeric` itself. This
+    // spares an allocation for every curly quotation mark and dash.
+    let mut decomposes = false;
+    unicode_normalization::char::decompose_compatible(c, |d| decomposes |= d != c);
+    if !decomposes {
+        return c.is_alphanumeric();
+    }
     let nfkc: String = std::iter::once(c).nfkc().collect();
     caseless::default_case_fold_str(&nfkc)
         .chars()
@@ -146,7 +154,11 @@ pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
         }
     } else {
         for c in text.chars() {
-            count += position_counts(c) as u32;
+            count += if c.is_ascii() {
+                c.is_ascii_alphanumeric()
+            } else {
+                position_counts(c)
+            } as u32;
             out.push(count);
         }
     }
@@ -301,6 +313,9 @@ mod tests {
         assert!(!position_counts('“'));
         assert!(!position_counts('\u{0301}')); // combining acute accent
         assert!(!position_counts(' '));
+        assert!(position_counts('℀')); // account of: NFKC gives "a/c"
+        assert!(position_counts('ß'));
+        assert!(!position_counts('—'));
     }
 
     #[test]
