@@ -290,8 +290,11 @@ impl<'a> SimContext<'a> {
 /// Speaker comparison for the chosen mode.
 enum Speakers {
     Name {
-        gold: Vec<String>,
-        pred: Vec<String>,
+        /// Distinct normalized names of the article, and each row's index into them:
+        /// an article names few people many times, so each is normalized once.
+        names: Vec<String>,
+        gold: Vec<u32>,
+        pred: Vec<u32>,
     },
     Mention,
     Any,
@@ -301,15 +304,24 @@ impl Speakers {
     fn new(scorer: &Scorer, article: &Article, gold: &[Attribution], pred: &[Attribution]) -> Self {
         match scorer.options.speaker_match {
             SpeakerMatch::Name => {
-                let tokens = |rows: &[Attribution]| {
-                    rows.iter()
-                        .map(|r| scorer.aliases.resolve(&article.id, name_key(&r.speaker)))
-                        .collect()
-                };
-                Speakers::Name {
-                    gold: tokens(gold),
-                    pred: tokens(pred),
+                let mut raw: Vec<&str> = Vec::new();
+                let mut names: Vec<String> = Vec::new();
+                let mut gold_ids: Vec<u32> = Vec::with_capacity(gold.len() + pred.len());
+                for row in gold.iter().chain(pred) {
+                    let speaker = row.speaker.as_str();
+                    let id = match raw.iter().position(|x| *x == speaker) {
+                        Some(i) => i,
+                        None => {
+                            raw.push(speaker);
+                            names.push(scorer.aliases.resolve(&article.id, name_key(speaker)));
+                            names.len() - 1
+                        }
+                    };
+                    gold_ids.push(id as u32);
                 }
+                let pred = gold_ids.split_off(gold.len());
+                let gold = gold_ids;
+                Speakers::Name { names, gold, pred }
             }
             SpeakerMatch::Mention => Speakers::Mention,
             SpeakerMatch::None => Speakers::Any,
@@ -324,7 +336,9 @@ impl Speakers {
         p: usize,
     ) -> bool {
         match self {
-            Speakers::Name { gold, pred } => names_match(&gold[g], &pred[p]),
+            Speakers::Name { names, gold, pred } => {
+                names_match(&names[gold[g] as usize], &names[pred[p] as usize])
+            }
             Speakers::Mention => match (gold_rows[g].mention_span, pred_rows[p].mention_span) {
                 (Some(a), Some(b)) => a.overlaps(&b),
                 (Some(_), None) => false,

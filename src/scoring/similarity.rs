@@ -147,20 +147,21 @@ pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
     out.reserve(text.len() + 1);
     out.push(0);
     let mut count = 0u32;
-    if text.is_ascii() {
-        for &b in text.as_bytes() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
             count += b.is_ascii_alphanumeric() as u32;
-            out.push(count);
+            i += 1;
+        } else {
+            // `i` is at a character boundary: ASCII bytes and whole characters only are
+            // stepped over.
+            let c = text[i..].chars().next().unwrap_or('\u{fffd}');
+            count += position_counts(c) as u32;
+            i += c.len_utf8();
         }
-    } else {
-        for c in text.chars() {
-            count += if c.is_ascii() {
-                c.is_ascii_alphanumeric()
-            } else {
-                position_counts(c)
-            } as u32;
-            out.push(count);
-        }
+        out.push(count);
     }
 }
 
