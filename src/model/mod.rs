@@ -68,6 +68,7 @@ pub trait Model: Send + Sync {
     }
 }
 
+pub mod bert;
 mod file;
 mod spec;
 
