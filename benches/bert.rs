@@ -1,6 +1,6 @@
 //! Inference throughput of a `bert:` model (the tiny random model the tests make, so the
 //! bench needs no download): articles/s, tokens/s and chars/s at 1, 8 and 32 windows per
-//! forward pass. Run with `source .libtorch/env.sh && cargo bench --features bert --bench bert`.
+//! forward pass, on one libtorch thread (see `BertOptions::threads`). Run with `source .libtorch/env.sh && cargo bench --features bert --bench bert`.
 
 use attr_eval::dataset::Article;
 use attr_eval::model::Model;
@@ -39,6 +39,7 @@ fn bench(c: &mut Criterion) {
     for batch_size in [1, 8, 32] {
         let options = BertOptions {
             batch_size,
+            threads: 1,
             ..BertOptions::default()
         };
         let model = BertModel::load("tiny", "bert:tiny", dir.path(), options).expect("load");

@@ -43,6 +43,12 @@ pub struct BertOptions {
     pub batch_size: usize,
     /// How far (in characters) a SOURCE may be from the CONTENT it is linked to.
     pub max_link_distance: usize,
+    /// libtorch's intra-op threads (process-wide); 0 keeps libtorch's default (every
+    /// core). On a busy 2-core machine 1 thread ran the tiny test model 10× faster than
+    /// 2, whose OpenMP workers spin against other processes. Not part of the config hash:
+    /// it changes speed, not predictions.
+    #[serde(skip)]
+    pub threads: usize,
 }
 
 impl Default for BertOptions {
@@ -52,6 +58,7 @@ impl Default for BertOptions {
             overlap: 128,
             batch_size: 8,
             max_link_distance: 300,
+            threads: 0,
         }
     }
 }
@@ -301,6 +308,11 @@ mod tests {
             ..options.clone()
         };
         assert_ne!(base, config_hash(b"{}", b"vocab", &other));
+        let threads = BertOptions {
+            threads: 1,
+            ..options.clone()
+        };
+        assert_eq!(base, config_hash(b"{}", b"vocab", &threads));
         assert_ne!(
             config_hash(b"ab", b"c", &options),
             config_hash(b"a", b"bc", &options)

@@ -120,6 +120,9 @@ impl BertModel {
         let max_positions = usize::try_from(bert_config.max_position_embeddings).unwrap_or(0);
         let options = options.effective(max_positions, prefix.len() + suffix.len())?;
 
+        if options.threads > 0 {
+            tch::set_num_threads(options.threads as i32);
+        }
         let vars = nn::VarStore::new(Device::Cpu);
         let model = BertForTokenClassification::new(vars.root(), &bert_config)
             .map_err(|e| fail(format!("{}: {e}", config_path.display())))?;
