@@ -68,6 +68,7 @@ pub trait Model: Send + Sync {
     }
 }
 
+pub mod bert;
 pub mod cache;
 pub mod command;
 mod file;
