@@ -74,7 +74,6 @@ fn run(model_dir: &Path, name: &str) -> PathBuf {
 }
 
 #[test]
-#[ignore = "enabled when bert:DIR is wired into run"]
 fn run_records_a_bert_model_and_its_rows_point_into_the_text() {
     let dir = tempfile::tempdir().unwrap();
     write_tiny_model(dir.path(), &TinyModel::default()).unwrap();
@@ -116,7 +115,6 @@ fn run_records_a_bert_model_and_its_rows_point_into_the_text() {
 }
 
 #[test]
-#[ignore = "enabled when bert:DIR is wired into run"]
 fn a_model_that_tags_everything_as_content_quotes_each_article_whole() {
     let dir = tempfile::tempdir().unwrap();
     let spec = TinyModel {
@@ -135,7 +133,6 @@ fn a_model_that_tags_everything_as_content_quotes_each_article_whole() {
 }
 
 #[test]
-#[ignore = "enabled when bert:DIR is wired into run"]
 fn a_folder_without_a_model_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     Command::cargo_bin("attr-eval")
