@@ -90,8 +90,9 @@ impl Rules {
         let mut found = Vec::new();
         let posts = doc.posts();
         let in_post = |pos: usize| posts.iter().any(|p| p.paragraph.contains(&pos));
+        let mut post_rows = Vec::new();
         for post in &posts {
-            found.push(Found {
+            post_rows.push(Found {
                 content: post.quote.clone(),
                 kind: QuoteType::Direct,
                 cue: None,
@@ -104,6 +105,7 @@ impl Rules {
         doc.direct_quotes(&mut found, &in_post);
         doc.indirect_quotes(&mut found, &in_post);
         found.retain(|f| !doc.in_headline(f.content.start));
+        found.extend(post_rows);
         found
     }
 }
@@ -296,6 +298,43 @@ impl<'a> Doc<'a> {
                 .is_some_and(|s| s.chars().all(|c| c == ' ' || c == '\u{a0}' || c == '\t'))
     }
 
+    /// Words `j - 1` and `j` belong to one name: only spaces between them, or the
+    /// stop of a title abbreviation or an initial ("Mr. Bruner", "J. Gerald Hebert").
+    fn name_joined(&self, j: usize) -> bool {
+        let (a, b) = (self.words[j - 1].end, self.words[j].start);
+        if self.only_spaces(a, b) {
+            return true;
+        }
+        let abbreviated = self
+            .text
+            .get(a..b)
+            .is_some_and(|g| g.starts_with(". ") && g.len() == 2);
+        if !abbreviated {
+            return false;
+        }
+        let prev = self.word(j - 1);
+        let mut buf = [0u8; 32];
+        let lower = ascii_lower(prev, &mut buf).unwrap_or("");
+        (prev.len() == 1 && prev.starts_with(char::is_uppercase))
+            || matches!(
+                lower,
+                "mr" | "mrs"
+                    | "ms"
+                    | "dr"
+                    | "sen"
+                    | "rep"
+                    | "gov"
+                    | "gen"
+                    | "lt"
+                    | "col"
+                    | "sgt"
+                    | "st"
+                    | "prof"
+                    | "rev"
+                    | "jr"
+            )
+    }
+
     fn quote_at(&self, byte: usize) -> Option<usize> {
         let i = self.quotes.partition_point(|q| q.open <= byte);
         let q = self.quotes.get(i.checked_sub(1)?)?;
@@ -419,7 +458,7 @@ impl<'a> Doc<'a> {
         let mut last_name = None;
         let mut last_title = None;
         while j < self.words.len() {
-            if j > i && !self.only_spaces(self.words[j - 1].end, self.words[j].start) {
+            if j > i && !self.name_joined(j) {
                 break;
             }
             if self.words[j].quote != self.words[i].quote {
@@ -537,7 +576,7 @@ impl<'a> Doc<'a> {
             let mut s = i;
             while s > 0
                 && self.words[s - 1].start >= floor
-                && self.only_spaces(self.words[s - 1].end, self.words[s].start)
+                && self.name_joined(s)
                 && (self.is_name_token(s - 1) || self.is_title(s - 1))
             {
                 s -= 1;
@@ -884,14 +923,22 @@ impl<'a> Doc<'a> {
             if i < self.words.len() && self.only_spaces(quote.close_end, self.words[i].start) {
                 if let Some(c) = self.cue(i).filter(|c| !c.participle) {
                     let _ = c;
-                    if let Some(np) = self.np_right(i + 1, ceiling)
+                    if let Some(np) = self
+                        .np_right(i + 1, ceiling)
+                        .or_else(|| self.loose_np_after(i + 1, ceiling))
                         && self.only_spaces(self.words[i].end, self.words[i + 1].start)
                     {
                         let cue = self.words[i].start..self.words[i].end;
                         return Some((self.speaker(&np), Some(cue)));
                     }
                 }
-                if let Some(np) = self.np_right(i, ceiling) {
+                let comma_quote = inner_end.ends_with([',', '?', '!', '—', '-']);
+                let loose = || {
+                    comma_quote
+                        .then(|| self.loose_np_before_cue(i, ceiling))
+                        .flatten()
+                };
+                if let Some(np) = self.np_right(i, ceiling).or_else(loose) {
                     let mut k = self.word_at_or_after(np.range.end);
                     let rest = &self.text[np.range.end..];
                     if rest.starts_with(", ") {
@@ -929,13 +976,31 @@ impl<'a> Doc<'a> {
                 continue;
             }
             if self.cue(k).is_some() {
-                let np = self.cue_subject(k)?;
                 let cue = self.words[k].start..self.words[k].end;
+                let at_start = self.words[k].start == sentence.start
+                    && self.cue(k).is_some_and(|c| !c.participle);
+                let np = if at_start {
+                    // Inverted: "Said Dorothy Poynter, …: “…”".
+                    self.np_right(k + 1, quote.open)
+                        .or_else(|| self.loose_np_after(k + 1, quote.open))
+                } else {
+                    self.cue_subject(k)
+                };
+                let np = np?;
                 return Some((self.speaker(&np), Some(cue)));
             }
             if let Some(np) = self.according_to(k, quote.open) {
                 return Some((self.speaker(&np), None));
             }
+        }
+        // "Mr. Smith shot back: “…”": a colon before the quote introduces it.
+        if self.text[sentence.start..quote.open]
+            .trim_end()
+            .ends_with(':')
+            && let Some(np) = self.subjects[self.sentence_index(quote.open)].clone()
+            && np.range.end <= quote.open
+        {
+            return Some((self.speaker(&np), None));
         }
         // A paragraph ending in `X said:` introduces the next one.
         if sentence.start == quote.open || self.text[sentence.start..quote.open].trim().is_empty() {
@@ -951,6 +1016,69 @@ impl<'a> Doc<'a> {
             }
         }
         None
+    }
+
+    /// "a spokesman for committee Democrats said": up to eight words from `i` that a
+    /// finite cue verb follows, taken as a description when no better phrase is found.
+    fn loose_np_before_cue(&self, i: usize, ceiling: usize) -> Option<Np> {
+        let mut buf = [0u8; 32];
+        let first = self.lower(i, &mut buf).unwrap_or("");
+        if self.lex.function_words.contains(first)
+            && !matches!(
+                first,
+                "a" | "an"
+                    | "the"
+                    | "one"
+                    | "another"
+                    | "his"
+                    | "her"
+                    | "their"
+                    | "its"
+                    | "some"
+                    | "many"
+                    | "two"
+                    | "three"
+            )
+        {
+            return None;
+        }
+        let mut k = i;
+        while k < self.words.len() && k < i + 8 && self.words[k].end <= ceiling {
+            if k > i && !self.only_spaces(self.words[k - 1].end, self.words[k].start) {
+                return None;
+            }
+            if self.words[k].quote.is_some() {
+                return None;
+            }
+            if k > i && self.cue(k).is_some_and(|c| !c.participle) && !self.after_to(k) {
+                return Some(Np {
+                    kind: NpKind::Description,
+                    range: self.words[i].start..self.words[k - 1].end,
+                    core: self.words[k - 1].start..self.words[k - 1].end,
+                });
+            }
+            k += 1;
+        }
+        None
+    }
+
+    /// "said one longtime adviser to Bill Clinton.": the words after an inverted cue up
+    /// to the next punctuation, at most eight.
+    fn loose_np_after(&self, i: usize, ceiling: usize) -> Option<Np> {
+        let mut k = i;
+        while k < self.words.len() && k < i + 8 && self.words[k].end <= ceiling {
+            if self.words[k].quote.is_some()
+                || (k > i && !self.only_spaces(self.words[k - 1].end, self.words[k].start))
+            {
+                break;
+            }
+            k += 1;
+        }
+        (k > i).then(|| Np {
+            kind: NpKind::Description,
+            range: self.words[i].start..self.words[k - 1].end,
+            core: self.words[k - 1].start..self.words[k - 1].end,
+        })
     }
 
     /// `according to X` at word `k`: the phrase X.
