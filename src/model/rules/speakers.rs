@@ -56,7 +56,7 @@ fn strip_possessive(word: &str) -> &str {
 impl Entities {
     /// Collects the capitalized runs that look like person names, with their titles and
     /// appositions.
-    pub fn collect(doc: &Doc) -> Entities {
+    pub(crate) fn collect(doc: &Doc) -> Entities {
         let mut entities = Entities::default();
         let mut i = 0;
         while i < doc.words.len() {
@@ -166,7 +166,7 @@ impl Entities {
 
 /// Who a mention is: the entity's fullest name, or the mention itself when the article
 /// names nobody better.
-pub fn resolve(doc: &Doc, np: &Np) -> String {
+pub(crate) fn resolve(doc: &Doc, np: &Np) -> String {
     resolve_depth(doc, np, 0).unwrap_or_else(|| doc.text[np.core.clone()].to_string())
 }
 
@@ -265,10 +265,11 @@ fn resolve_person_pronoun(doc: &Doc, at: usize, wanted: Gender, depth: u8) -> Op
             if compatible(doc.entities.list[e].gender, wanted) {
                 return Some(doc.entities.list[e].name.clone());
             }
-        } else if subject.kind == NpKind::Pronoun && s < sentence {
-            if let Some(name) = resolve_depth(doc, subject, depth + 1) {
-                return Some(name);
-            }
+        } else if subject.kind == NpKind::Pronoun
+            && s < sentence
+            && let Some(name) = resolve_depth(doc, subject, depth + 1)
+        {
+            return Some(name);
         }
     }
     let entities = &doc.entities;
