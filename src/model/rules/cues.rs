@@ -1,7 +1,8 @@
 //! The lexicons: cue verbs and the word classes that speaker detection relies on.
 
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+// The lexicons are looked up once per word: a fast non-cryptographic hash pays.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What may follow a cue verb as reported (indirect) speech.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -832,7 +833,7 @@ fn regular_forms(base: &str) -> Vec<String> {
 
 impl Lexicon {
     pub fn new() -> Lexicon {
-        let mut cues = HashMap::new();
+        let mut cues = HashMap::default();
         let mut add = |form: String, complement: Complement| {
             let participle = form.ends_with("ing");
             cues.entry(form).or_insert(Cue {
@@ -857,7 +858,7 @@ impl Lexicon {
             }
         }
         let set = |words: &[&'static str]| words.iter().copied().collect::<HashSet<_>>();
-        let mut words: HashMap<String, WordInfo> = HashMap::new();
+        let mut words: HashMap<String, WordInfo> = HashMap::default();
         for (form, cue) in &cues {
             let info = words.entry(form.clone()).or_default();
             info.cue = Some(*cue);

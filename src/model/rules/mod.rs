@@ -377,7 +377,12 @@ impl<'a> Doc<'a> {
         let text = self.text;
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        for (i, c) in text.char_indices() {
+        // Every character that ends a sentence is ASCII, so bytes are enough.
+        for (i, &byte) in bytes.iter().enumerate() {
+            if !matches!(byte, b'\n' | b'.' | b'?' | b'!') {
+                continue;
+            }
+            let c = byte as char;
             if c == '\n' {
                 let next = i + 1 + (text[i + 1..].len() - text[i + 1..].trim_start().len());
                 if next < text.len() && starts.last() != Some(&next) {
@@ -1275,6 +1280,9 @@ impl<'a> Doc<'a> {
 
     /// `According to X, CLAUSE.` and `CLAUSE, according to X.`
     fn according_to_clause(&self, k: usize) -> Option<Found> {
+        if !self.word(k).eq_ignore_ascii_case("according") {
+            return None;
+        }
         let s = self.sentence_range(self.sentence_index(self.words[k].start));
         let np = self.according_to(k, s.end)?;
         let cue = Some(self.words[k].start..self.words[k + 1].end);
