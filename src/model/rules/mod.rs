@@ -710,9 +710,9 @@ impl<'a> Doc<'a> {
             return None;
         }
         let mut buf = [0u8; 32];
-        let first = self.lower(i, &mut buf).unwrap_or("").to_string();
+        let first = self.lower(i, &mut buf).unwrap_or("");
         if matches!(
-            first.as_str(),
+            first,
             "but" | "and" | "yet" | "so" | "still" | "meanwhile" | "also" | "now"
         ) {
             i += 1;
@@ -727,11 +727,10 @@ impl<'a> Doc<'a> {
         let mut b2 = [0u8; 32];
         let head = self
             .lower(i.min(self.words.len() - 1), &mut b2)
-            .unwrap_or("")
-            .to_string();
-        let leading_clause = self.lex.prepositions.contains(head.as_str())
+            .unwrap_or("");
+        let leading_clause = self.lex.prepositions.contains(head)
             || matches!(
-                head.as_str(),
+                head,
                 "after"
                     | "before"
                     | "when"
