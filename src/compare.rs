@@ -425,10 +425,10 @@ fn randomization_p(
                 b += *y;
             }
         }
-        if let (Some(a), Some(b)) = (metric.of(&a), metric.of(&b)) {
-            if (a - b).abs() >= observed.abs() {
-                reached += 1;
-            }
+        if let (Some(a), Some(b)) = (metric.of(&a), metric.of(&b))
+            && (a - b).abs() >= observed.abs()
+        {
+            reached += 1;
         }
     }
     Some((reached + 1) as f64 / (trials + 1) as f64)
@@ -477,4 +477,111 @@ fn article_change(id: &str, base: &ArticleLine, cand: &ArticleLine) -> Option<Ar
         changes,
         total,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(gold: u64, pred: u64, cor: u64) -> Counts {
+        Counts {
+            gold,
+            pred,
+            cor,
+            inc: 0,
+            mis: gold - cor,
+            spu: pred - cor,
+        }
+    }
+
+    fn options(resamples: usize) -> CompareOptions {
+        CompareOptions {
+            pairs: Vec::new(),
+            max_drop: 0.0,
+            alpha: 0.05,
+            resamples,
+            seed: 12345,
+            randomization: true,
+        }
+    }
+
+    #[test]
+    fn identical_outcomes_give_no_difference_and_p_one() {
+        let base = vec![counts(4, 3, 2), counts(2, 2, 2), counts(5, 0, 0)];
+        let m = compare_metric(Metric::PairF1, &base, &base, &options(500));
+        assert_eq!(m.diff, Some(0.0));
+        assert_eq!(m.diff_ci95, Some([0.0, 0.0]));
+        assert_eq!(m.p_bootstrap, Some(1.0));
+        assert_eq!(m.p_randomization, Some(1.0));
+    }
+
+    /// When every article has the same outcomes, every resample has the same F1s, so the
+    /// difference is constant: the interval is that one point, and no centred resampled
+    /// difference reaches it: p = (0 + 1) / (n + 1).
+    #[test]
+    fn a_constant_difference_has_a_point_interval_and_the_smallest_p() {
+        let base = vec![counts(4, 4, 4); 10];
+        let cand = vec![counts(4, 4, 2); 10];
+        let n = 999;
+        let m = compare_metric(Metric::PairF1, &base, &cand, &options(n));
+        assert_eq!(m.base, Some(1.0));
+        assert_eq!(m.cand, Some(0.5));
+        assert_eq!(m.diff, Some(-0.5));
+        assert_eq!(m.diff_ci95, Some([-0.5, -0.5]));
+        assert_eq!(m.p_bootstrap, Some(1.0 / (n as f64 + 1.0)));
+    }
+
+    /// The bootstrap computed by hand from the same resampled article lists.
+    #[test]
+    fn p_value_and_interval_agree_with_a_direct_computation() {
+        let base = vec![
+            counts(3, 3, 3),
+            counts(2, 2, 1),
+            counts(4, 2, 2),
+            counts(1, 1, 0),
+        ];
+        let cand = vec![
+            counts(3, 3, 1),
+            counts(2, 2, 2),
+            counts(4, 3, 1),
+            counts(1, 2, 0),
+        ];
+        let opts = options(400);
+        let m = compare_metric(Metric::PairF1, &base, &cand, &opts);
+
+        let f1 = |c: &[Counts], idx: &[usize]| -> Option<f64> {
+            let (g, p, cor) = idx.iter().fold((0u64, 0u64, 0u64), |(g, p, k), &i| {
+                (g + c[i].gold, p + c[i].pred, k + c[i].cor)
+            });
+            (g > 0 && p > 0).then(|| 2.0 * cor as f64 / (g + p) as f64)
+        };
+        let all: Vec<usize> = (0..base.len()).collect();
+        let observed = f1(&cand, &all).unwrap() - f1(&base, &all).unwrap();
+        let mut diffs = Vec::new();
+        scoring::for_each_resample(base.len(), opts.resamples, opts.seed, |idx| {
+            if let (Some(b), Some(c)) = (f1(&base, idx), f1(&cand, idx)) {
+                diffs.push(c - b);
+            }
+        });
+        let mean_abs = diffs.iter().map(|d: &f64| d.abs()).sum::<f64>() / diffs.len() as f64;
+        let reached = diffs
+            .iter()
+            .filter(|d| d.abs() - mean_abs >= observed.abs())
+            .count();
+        let p = (reached + 1) as f64 / (diffs.len() + 1) as f64;
+        assert!((m.diff.unwrap() - observed).abs() < 1e-12);
+        assert_eq!(m.p_bootstrap, Some(p));
+        // numpy's default percentile: linear interpolation at h = (n - 1)·q.
+        diffs.sort_by(f64::total_cmp);
+        let quantile = |q: f64| {
+            let h = (diffs.len() - 1) as f64 * q;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(diffs.len() - 1);
+            diffs[lo] + (h - lo as f64) * (diffs[hi] - diffs[lo])
+        };
+        let [low, high] = m.diff_ci95.unwrap();
+        assert!((low - quantile(0.025)).abs() < 1e-12);
+        assert!((high - quantile(0.975)).abs() < 1e-12);
+        assert!(low <= observed && observed <= high);
+    }
 }

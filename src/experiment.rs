@@ -81,14 +81,14 @@ impl Experiment {
                 e.message().to_string(),
             )
         })?;
-        if let Some(overlap) = experiment.scoring.overlap {
-            if !(overlap > 0.0 && overlap <= 1.0) {
-                return Err(InputError::new(
-                    Location::file(path),
-                    format!("scoring.overlap must be in (0, 1], got {overlap}"),
-                )
-                .into());
-            }
+        if let Some(overlap) = experiment.scoring.overlap
+            && !(overlap > 0.0 && overlap <= 1.0)
+        {
+            return Err(InputError::new(
+                Location::file(path),
+                format!("scoring.overlap must be in (0, 1], got {overlap}"),
+            )
+            .into());
         }
         experiment.name = path
             .file_stem()

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod dataset;
 pub mod error;
 pub mod experiment;
+pub mod import;
 pub mod model;
 pub mod record;
 pub mod runner;

@@ -14,9 +14,10 @@ use crate::record::{
     ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput, ToolInfo,
     markdown_report,
 };
-use crate::scoring::{self, ArticleScore, PerScheme, ScoringOptions};
+use crate::scoring::{self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerMatch};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -36,6 +37,8 @@ pub struct RunPlan {
     /// The command line, recorded as given.
     pub command: Vec<String>,
     pub progress: bool,
+    /// How `cmd:` and `bert:` models start, and the prediction cache.
+    pub load: model::LoadOptions,
 }
 
 pub struct RunOutcome {
@@ -69,6 +72,11 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
         .iter()
         .map(|spec| Dataset::open(spec))
         .collect::<Result<Vec<_>>>()?;
+    if plan.scoring.speaker_match == SpeakerMatch::Mention {
+        for dataset in &datasets {
+            dataset.check_mention_offsets()?;
+        }
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
         .build()
@@ -80,10 +88,10 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
     for dataset in &datasets {
         for spec in &plan.models {
             let (result, info) = pool.install(|| run_one(plan, spec, dataset, &mut folder))?;
-            if let Some(info) = info {
-                if !model_infos.iter().any(|m| m.name == info.name) {
-                    model_infos.push(info);
-                }
+            if let Some(info) = info
+                && !model_infos.iter().any(|m| m.name == info.name)
+            {
+                model_infos.push(info);
             }
             results.push(result);
         }
@@ -128,6 +136,34 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
     let report = markdown_report(&plan.name, &record);
     let folder = folder.finish(&record, &report)?;
     Ok(RunOutcome { folder, record })
+}
+
+/// Scores a predictions file against a dataset's gold without running a model: what
+/// `attr-eval score` does. Articles stream from the dataset, so memory stays bounded by
+/// the gold and the predictions.
+pub fn score_predictions(
+    dataset: &Dataset,
+    predictions: &[Attribution],
+    options: &ScoringOptions,
+) -> Result<scoring::DatasetScores> {
+    if options.speaker_match == SpeakerMatch::Mention {
+        dataset.check_mention_offsets()?;
+    }
+    let mut by_article: HashMap<&str, Vec<Attribution>> = HashMap::new();
+    for row in predictions {
+        by_article
+            .entry(row.article_id.as_str())
+            .or_default()
+            .push(row.clone());
+    }
+    let scorer = Scorer::new(dataset.aliases(), options);
+    let mut scores = Vec::with_capacity(dataset.article_ids().len());
+    for article in dataset.articles() {
+        let article = article?;
+        let predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
+        scores.push(scorer.score_article(&article, dataset.gold_for(&article.id), &predicted)?);
+    }
+    Ok(scoring::aggregate(&scores, options))
 }
 
 /// What one article gave: its rows, time and error, before scoring.
@@ -202,7 +238,7 @@ fn run_one(
     folder: &mut RunFolder,
 ) -> Result<(ResultRecord, Option<ModelInfo>)> {
     let mut errors = Vec::new();
-    let model = match model::load(spec, dataset) {
+    let model = match model::load(spec, dataset, &plan.load) {
         Ok(model) => Some(model),
         // Bad input in a file model's CSV is the user's to fix: stop, as for gold.
         Err(error @ (Error::Input(_) | Error::InputErrors(_))) => return Err(error),
@@ -226,6 +262,7 @@ fn run_one(
         dataset.article_ids().len(),
         format!("{} on {}", spec.name, dataset.name()),
     );
+    let scorer = Scorer::new(dataset.aliases(), &plan.scoring);
     let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
     let mut predictions: Vec<Attribution> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
@@ -263,7 +300,8 @@ fn run_one(
             .par_iter()
             .map(|p| {
                 let gold = dataset.gold_for(&p.article.id);
-                scoring::score_article(&p.article, gold, &p.rows, dataset.aliases(), &plan.scoring)
+                scorer
+                    .score_article(&p.article, gold, &p.rows)
                     .map(|score| (score, p))
             })
             .collect::<Result<Vec<_>>>()?;

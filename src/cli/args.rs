@@ -155,6 +155,20 @@ pub struct RunArgs {
     /// Print the run record as JSON on stdout instead of the summary table
     #[arg(long)]
     pub json: bool,
+    /// `cmd:` models: seconds to wait for one article's answer before the program is
+    /// restarted and the article recorded as failed
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// `cmd:` models: how many copies of the program to run side by side
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub workers: usize,
+    /// Reuse cached predictions of `cmd:` and `bert:` models from an earlier, interrupted
+    /// run (keyed by model spec, version, config hash and article text)
+    #[arg(long, conflicts_with = "no_cache")]
+    pub resume: bool,
+    /// Neither read nor write the prediction cache
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub scoring: ScoringArgs,
 }

@@ -1,11 +1,15 @@
 use super::args::RunArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::experiment::Experiment;
+use crate::model::LoadOptions;
+use crate::model::cache::CacheMode;
+use crate::model::command::CommandOptions;
 use crate::model::{DEFAULT_MODELS, ModelSpec};
 use crate::record::{RunStatus, TableStyle, headline_table};
 use crate::runner::{self, RunPlan};
 use crate::scoring::ScoringOptions;
 use std::io::IsTerminal;
+use std::time::Duration;
 
 pub fn execute(args: RunArgs) -> Result<i32> {
     let experiment = args.config.as_deref().map(Experiment::load).transpose()?;
@@ -46,6 +50,7 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         name,
         command: std::env::args().collect(),
         progress: std::io::stderr().is_terminal(),
+        load: load_options(&args)?,
     };
     let outcome = runner::execute(&plan)?;
     if args.json {
@@ -71,4 +76,26 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         return Ok(2);
     }
     Ok(0)
+}
+
+fn load_options(args: &RunArgs) -> Result<LoadOptions> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err(Error::Usage(format!(
+            "--timeout must be a positive number of seconds, got {}",
+            args.timeout
+        )));
+    }
+    if args.workers == 0 {
+        return Err(Error::Usage("--workers must be at least 1".into()));
+    }
+    let defaults = LoadOptions::default();
+    Ok(LoadOptions {
+        command: CommandOptions {
+            workers: args.workers,
+            timeout: Duration::from_secs_f64(args.timeout),
+            ..defaults.command
+        },
+        cache: CacheMode::from_flags(args.resume, args.no_cache),
+        cache_dir: defaults.cache_dir,
+    })
 }

@@ -2,13 +2,14 @@ use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::record::{ResultRecord, TableStyle, by_type_table, scores_table};
-use crate::scoring::{self, ScoringOptions};
+use crate::runner;
+use crate::scoring::ScoringOptions;
 
 pub fn execute(args: ScoreArgs) -> Result<i32> {
     let options = args.scoring.apply_to(ScoringOptions::default());
     let dataset = Dataset::open(&args.dataset)?;
     let predictions = dataset.read_predictions(&args.pred)?;
-    let scored = scoring::score_dataset(&dataset, &predictions, &options)?;
+    let scored = runner::score_predictions(&dataset, &predictions, &options)?;
     let result = ResultRecord {
         model: args.pred.display().to_string(),
         dataset: dataset.name().to_string(),

@@ -26,17 +26,13 @@ fn describe(row: &Attribution) -> String {
 
 pub fn execute(args: ShowArgs) -> Result<i32> {
     let dataset = Dataset::open(&args.dataset)?;
-    let article = dataset
-        .articles()
-        .find(|a| a.as_ref().map_or(true, |a| a.id == args.article_id))
-        .transpose()?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "dataset `{}` has no article `{}`",
-                dataset.name(),
-                args.article_id
-            ))
-        })?;
+    let article = dataset.article(&args.article_id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "dataset `{}` has no article `{}`",
+            dataset.name(),
+            args.article_id
+        ))
+    })?;
     let gold = dataset.gold_for(&article.id);
     println!(
         "{} / {} ({} characters)\n\n{}\n",
@@ -53,7 +49,7 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
         return Ok(0);
     };
     let spec = ModelSpec::parse(spec)?;
-    let model = model::load(&spec, &dataset)?;
+    let model = model::load(&spec, &dataset, &model::LoadOptions::default())?;
     let predictions = model.predict(&article).map_err(|e| Error::Model {
         model: spec.name.clone(),
         message: format!("article `{}`: {e}", article.id),

@@ -68,6 +68,9 @@ pub trait Model: Send + Sync {
     }
 }
 
+pub mod bert;
+pub mod cache;
+pub mod command;
 mod file;
 pub mod rules;
 mod spec;
@@ -76,17 +79,71 @@ pub use file::FileModel;
 pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec};
 
 use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+
+/// How `run` starts the models that need more than their spec.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub command: command::CommandOptions,
+    pub cache: cache::CacheMode,
+    pub cache_dir: PathBuf,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            command: command::CommandOptions::default(),
+            cache: cache::CacheMode::from_flags(false, false),
+            cache_dir: PathBuf::from(cache::PredictionCache::DEFAULT_DIR),
+        }
+    }
+}
 
 /// Builds the model a spec names, for one dataset (a `file:` model's rows belong to one).
-pub fn load(spec: &ModelSpec, dataset: &Dataset) -> crate::error::Result<Box<dyn Model>> {
+///
+/// Slow models (`cmd:`, `bert:`) go through the prediction cache so an interrupted run
+/// can resume; the fast built-in ones never need it.
+pub fn load(spec: &ModelSpec, dataset: &Dataset, options: &LoadOptions) -> Result<Box<dyn Model>> {
+    let cached = |model: Box<dyn Model>| -> Result<Box<dyn Model>> {
+        Ok(Box::new(cache::CachedModel::open(
+            model,
+            &options.cache_dir,
+            options.cache,
+        )?))
+    };
     match &spec.kind {
         ModelKind::Rules => Ok(Box::new(rules::Rules::new())),
         ModelKind::File(path) => Ok(Box::new(FileModel::load(
             &spec.name, &spec.spec, path, dataset,
         )?)),
-        ModelKind::Command(_) => Err(crate::error::Error::Model {
-            model: spec.name.clone(),
-            message: "cmd: models are not available in this build yet".into(),
-        }),
+        ModelKind::Command(command) => cached(Box::new(command::CommandModel::start(
+            &spec.name,
+            &spec.spec,
+            command,
+            options.command.clone(),
+        )?)),
+        ModelKind::Bert(dir) => load_bert(spec, dir).and_then(cached),
     }
+}
+
+#[cfg(feature = "bert")]
+fn load_bert(spec: &ModelSpec, dir: &std::path::Path) -> Result<Box<dyn Model>> {
+    Ok(Box::new(bert::BertModel::load(
+        &spec.name,
+        &spec.spec,
+        dir,
+        bert::BertOptions::default(),
+    )?))
+}
+
+#[cfg(not(feature = "bert"))]
+fn load_bert(spec: &ModelSpec, _dir: &std::path::Path) -> Result<Box<dyn Model>> {
+    Err(Error::Model {
+        model: spec.name.clone(),
+        message: "this attr-eval was built without neural models: run \
+                  `bash scripts/setup-libtorch.sh && source .libtorch/env.sh` once, then \
+                  `cargo run --release --features bert -- run ...` (see README)"
+            .into(),
+    })
 }

@@ -10,6 +10,8 @@ pub enum ModelKind {
     Rules,
     File(PathBuf),
     Command(String),
+    /// A BERT-family token classifier in a Hugging Face folder (cargo feature `bert`).
+    Bert(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +38,17 @@ impl ModelSpec {
                 return Err(Error::Usage("model spec `cmd:` needs a command".into()));
             }
             ModelKind::Command(command.to_string())
+        } else if let Some(dir) = spec.strip_prefix("bert:") {
+            if dir.trim().is_empty() {
+                return Err(Error::Usage(
+                    "model spec `bert:` needs a model folder".into(),
+                ));
+            }
+            ModelKind::Bert(PathBuf::from(dir))
         } else {
             return Err(Error::Usage(format!(
-                "unknown model spec `{spec}`: expected `rules`, `file:PATH` or `cmd:COMMAND`, \
-                 optionally as NAME=SPEC"
+                "unknown model spec `{spec}`: expected `rules`, `file:PATH`, `cmd:COMMAND` or \
+                 `bert:DIR`, optionally as NAME=SPEC"
             )));
         };
         let name = match explicit_name {
@@ -100,6 +109,10 @@ fn default_name(kind: &ModelKind) -> String {
     match kind {
         ModelKind::Rules => "rules".into(),
         ModelKind::File(path) => file_stem(path),
+        ModelKind::Bert(dir) => dir
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "bert".into()),
         ModelKind::Command(command) => {
             // The program's file stem: for `python3 adapter.py`, name the script, since
             // every Python adapter would otherwise be called `python3`.

@@ -32,7 +32,7 @@ fn new_table(style: TableStyle, header: &[&str]) -> Table {
         TableStyle::Text => presets::UTF8_FULL_CONDENSED,
         TableStyle::Markdown => presets::ASCII_MARKDOWN,
     });
-    table.set_header(header.iter().map(|h| Cell::new(h)));
+    table.set_header(header.iter().map(Cell::new));
     for index in 1..header.len() {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);

@@ -1,5 +1,37 @@
 //! Stage 3 of the pipeline: alignment and scoring (SPEC 3).
+//!
+//! [`Scorer`] scores one article under the three schemes side by side; [`aggregate`]
+//! turns the articles' scores into the dataset figures of SPEC 3.6.
 
+mod aggregate;
+mod assign;
+mod scorer;
+mod similarity;
+mod speaker;
+#[cfg(test)]
+mod tests;
 mod types;
 
+pub use aggregate::{
+    DatasetScores, aggregate, attribution_accuracy, for_each_resample, pair_f1, pair_prf,
+    percentile_interval, quote_f1, quote_prf,
+};
+pub use scorer::Scorer;
+pub use similarity::{Sim, Threshold};
+pub use speaker::name_tokens;
 pub use types::*;
+
+use crate::attribution::Attribution;
+use crate::dataset::{Aliases, Article};
+
+/// Scores one article under every scheme (see [`Scorer::score_article`]). Callers that
+/// score many articles should build one [`Scorer`] and reuse it.
+pub fn score_article(
+    article: &Article,
+    gold: &[Attribution],
+    pred: &[Attribution],
+    aliases: &Aliases,
+    options: &ScoringOptions,
+) -> crate::error::Result<ArticleScore> {
+    Scorer::new(aliases, options).score_article(article, gold, pred)
+}

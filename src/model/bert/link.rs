@@ -1,0 +1,254 @@
+//! From labelled spans to attribution rows: each CONTENT span becomes one row, linked to
+//! the SOURCE span that most likely belongs to the same attribution.
+
+use super::decode::LayerSpan;
+use super::labels::Layer;
+use crate::attribution::{Attribution, QuoteType, Span};
+use crate::dataset::Article;
+
+/// How far a cue may sit from its source when it is not between source and content
+/// ("“…,” Smith said": content, source, cue), in characters.
+const CUE_NEAR_SOURCE: usize = 20;
+
+/// Characters between two spans; 0 when they touch or overlap.
+fn gap(a: Span, b: Span) -> usize {
+    // At most one of the two is non-zero; both are zero for touching or overlapping spans.
+    b.start
+        .saturating_sub(a.end)
+        .max(a.start.saturating_sub(b.end))
+}
+
+/// True when `inner` lies in the stretch of text between `a` and `b`.
+fn between(inner: Span, a: Span, b: Span) -> bool {
+    let (left, right) = if a.start <= b.start { (a, b) } else { (b, a) };
+    left.end <= inner.start && inner.end <= right.start
+}
+
+/// Double quotation marks in the scripts news text uses; single quotes are left out on
+/// purpose because they double as apostrophes.
+fn is_double_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' | '＂'
+    )
+}
+
+/// SPEC 2's types from the quotation marks of the quote's text: `direct` when it starts
+/// and ends with a double quotation mark, `mixed` when it holds one elsewhere, otherwise
+/// `indirect`.
+pub fn quote_type(quote: &str) -> QuoteType {
+    let quote = quote.trim();
+    let mut chars = quote.chars();
+    let first = chars.next();
+    let last = chars.next_back();
+    match (first, last) {
+        (Some(f), Some(l)) if is_double_quote(f) && is_double_quote(l) => QuoteType::Direct,
+        _ if quote.chars().any(is_double_quote) => QuoteType::Mixed,
+        _ => QuoteType::Indirect,
+    }
+}
+
+/// The span without surrounding white space; `None` when nothing is left.
+fn trimmed(article: &Article, span: Span) -> Option<(Span, String)> {
+    let text = article.slice(span)?;
+    let lead = text.chars().take_while(|c| c.is_whitespace()).count();
+    let inner = text.trim();
+    if inner.is_empty() {
+        return None;
+    }
+    let start = span.start + lead;
+    let span = Span::new(start, start + inner.chars().count());
+    Some((span, inner.to_string()))
+}
+
+struct Piece {
+    span: Span,
+    text: String,
+}
+
+/// Builds the rows of one article.
+///
+/// A content span's source is chosen among the source spans at most `max_distance`
+/// characters away: first those with a cue between them and the content (the cue ties
+/// the two into one attribution), then the nearest, then one before the content over one
+/// after. With none in reach the row has an empty speaker (SPEC 2: unknown speaker).
+/// The speaker is the source's own words: this model does not resolve pronouns.
+pub fn link(article: &Article, spans: &[LayerSpan], max_distance: usize) -> Vec<Attribution> {
+    let pieces = |layer: Layer| -> Vec<(Piece, f64)> {
+        spans
+            .iter()
+            .filter(|s| s.layer == layer)
+            .filter_map(|s| {
+                let (span, text) = trimmed(article, s.span)?;
+                Some((Piece { span, text }, s.confidence))
+            })
+            .collect()
+    };
+    let sources = pieces(Layer::Source);
+    let cues = pieces(Layer::Cue);
+    let contents = pieces(Layer::Content);
+
+    let mut rows = Vec::with_capacity(contents.len());
+    for (content, confidence) in &contents {
+        let cue_between = |source: &Piece| {
+            cues.iter()
+                .map(|(cue, _)| cue)
+                .filter(|cue| between(cue.span, source.span, content.span))
+                .min_by_key(|cue| gap(cue.span, source.span))
+        };
+        let source = sources
+            .iter()
+            .map(|(source, _)| source)
+            .filter(|source| gap(source.span, content.span) <= max_distance)
+            .filter(|source| !source.span.overlaps(&content.span))
+            .min_by_key(|source| {
+                (
+                    cue_between(source).is_none(),
+                    gap(source.span, content.span),
+                    source.span.start > content.span.start,
+                )
+            });
+        let anchor = source.map_or(content.span, |s| s.span);
+        let cue = source.and_then(cue_between).or_else(|| {
+            cues.iter()
+                .map(|(cue, _)| cue)
+                .filter(|cue| !cue.span.overlaps(&content.span))
+                .filter(|cue| gap(cue.span, anchor) <= CUE_NEAR_SOURCE)
+                .min_by_key(|cue| gap(cue.span, anchor))
+        });
+        rows.push(Attribution {
+            article_id: article.id.clone(),
+            quote: content.text.clone(),
+            speaker: source.map(|s| s.text.clone()).unwrap_or_default(),
+            quote_span: Some(content.span),
+            quote_type: Some(quote_type(&content.text)),
+            cue: cue.map(|c| c.text.clone()),
+            speaker_mention: source.map(|s| s.text.clone()),
+            mention_span: source.map(|s| s.span),
+            confidence: Some(*confidence),
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_of(article: &Article, needle: &str, layer: Layer) -> LayerSpan {
+        let byte = article.text.find(needle).expect("needle in text");
+        LayerSpan {
+            layer,
+            span: article.span_of_bytes(byte..byte + needle.len()).unwrap(),
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn types_follow_the_quotation_marks() {
+        assert_eq!(quote_type("“We will win.”"), QuoteType::Direct);
+        assert_eq!(quote_type("\"We will win\""), QuoteType::Direct);
+        assert_eq!(
+            quote_type("that they would “never” yield"),
+            QuoteType::Mixed
+        );
+        assert_eq!(quote_type("“We will win,” and more"), QuoteType::Mixed);
+        assert_eq!(quote_type("that they would win"), QuoteType::Indirect);
+        assert_eq!(quote_type("it's 'fine'"), QuoteType::Indirect);
+        assert_eq!(quote_type("“"), QuoteType::Mixed);
+    }
+
+    #[test]
+    fn each_content_links_to_the_source_its_cue_ties_it_to() {
+        let article = Article::new(
+            "a1",
+            "“We will not yield,” said Peskov. Ushakov told reporters that talks would go on.",
+        );
+        let spans = vec![
+            span_of(&article, "“We will not yield,”", Layer::Content),
+            span_of(&article, "said", Layer::Cue),
+            span_of(&article, "Peskov", Layer::Source),
+            span_of(&article, "Ushakov", Layer::Source),
+            span_of(&article, "told reporters", Layer::Cue),
+            span_of(&article, "that talks would go on", Layer::Content),
+        ];
+        let rows = link(&article, &spans, 300);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].speaker, "Peskov");
+        assert_eq!(rows[0].cue.as_deref(), Some("said"));
+        assert_eq!(rows[0].quote_type, Some(QuoteType::Direct));
+        assert_eq!(rows[1].speaker, "Ushakov");
+        assert_eq!(rows[1].cue.as_deref(), Some("told reporters"));
+        assert_eq!(rows[1].quote_type, Some(QuoteType::Indirect));
+        for row in &rows {
+            assert_eq!(
+                article.slice(row.quote_span.unwrap()),
+                Some(row.quote.as_str())
+            );
+            assert_eq!(
+                article.slice(row.mention_span.unwrap()),
+                row.speaker_mention.as_deref()
+            );
+        }
+    }
+
+    #[test]
+    fn a_cue_after_the_source_is_found_and_the_nearer_source_wins() {
+        let article = Article::new("a", "Lavrov spoke. “It is over,” Peskov said.");
+        let spans = vec![
+            span_of(&article, "Lavrov", Layer::Source),
+            span_of(&article, "“It is over,”", Layer::Content),
+            span_of(&article, "Peskov", Layer::Source),
+            span_of(&article, "said", Layer::Cue),
+        ];
+        let rows = link(&article, &spans, 300);
+        assert_eq!(rows[0].speaker, "Peskov");
+        assert_eq!(rows[0].cue.as_deref(), Some("said"));
+    }
+
+    #[test]
+    fn a_source_out_of_reach_leaves_the_speaker_empty() {
+        let article = Article::new("a", "Peskov arrived. Much later, the plan would work.");
+        let spans = vec![
+            span_of(&article, "Peskov", Layer::Source),
+            span_of(&article, "the plan would work", Layer::Content),
+        ];
+        let rows = link(&article, &spans, 10);
+        assert_eq!(rows[0].speaker, "");
+        assert_eq!(rows[0].speaker_mention, None);
+        let rows = link(&article, &spans, 300);
+        assert_eq!(rows[0].speaker, "Peskov");
+    }
+
+    #[test]
+    fn spans_are_trimmed_and_counted_in_code_points() {
+        let article = Article::new("é", "Ém said:  « ça va »  ok");
+        let byte = article.text.find("  « ça va »  ").unwrap();
+        let spans = vec![
+            span_of(&article, "Ém", Layer::Source),
+            LayerSpan {
+                layer: Layer::Content,
+                span: article
+                    .span_of_bytes(byte..byte + "  « ça va »  ".len())
+                    .unwrap(),
+                confidence: 0.5,
+            },
+        ];
+        let rows = link(&article, &spans, 300);
+        assert_eq!(rows[0].quote, "« ça va »");
+        assert_eq!(rows[0].quote_span, Some(Span::new(10, 19)));
+        assert_eq!(article.slice(Span::new(10, 19)), Some("« ça va »"));
+        assert_eq!(rows[0].quote_type, Some(QuoteType::Direct));
+    }
+
+    #[test]
+    fn white_space_only_content_gives_no_row() {
+        let article = Article::new("a", "a   b");
+        let spans = vec![LayerSpan {
+            layer: Layer::Content,
+            span: Span::new(1, 4),
+            confidence: 0.5,
+        }];
+        assert!(link(&article, &spans, 300).is_empty());
+    }
+}

@@ -1,0 +1,348 @@
+//! Quote similarity of SPEC 3.1, kept as an exact fraction so that the schemes of 3.2
+//! compare without rounding.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// `sim = num / den` with `num = 2|A∩B|` and `den = |A|+|B|`; `den == 0` only for the
+/// zero similarity of a side without alphanumerics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sim {
+    pub num: u64,
+    pub den: u64,
+}
+
+impl Sim {
+    pub const ZERO: Sim = Sim { num: 0, den: 0 };
+
+    /// `2·common / (a+b)`, zero when either side is empty (SPEC 3.1, last rule).
+    pub fn from_counts(common: u64, a: u64, b: u64) -> Sim {
+        if a == 0 || b == 0 || common == 0 {
+            Sim::ZERO
+        } else {
+            Sim {
+                num: 2 * common,
+                den: a + b,
+            }
+        }
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.num > 0
+    }
+
+    /// `sim = 1`, i.e. A = B.
+    pub fn is_exact(self) -> bool {
+        self.num > 0 && self.num == self.den
+    }
+
+    pub fn as_f64(self) -> f64 {
+        if self.den == 0 {
+            0.0
+        } else {
+            self.num as f64 / self.den as f64
+        }
+    }
+}
+
+/// τ of the `overlap` scheme as an exact fraction.
+///
+/// τ arrives as an `f64` parsed from what the user typed. `--overlap 0.1` means one
+/// tenth, not the binary double nearest to it, so τ is read back as the shortest decimal
+/// that round-trips (Rust's `Display` of `f64`) and compared as that decimal:
+/// `sim ≥ τ` ⇔ `num · 10^k ≥ digits · den`, all in integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// τ ≤ 0: every pair satisfies `sim ≥ τ`, even with `sim = 0` (SPEC read literally;
+    /// the command line only accepts τ in (0, 1]).
+    Always,
+    /// τ > 1 (or NaN): no pair does.
+    Never,
+    /// τ = digits / 10^k.
+    Decimal { digits: u128, scale: u128 },
+    /// τ so small (below 1e-30) that any positive similarity reaches it: `den` is at most
+    /// twice an article's length, far below 10^30.
+    AnyPositive,
+}
+
+impl Threshold {
+    pub fn new(tau: f64) -> Threshold {
+        if tau.is_nan() || tau > 1.0 {
+            return Threshold::Never;
+        }
+        if tau <= 0.0 {
+            return Threshold::Always;
+        }
+        // `Display` never uses exponent notation for f64.
+        let text = format!("{tau}");
+        let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, ""));
+        let frac_part = frac_part.trim_end_matches('0');
+        if frac_part.len() > 30 {
+            return Threshold::AnyPositive;
+        }
+        let digits_text = format!("{int_part}{frac_part}");
+        match digits_text.parse::<u128>() {
+            Ok(digits) => Threshold::Decimal {
+                digits,
+                scale: 10u128.pow(frac_part.len() as u32),
+            },
+            Err(_) => Threshold::Never,
+        }
+    }
+
+    pub fn reached_by(self, sim: Sim) -> bool {
+        match self {
+            Threshold::Always => true,
+            Threshold::Never => false,
+            Threshold::AnyPositive => sim.is_positive(),
+            Threshold::Decimal { digits, scale } => {
+                if sim.den == 0 {
+                    // sim = 0 ≥ τ > 0 is false.
+                    return false;
+                }
+                // num, den < 2^64 and digits, scale ≤ 10^30 < 2^100: use checked
+                // arithmetic; an overflow cannot happen for real article lengths, and if
+                // it did the wider side simply wins.
+                let lhs = (sim.num as u128).checked_mul(scale);
+                let rhs = (sim.den as u128).checked_mul(digits);
+                match (lhs, rhs) {
+                    (Some(l), Some(r)) => l >= r,
+                    (None, Some(_)) => true,
+                    (Some(_), None) => false,
+                    (None, None) => sim.as_f64() >= digits as f64 / scale as f64,
+                }
+            }
+        }
+    }
+}
+
+/// Whether the character at one article position counts for SPEC 3.1.
+///
+/// The SPEC normalizes text (NFKC, then case folding) before asking `is_alphanumeric`,
+/// but normalization can change lengths, while offsets name positions of the stored
+/// text. We decide per position: a position counts when its character, normalized on its
+/// own (NFKC then case folding), contains an alphanumeric character. For ASCII this is
+/// `is_ascii_alphanumeric`.
+pub fn position_counts(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    // A character without a compatibility decomposition is its own NFKC, and case
+    // folding maps letters to letters: the answer is then `is_alphanumeric` itself. This
+    // spares an allocation for every curly quotation mark and dash.
+    let mut decomposes = false;
+    unicode_normalization::char::decompose_compatible(c, |d| decomposes |= d != c);
+    if !decomposes {
+        return c.is_alphanumeric();
+    }
+    let nfkc: String = std::iter::once(c).nfkc().collect();
+    caseless::default_case_fold_str(&nfkc)
+        .chars()
+        .any(char::is_alphanumeric)
+}
+
+/// Prefix counts of counting positions over an article: `prefix[i]` is the number of
+/// counting positions in `[0, i)`. Spans index it in code points.
+pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
+    out.clear();
+    out.reserve(text.len() + 1);
+    out.push(0);
+    let mut count = 0u32;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            count += b.is_ascii_alphanumeric() as u32;
+            i += 1;
+        } else {
+            // `i` is at a character boundary: ASCII bytes and whole characters only are
+            // stepped over.
+            let c = text[i..].chars().next().unwrap_or('\u{fffd}');
+            count += position_counts(c) as u32;
+            i += c.len_utf8();
+        }
+        out.push(count);
+    }
+}
+
+/// NFKC then case folding, as SPEC 3.1 and 3.3 begin.
+pub fn nfkc_casefold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let nfkc: String = text.nfkc().collect();
+    caseless::default_case_fold_str(&nfkc)
+}
+
+/// The tokens of a quote text (SPEC 3.1): maximal runs of alphanumeric characters after
+/// NFKC and case folding, kept sorted so that a multiset intersection is a merge.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    text: String,
+    /// (hash, start, end) of each token in `text`, sorted by hash then content: a merge
+    /// then compares integers and only reads text when hashes are equal.
+    spans: Vec<(u64, u32, u32)>,
+}
+
+impl Tokens {
+    pub fn new(quote: &str) -> Tokens {
+        let text = nfkc_casefold(quote);
+        let mut spans = Vec::new();
+        let mut start: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            let alnum = if c.is_ascii() {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            };
+            match (alnum, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    spans.push((token_hash(&text[s..i]), s as u32, i as u32));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            spans.push((token_hash(&text[s..]), s as u32, text.len() as u32));
+        }
+        spans.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                text[a.1 as usize..a.2 as usize].cmp(&text[b.1 as usize..b.2 as usize])
+            })
+        });
+        Tokens { text, spans }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn token(&self, i: usize) -> (u64, &str) {
+        let (h, s, e) = self.spans[i];
+        (h, &self.text[s as usize..e as usize])
+    }
+}
+
+/// FNV-1a: a fixed, fast hash so token lists sort the same way in every run.
+fn token_hash(token: &str) -> u64 {
+    token.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Size of the multiset intersection of two token lists.
+pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
+    let (mut i, mut j, mut common) = (0, 0, 0u64);
+    while i < a.len() && j < b.len() {
+        match a.token(i).cmp(&b.token(j)) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common
+}
+
+/// Similarity of two spans of the same article from its prefix counts; spans are
+/// clamped to the article (loading rejects spans out of range, so this only guards
+/// against a model's bad offsets).
+pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
+    let last = prefix.len() - 1;
+    let clamp = |(s, e): (usize, usize)| {
+        let e = e.min(last);
+        (s.min(e), e)
+    };
+    let (a, b) = (clamp(a), clamp(b));
+    let count = |(s, e): (usize, usize)| (prefix[e] - prefix[s]) as u64;
+    let lo = a.0.max(b.0);
+    let hi = a.1.min(b.1);
+    let common = if lo < hi { count((lo, hi)) } else { 0 };
+    Sim::from_counts(common, count(a), count(b))
+}
+
+/// Similarity of two quote texts as token multisets.
+pub fn token_sim(a: &Tokens, b: &Tokens) -> Sim {
+    Sim::from_counts(multiset_common(a, b), a.len() as u64, b.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_reads_tau_as_typed_decimal() {
+        // 6/60 = 0.1 exactly; the binary double 0.1 is slightly above one tenth, and
+        // 0.1 * 60.0 rounds to 6.000000000000001 in floating point.
+        let t = Threshold::new(0.1);
+        assert!(t.reached_by(Sim { num: 6, den: 60 }));
+        assert!(!t.reached_by(Sim { num: 5, den: 60 }));
+        let half = Threshold::new(0.5);
+        assert!(half.reached_by(Sim { num: 2, den: 4 }));
+        assert!(!half.reached_by(Sim { num: 2, den: 5 }));
+        assert_eq!(
+            Threshold::new(1.0),
+            Threshold::Decimal {
+                digits: 1,
+                scale: 1
+            }
+        );
+        assert!(Threshold::new(1.0).reached_by(Sim { num: 8, den: 8 }));
+        assert!(!Threshold::new(1.0).reached_by(Sim { num: 6, den: 8 }));
+        assert_eq!(Threshold::new(0.0), Threshold::Always);
+        assert_eq!(Threshold::new(1.5), Threshold::Never);
+        assert_eq!(Threshold::new(1e-40), Threshold::AnyPositive);
+        assert!(!Threshold::new(0.3).reached_by(Sim::ZERO));
+    }
+
+    #[test]
+    fn positions_count_after_normalization() {
+        assert!(position_counts('a'));
+        assert!(position_counts('É'));
+        assert!(position_counts('ﬁ')); // ligature: NFKC gives "fi"
+        assert!(position_counts('²')); // superscript two: NFKC gives "2"
+        assert!(!position_counts('“'));
+        assert!(!position_counts('\u{0301}')); // combining acute accent
+        assert!(!position_counts(' '));
+        assert!(position_counts('℀')); // account of: NFKC gives "a/c"
+        assert!(position_counts('ß'));
+        assert!(!position_counts('—'));
+    }
+
+    #[test]
+    fn span_similarity_counts_alphanumeric_positions() {
+        let mut prefix = Vec::new();
+        alnum_prefix("ab, cd ef", &mut prefix);
+        // [0,6) = "ab, cd" has 4 alnum; [4,9) = "cd ef" has 4; common [4,6) = 2.
+        assert_eq!(span_sim(&prefix, (0, 6), (4, 9)), Sim { num: 4, den: 8 });
+        assert_eq!(span_sim(&prefix, (0, 2), (0, 2)), Sim { num: 4, den: 4 });
+        // Only punctuation on one side: zero.
+        assert_eq!(span_sim(&prefix, (2, 4), (0, 9)), Sim::ZERO);
+        // Out of range is clamped, never a panic.
+        assert_eq!(span_sim(&prefix, (7, 100), (7, 9)), Sim { num: 4, den: 4 });
+        // Punctuation differences do not matter: same alnum positions.
+        assert!(span_sim(&prefix, (0, 3), (0, 2)).is_exact());
+    }
+
+    #[test]
+    fn token_similarity_is_a_multiset_intersection() {
+        let a = Tokens::new("We will, we WILL win.");
+        let b = Tokens::new("we win");
+        // A = {we×2, will×2, win}, B = {we, win}: common 2, sim = 4/7.
+        assert_eq!(token_sim(&a, &b), Sim { num: 4, den: 7 });
+        let c = Tokens::new("…");
+        assert_eq!(token_sim(&a, &c), Sim::ZERO);
+        let d = Tokens::new("ＷＥ ｗｉｌｌ we will WIN"); // fullwidth: NFKC
+        assert!(token_sim(&a, &d).is_exact());
+    }
+}
