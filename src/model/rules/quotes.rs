@@ -73,29 +73,40 @@ fn has_alnum(s: &str) -> bool {
 pub fn scan(text: &str) -> Vec<Quote> {
     let mut out: Vec<Quote> = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
-    let mut prev: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let mut next = chars.peek().map(|&(_, n)| n);
-        let mut c = c;
-        let mut mark_len = c.len_utf8();
-        if c == '\'' && next == Some('\'') {
-            // Two apostrophes stand for a double mark in some wire copy (''Yes,'' he said).
-            chars.next();
-            next = chars.peek().map(|&(_, n)| n);
-            c = '"';
-            mark_len = 2;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Every mark is ASCII or starts with byte 0xE2 (“ ” ‘ ’ „ ‚) or 0xC2 (« »):
+        // other bytes are skipped without decoding.
+        let b = bytes[i];
+        let candidate = matches!(b, b'\n' | b'"' | b'\'' | 0xE2 | 0xC2);
+        if !candidate {
+            i += 1;
+            continue;
         }
+        let Some(mut c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            i += 1;
+            continue;
+        };
+        let mut mark_len = c.len_utf8();
         if !matches!(
             c,
             '\n' | '"' | '\'' | '“' | '”' | '„' | '«' | '»' | '‘' | '’' | '‚'
         ) {
-            prev = Some(c);
+            i += mark_len;
             continue;
+        }
+        let prev = text[..i].chars().next_back();
+        let mut next = text[i + mark_len..].chars().next();
+        if c == '\'' && next == Some('\'') {
+            // Two apostrophes stand for a double mark in some wire copy (''Yes,'' he said).
+            c = '"';
+            mark_len = 2;
+            next = text[i + mark_len..].chars().next();
         }
         if c == '\n' {
             end_paragraph(text, i, &mut stack, &mut out);
-            prev = Some(c);
+            i += 1;
             continue;
         }
         let has = |f: Family, stack: &[Open]| stack.iter().any(|o| o.family == f);
@@ -215,7 +226,7 @@ pub fn scan(text: &str) -> Vec<Quote> {
             }
             Act::Skip => {}
         }
-        prev = Some(c);
+        i += mark_len;
     }
     end_paragraph(text, text.len(), &mut stack, &mut out);
     out.sort_by_key(|q| q.open);
