@@ -72,6 +72,7 @@ pub mod bert;
 pub mod cache;
 pub mod command;
 mod file;
+pub mod rules;
 mod spec;
 
 pub use file::FileModel;
