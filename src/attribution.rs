@@ -135,7 +135,7 @@ pub fn write_csv<W: std::io::Write>(out: W, rows: &[Attribution]) -> csv::Result
     Ok(())
 }
 
-fn csv_record(row: &Attribution) -> [String; 11] {
+pub(crate) fn csv_record(row: &Attribution) -> [String; 11] {
     let opt = |v: Option<usize>| v.map(|n| n.to_string()).unwrap_or_default();
     [
         row.article_id.clone(),

@@ -326,7 +326,7 @@ fn run_one(
         bar.set_position(scores.len() as u64);
     }
     bar.finish_and_clear();
-    folder.write_predictions(&spec.name, &predictions)?;
+    folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
     let throughput = model

@@ -6,7 +6,7 @@ mod report;
 mod write;
 
 pub use report::{TableStyle, by_type_table, headline_table, markdown_report, ratio, scores_table};
-pub use write::{LoadedRun, RunFolder, read_run, write_run};
+pub use write::{LoadedRun, PredictionFile, RunFolder, read_run, write_run};
 
 use crate::attribution::{Attribution, QuoteType};
 use crate::model::ModelInfo;

@@ -208,8 +208,13 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
     for dataset in &record.datasets {
         let _ = writeln!(
             out,
-            "- `{}` ({}): {} articles, {} gold rows, {}",
-            dataset.name, dataset.path, dataset.articles, dataset.gold_rows, dataset.fingerprint
+            "- `{}` ({}): {} article{}, {} gold rows, {}",
+            dataset.name,
+            dataset.path,
+            dataset.articles,
+            if dataset.articles == 1 { "" } else { "s" },
+            dataset.gold_rows,
+            dataset.fingerprint
         );
     }
     let _ = writeln!(out, "\n## Models\n");
@@ -234,13 +239,16 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
             let _ = writeln!(
                 out,
                 "Throughput: {} articles, {} chars in {:.3} s on {} threads: {:.1} articles/s, \
-                 {} M chars/s; latency p50 {:.3} ms, p95 {:.3} ms, max {:.3} ms.",
+                 {} M chars/s ({} M chars/s per busy thread); latency p50 {:.3} ms, p95 {:.3} ms, \
+                 max {:.3} ms.",
                 t.articles,
                 t.chars,
                 t.wall_s,
                 t.threads,
                 t.articles_per_s,
                 megabytes_per_s(t.chars_per_s),
+                // One article keeps one thread busy: divide by the threads that had work.
+                megabytes_per_s(t.chars_per_s / t.threads.min(t.articles).max(1) as f64),
                 t.latency_ms.p50,
                 t.latency_ms.p95,
                 t.latency_ms.max

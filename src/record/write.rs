@@ -1,9 +1,15 @@
 //! The run folder on disk: `run.json`, `articles.jsonl`, `predictions/<model>.csv`,
 //! `report.md`.
+//!
+//! `predictions/<model>.csv` holds the model's rows on every dataset of the run, with a
+//! trailing `dataset` column (SPEC 2 readers ignore unknown columns). Article ids of two
+//! datasets may collide, so each dataset also gets `predictions/<dataset>/<model>.csv`,
+//! which `attr-eval score --dataset <dataset>` re-scores as it is.
 
 use super::{ArticleLine, RunRecord, SCHEMA_VERSION};
-use crate::attribution::{Attribution, write_csv};
+use crate::attribution::{Attribution, CSV_COLUMNS, csv_record, write_csv};
 use crate::error::{Error, InputError, Location, Result};
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub struct RunFolder {
     path: PathBuf,
     articles: BufWriter<File>,
+    /// `predictions/<model>.csv`, one writer per model, appended dataset by dataset.
+    combined: HashMap<String, csv::Writer<BufWriter<File>>>,
 }
 
 impl RunFolder {
@@ -31,6 +39,7 @@ impl RunFolder {
         Ok(RunFolder {
             path,
             articles: BufWriter::new(articles),
+            combined: HashMap::new(),
         })
     }
 
@@ -47,10 +56,42 @@ impl RunFolder {
             .map_err(|e| Error::io(&articles_path, e))
     }
 
-    pub fn write_predictions(&self, model: &str, rows: &[Attribution]) -> Result<()> {
-        let path = self.path.join("predictions").join(format!("{model}.csv"));
+    /// Writes one model's rows on one dataset: appended to `predictions/<model>.csv` and
+    /// written alone to `predictions/<dataset>/<model>.csv`.
+    pub fn write_predictions(
+        &mut self,
+        model: &str,
+        dataset: &str,
+        rows: &[Attribution],
+    ) -> Result<()> {
+        let folder = self.path.join("predictions").join(dataset);
+        fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+        let path = folder.join(format!("{model}.csv"));
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        write_csv(BufWriter::new(file), rows).map_err(|e| Error::io(&path, e.into()))
+        write_csv(BufWriter::new(file), rows).map_err(|e| Error::io(&path, e.into()))?;
+
+        let path = self.path.join("predictions").join(format!("{model}.csv"));
+        let writer = match self.combined.entry(model.to_string()) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+                let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+                let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
+                header.push("dataset");
+                writer
+                    .write_record(&header)
+                    .map_err(|e| Error::io(&path, e.into()))?;
+                entry.insert(writer)
+            }
+        };
+        for row in rows {
+            let mut record = csv_record(row).to_vec();
+            record.push(dataset.to_string());
+            writer
+                .write_record(&record)
+                .map_err(|e| Error::io(&path, e.into()))?;
+        }
+        writer.flush().map_err(|e| Error::io(&path, e))
     }
 
     /// Writes `run.json` and `report.md` last: their presence marks a finished write.
@@ -69,21 +110,28 @@ impl RunFolder {
     }
 }
 
+/// One model's rows on one dataset.
+pub struct PredictionFile {
+    pub model: String,
+    pub dataset: String,
+    pub rows: Vec<Attribution>,
+}
+
 /// Writes a finished run in one go (for callers that hold everything in memory).
 pub fn write_run(
     parent: &Path,
     name: &str,
     record: &RunRecord,
     lines: &[ArticleLine],
-    predictions: &[(String, Vec<Attribution>)],
+    predictions: &[PredictionFile],
     report: &str,
 ) -> Result<PathBuf> {
     let mut folder = RunFolder::create(parent, name)?;
     for line in lines {
         folder.write_article(line)?;
     }
-    for (model, rows) in predictions {
-        folder.write_predictions(model, rows)?;
+    for file in predictions {
+        folder.write_predictions(&file.model, &file.dataset, &file.rows)?;
     }
     folder.finish(record, report)
 }
