@@ -136,8 +136,8 @@ pub struct RunArgs {
     /// A dataset: a name under datasets/ or a path (repeatable) [default: all of datasets/]
     #[arg(long = "dataset", short = 'd', value_name = "D")]
     pub datasets: Vec<String>,
-    /// A model spec, optionally named: `rules`, `file:PATH`, `cmd:COMMAND`, `NAME=SPEC`
-    /// (repeatable) [default: every built-in model that needs no set-up]
+    /// A model spec, optionally named: `rules`, `file:PATH`, `cmd:COMMAND`, `bert:DIR`,
+    /// `NAME=SPEC` (repeatable) [default: every built-in model that needs no set-up]
     #[arg(long = "model", short = 'm', value_name = "M")]
     pub models: Vec<String>,
     /// A named experiment (TOML: datasets, models, [scoring]); flags given here win

@@ -73,6 +73,28 @@ pub fn execute(args: RunArgs) -> Result<i32> {
              failed articles count as predicting nothing",
             outcome.folder.join("run.json").display()
         );
+        // The first few failures here, so a user sees what went wrong without opening
+        // the record.
+        const SHOWN: usize = 10;
+        let all = outcome
+            .record
+            .results
+            .iter()
+            .flat_map(|r| r.errors.iter().map(move |e| (r, e)));
+        for (result, error) in all.clone().take(SHOWN) {
+            let article = error
+                .article_id
+                .as_deref()
+                .map(|id| format!(", article `{id}`"))
+                .unwrap_or_default();
+            eprintln!(
+                "  {} on {}{article}: {}",
+                result.model, result.dataset, error.message
+            );
+        }
+        if failed > SHOWN {
+            eprintln!("  … and {} more", failed - SHOWN);
+        }
         return Ok(2);
     }
     Ok(0)

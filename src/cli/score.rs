@@ -25,10 +25,15 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         );
     } else {
         println!(
-            "{} against {} ({} articles; overlap τ = {}, speaker match {}, types {})",
+            "{} against {} ({} article{}; overlap τ = {}, speaker match {}, types {})",
             args.pred.display(),
             dataset.name(),
             dataset.article_ids().len(),
+            if dataset.article_ids().len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             options.overlap,
             options.speaker_match.as_str(),
             options

@@ -79,7 +79,7 @@ pub use file::FileModel;
 pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec};
 
 use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::path::PathBuf;
 
 /// How `run` starts the models that need more than their spec.
@@ -139,7 +139,7 @@ fn load_bert(spec: &ModelSpec, dir: &std::path::Path) -> Result<Box<dyn Model>> 
 
 #[cfg(not(feature = "bert"))]
 fn load_bert(spec: &ModelSpec, _dir: &std::path::Path) -> Result<Box<dyn Model>> {
-    Err(Error::Model {
+    Err(crate::error::Error::Model {
         model: spec.name.clone(),
         message: "this attr-eval was built without neural models: run \
                   `bash scripts/setup-libtorch.sh && source .libtorch/env.sh` once, then \
