@@ -374,18 +374,7 @@ mod tests {
         dir
     }
 
-    fn gold(out: &Path) -> Vec<csv::StringRecord> {
-        let mut reader = csv::Reader::from_path(out.join("gold.csv")).unwrap();
-        reader.records().map(|r| r.unwrap()).collect()
-    }
-
-    fn field<'a>(row: &'a csv::StringRecord, name: &str) -> &'a str {
-        let index = crate::attribution::CSV_COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .unwrap();
-        &row[index]
-    }
+    use crate::import::test_support::{field, gold};
 
     const TEXT: &str = "“ Café ? ” said Winnie .\n“ Yes . \nNo . ”\nShe left . “ Bye ! ”";
 

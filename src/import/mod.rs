@@ -533,3 +533,23 @@ mod tests {
         assert!(prepare_out_dir(&dir.path().join("new")).is_ok());
     }
 }
+
+/// Reading back what an importer wrote, for the importers' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::Path;
+
+    pub fn gold(out: &Path) -> Vec<csv::StringRecord> {
+        let mut reader = csv::Reader::from_path(out.join("gold.csv")).unwrap();
+        reader.records().map(|r| r.unwrap()).collect()
+    }
+
+    /// A column of a row of `gold.csv`, written in the order of `CSV_COLUMNS`.
+    pub fn field<'a>(row: &'a csv::StringRecord, name: &str) -> &'a str {
+        let index = crate::attribution::CSV_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap();
+        &row[index]
+    }
+}

@@ -504,18 +504,7 @@ mod tests {
         dir
     }
 
-    fn gold(out: &Path) -> Vec<csv::StringRecord> {
-        let mut reader = csv::Reader::from_path(out.join("gold.csv")).unwrap();
-        reader.records().map(|r| r.unwrap()).collect()
-    }
-
-    fn field<'a>(row: &'a csv::StringRecord, name: &str) -> &'a str {
-        let index = crate::attribution::CSV_COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .unwrap();
-        &row[index]
-    }
+    use crate::import::test_support::{field, gold};
 
     // Code points: "é" and "’" are 2 and 3 bytes, which offsets must not count.
     const TEXT: &str = "Café owner Ann said “We’re open.” Critics argued that the café is \
