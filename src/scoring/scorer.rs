@@ -374,7 +374,7 @@ struct Row {
 struct RowCache {
     gold: Vec<Row>,
     pred: Vec<Row>,
-    tokens: Vec<u32>,
+    tokens: Vec<u128>,
     interner: TokenInterner,
 }
 

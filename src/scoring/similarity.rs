@@ -200,34 +200,31 @@ fn is_ascii_alnum(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10
 }
 
-/// Quote tokens (SPEC 3.1) of one article as integer ids: each distinct token text gets
-/// one id, so a multiset intersection compares integers only. Ids are only comparable
-/// within one interner between two [`clear`](TokenInterner::clear)s.
+/// Quote tokens (SPEC 3.1) of one article as integer keys, so that a multiset
+/// intersection compares integers only. A token of at most 16 bytes is its own key, its
+/// bytes packed into a `u128` (no table needed, and most words are that short); a longer
+/// one gets an id from a table, shifted so that its key's low byte is zero, which no
+/// packed token has (tokens are alphanumeric, never NUL). Keys of long tokens are only
+/// comparable within one interner between two [`clear`](TokenInterner::clear)s.
 #[derive(Debug, Default)]
 pub struct TokenInterner {
-    /// Tokens of at most 16 bytes, packed into an integer, and their ids: most words
-    /// hash and compare in a few instructions.
-    short: HashTable<(u128, u32)>,
-    /// Longer tokens as their byte range in `arena`, and their ids.
+    /// Long tokens as their byte range in `arena`, and their ids.
     long: HashTable<(usize, usize, u32)>,
     /// The texts of long tokens, back to back.
     arena: String,
-    next_id: u32,
     /// A normalized quote or token, kept to reuse its allocation.
     buffer: String,
 }
 
 impl TokenInterner {
     pub fn clear(&mut self) {
-        self.short.clear();
         self.long.clear();
         self.arena.clear();
-        self.next_id = 0;
     }
 
-    /// Appends the ids of the tokens of `quote` to `out`, sorted, so that a multiset
+    /// Appends the keys of the tokens of `quote` to `out`, sorted, so that a multiset
     /// intersection is a merge ([`common_sorted`]).
-    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u32>) {
+    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u128>) {
         let first = out.len();
         if quote.is_ascii() {
             // For ASCII, NFKC is the identity and case folding is lowercasing.
@@ -242,23 +239,25 @@ impl TokenInterner {
                 while i < bytes.len() && is_ascii_alnum(bytes[i]) {
                     i += 1;
                 }
-                let token = &bytes[start..i];
-                let id = if token.len() <= 16 {
-                    let mut packed = [0u8; 16];
-                    for (to, from) in packed.iter_mut().zip(token) {
-                        *to = from.to_ascii_lowercase();
-                    }
-                    self.intern_short(u128::from_le_bytes(packed))
+                let key = if i - start <= 16 {
+                    // Built in a register: bytes stored to memory and read back as one
+                    // integer stall the load.
+                    bytes[start..i]
+                        .iter()
+                        .enumerate()
+                        .fold(0u128, |key, (k, b)| {
+                            key | (b.to_ascii_lowercase() as u128) << (8 * k)
+                        })
                 } else {
                     let mut buffer = std::mem::take(&mut self.buffer);
                     buffer.clear();
                     buffer.push_str(&quote[start..i]);
                     buffer.make_ascii_lowercase();
-                    let id = self.intern_long(&buffer);
+                    let key = self.long_key(&buffer);
                     self.buffer = buffer;
-                    id
+                    key
                 };
-                out.push(id);
+                out.push(key);
             }
         } else {
             let mut buffer = std::mem::take(&mut self.buffer);
@@ -268,39 +267,23 @@ impl TokenInterner {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|t| !t.is_empty())
             {
-                let id = match pack(token.as_bytes()) {
-                    Some(packed) => self.intern_short(packed),
-                    None => self.intern_long(token),
+                let key = match pack(token.as_bytes()) {
+                    Some(packed) => packed,
+                    None => self.long_key(token),
                 };
-                out.push(id);
+                out.push(key);
             }
             self.buffer = buffer;
         }
         out[first..].sort_unstable();
     }
 
-    fn intern_short(&mut self, packed: u128) -> u32 {
-        let hash = FxBuildHasher.hash_one(packed);
-        match self.short.entry(
-            hash,
-            |&(p, _)| p == packed,
-            |&(p, _)| FxBuildHasher.hash_one(p),
-        ) {
-            Entry::Occupied(entry) => entry.get().1,
-            Entry::Vacant(entry) => {
-                let id = self.next_id;
-                self.next_id += 1;
-                entry.insert((packed, id));
-                id
-            }
-        }
-    }
-
-    fn intern_long(&mut self, token: &str) -> u32 {
+    fn long_key(&mut self, token: &str) -> u128 {
         let hash = FxBuildHasher.hash_one(token);
         let arena = &self.arena;
         let text = |&(start, end, _): &(usize, usize, u32)| &arena[start..end];
-        match self.long.entry(
+        let next = self.long.len() as u32;
+        let id = match self.long.entry(
             hash,
             |entry| text(entry) == token,
             |entry| FxBuildHasher.hash_one(text(entry)),
@@ -309,12 +292,11 @@ impl TokenInterner {
             Entry::Vacant(entry) => {
                 let start = self.arena.len();
                 self.arena.push_str(token);
-                let id = self.next_id;
-                self.next_id += 1;
-                entry.insert((start, self.arena.len(), id));
-                id
+                entry.insert((start, self.arena.len(), next));
+                next
             }
-        }
+        };
+        (id as u128) << 8
     }
 }
 
@@ -327,7 +309,7 @@ fn pack(token: &[u8]) -> Option<u128> {
 }
 
 /// Size of the multiset intersection of two sorted lists.
-pub fn common_sorted(a: &[u32], b: &[u32]) -> u64 {
+pub fn common_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> u64 {
     let (mut i, mut j, mut common) = (0, 0, 0u64);
     // Without branches in the loop body: which side advances is data, not control flow.
     while i < a.len() && j < b.len() {
