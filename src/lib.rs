@@ -4,6 +4,10 @@
 //! [`dataset`] → [`model`] → [`scoring`] → [`record`], with [`import`] bringing other
 //! corpora into the dataset format and [`cli`] a thin command line over all of it.
 
+// Lets unit tests include files written for benches, which name the crate.
+#[cfg(test)]
+extern crate self as attr_eval;
+
 pub mod attribution;
 pub mod cli;
 pub mod compare;

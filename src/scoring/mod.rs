@@ -5,6 +5,8 @@
 
 mod aggregate;
 mod assign;
+#[cfg(test)]
+mod reference;
 mod scorer;
 mod similarity;
 mod speaker;

@@ -1,6 +1,9 @@
 //! Quote similarity of SPEC 3.1, kept as an exact fraction so that the schemes of 3.2
 //! compare without rounding.
 
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
 use unicode_normalization::UnicodeNormalization;
 
 /// `sim = num / den` with `num = 2|A∩B|` and `den = |A|+|B|`; `den == 0` only for the
@@ -140,8 +143,9 @@ pub fn position_counts(c: char) -> bool {
         .any(char::is_alphanumeric)
 }
 
-/// Prefix counts of counting positions over an article: `prefix[i]` is the number of
+/// Reference for [`count_positions`]: prefix counts of counting positions over an article: `prefix[i]` is the number of
 /// counting positions in `[0, i)`. Spans index it in code points.
+#[cfg(test)]
 pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
     out.clear();
     out.reserve(text.len() + 1);
@@ -165,6 +169,158 @@ pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
     }
 }
 
+/// The number of counting positions (see [`position_counts`]) in a piece of article
+/// text. Non-ASCII bytes are never ASCII alphanumeric, so one pass over the bytes counts
+/// the ASCII positions and only text with other characters needs decoding.
+pub fn count_positions(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    // Branch-free over fixed-size chunks, which the compiler turns into vector code.
+    let ascii_count = |chunk: &[u8]| -> u64 {
+        chunk
+            .iter()
+            .map(|&b| is_ascii_alnum(b) as u8)
+            .fold(0u8, u8::wrapping_add) as u64
+    };
+    let mut chunks = bytes.chunks_exact(64);
+    let mut ascii: u64 = chunks.by_ref().map(ascii_count).sum();
+    ascii += ascii_count(chunks.remainder());
+    let other = if bytes.is_ascii() {
+        0
+    } else {
+        text.chars()
+            .filter(|&c| !c.is_ascii() && position_counts(c))
+            .count() as u64
+    };
+    ascii + other
+}
+
+/// `b.is_ascii_alphanumeric()` without branches: `| 0x20` lowercases exactly the ASCII
+/// capitals into the range of the small letters.
+fn is_ascii_alnum(b: u8) -> bool {
+    (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10
+}
+
+/// Quote tokens (SPEC 3.1) of one article as integer keys, so that a multiset
+/// intersection compares integers only. A token of at most 16 bytes is its own key, its
+/// bytes packed into a `u128` (no table needed, and most words are that short); a longer
+/// one gets an id from a table, shifted so that its key's low byte is zero, which no
+/// packed token has (tokens are alphanumeric, never NUL). Keys of long tokens are only
+/// comparable within one interner between two [`clear`](TokenInterner::clear)s.
+#[derive(Debug, Default)]
+pub struct TokenInterner {
+    /// Long tokens as their byte range in `arena`, and their ids.
+    long: HashTable<(usize, usize, u32)>,
+    /// The texts of long tokens, back to back.
+    arena: String,
+    /// A normalized quote or token, kept to reuse its allocation.
+    buffer: String,
+}
+
+impl TokenInterner {
+    pub fn clear(&mut self) {
+        self.long.clear();
+        self.arena.clear();
+    }
+
+    /// Appends the keys of the tokens of `quote` to `out`, sorted, so that a multiset
+    /// intersection is a merge ([`common_sorted`]).
+    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u128>) {
+        let first = out.len();
+        if quote.is_ascii() {
+            // For ASCII, NFKC is the identity and case folding is lowercasing.
+            let bytes = quote.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if !is_ascii_alnum(bytes[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < bytes.len() && is_ascii_alnum(bytes[i]) {
+                    i += 1;
+                }
+                let key = if i - start <= 16 {
+                    // Built in a register: bytes stored to memory and read back as one
+                    // integer stall the load.
+                    bytes[start..i]
+                        .iter()
+                        .enumerate()
+                        .fold(0u128, |key, (k, b)| {
+                            key | (b.to_ascii_lowercase() as u128) << (8 * k)
+                        })
+                } else {
+                    let mut buffer = std::mem::take(&mut self.buffer);
+                    buffer.clear();
+                    buffer.push_str(&quote[start..i]);
+                    buffer.make_ascii_lowercase();
+                    let key = self.long_key(&buffer);
+                    self.buffer = buffer;
+                    key
+                };
+                out.push(key);
+            }
+        } else {
+            let mut buffer = std::mem::take(&mut self.buffer);
+            buffer.clear();
+            buffer.push_str(&nfkc_casefold(quote));
+            for token in buffer
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+            {
+                let key = match pack(token.as_bytes()) {
+                    Some(packed) => packed,
+                    None => self.long_key(token),
+                };
+                out.push(key);
+            }
+            self.buffer = buffer;
+        }
+        out[first..].sort_unstable();
+    }
+
+    fn long_key(&mut self, token: &str) -> u128 {
+        let hash = FxBuildHasher.hash_one(token);
+        let arena = &self.arena;
+        let text = |&(start, end, _): &(usize, usize, u32)| &arena[start..end];
+        let next = self.long.len() as u32;
+        let id = match self.long.entry(
+            hash,
+            |entry| text(entry) == token,
+            |entry| FxBuildHasher.hash_one(text(entry)),
+        ) {
+            Entry::Occupied(entry) => entry.get().2,
+            Entry::Vacant(entry) => {
+                let start = self.arena.len();
+                self.arena.push_str(token);
+                entry.insert((start, self.arena.len(), next));
+                next
+            }
+        };
+        (id as u128) << 8
+    }
+}
+
+/// A token of at most 16 bytes as one integer, zero-padded: tokens are alphanumeric, so
+/// hold no NUL byte, and two distinct tokens never pack alike.
+fn pack(token: &[u8]) -> Option<u128> {
+    let mut packed = [0u8; 16];
+    packed.get_mut(..token.len())?.copy_from_slice(token);
+    Some(u128::from_le_bytes(packed))
+}
+
+/// Size of the multiset intersection of two sorted lists.
+pub fn common_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> u64 {
+    let (mut i, mut j, mut common) = (0, 0, 0u64);
+    // Without branches in the loop body: which side advances is data, not control flow.
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        common += (x == y) as u64;
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
+    }
+    common
+}
+
 /// NFKC then case folding, as SPEC 3.1 and 3.3 begin.
 pub fn nfkc_casefold(text: &str) -> String {
     if text.is_ascii() {
@@ -174,8 +330,9 @@ pub fn nfkc_casefold(text: &str) -> String {
     caseless::default_case_fold_str(&nfkc)
 }
 
-/// The tokens of a quote text (SPEC 3.1): maximal runs of alphanumeric characters after
+/// Reference for [`TokenInterner`]: the tokens of a quote text (SPEC 3.1), maximal runs of alphanumeric characters after
 /// NFKC and case folding, kept sorted so that a multiset intersection is a merge.
+#[cfg(test)]
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
     text: String,
@@ -184,6 +341,7 @@ pub struct Tokens {
     spans: Vec<(u64, u32, u32)>,
 }
 
+#[cfg(test)]
 impl Tokens {
     pub fn new(quote: &str) -> Tokens {
         let text = nfkc_casefold(quote);
@@ -219,7 +377,6 @@ impl Tokens {
         self.spans.len()
     }
 
-    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
@@ -231,6 +388,7 @@ impl Tokens {
 }
 
 /// FNV-1a: a fixed, fast hash so token lists sort the same way in every run.
+#[cfg(test)]
 fn token_hash(token: &str) -> u64 {
     token.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
@@ -238,6 +396,7 @@ fn token_hash(token: &str) -> u64 {
 }
 
 /// Size of the multiset intersection of two token lists.
+#[cfg(test)]
 pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
     let (mut i, mut j, mut common) = (0, 0, 0u64);
     while i < a.len() && j < b.len() {
@@ -254,9 +413,10 @@ pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
     common
 }
 
-/// Similarity of two spans of the same article from its prefix counts; spans are
+/// Reference for the scorer's span similarity: two spans of the same article from its prefix counts; spans are
 /// clamped to the article (loading rejects spans out of range, so this only guards
 /// against a model's bad offsets).
+#[cfg(test)]
 pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
     let last = prefix.len() - 1;
     let clamp = |(s, e): (usize, usize)| {
@@ -271,7 +431,8 @@ pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
     Sim::from_counts(common, count(a), count(b))
 }
 
-/// Similarity of two quote texts as token multisets.
+/// Reference for the scorer's token similarity: two quote texts as token multisets.
+#[cfg(test)]
 pub fn token_sim(a: &Tokens, b: &Tokens) -> Sim {
     Sim::from_counts(multiset_common(a, b), a.len() as u64, b.len() as u64)
 }

@@ -707,3 +707,149 @@ proptest! {
         prop_assert!(token_sim(&ta, &ta).is_exact() || ta.is_empty());
     }
 }
+
+/// Quote text for the fast-path checks: ASCII and non-ASCII words, tokens longer than
+/// 16 bytes, ligatures and fullwidth letters that NFKC changes, punctuation.
+fn arb_quote() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "we",
+        "WE",
+        "We",
+        "will",
+        "win",
+        "ＷＥ",
+        "ﬁne",
+        "fine",
+        "straße",
+        "STRASSE",
+        "José",
+        "jose",
+        "Müller",
+        "²",
+        "2",
+        "1999",
+        "“",
+        "”",
+        ", ",
+        ". ",
+        " ",
+        "—",
+        "internationalization",
+        "INTERNATIONALIZATION",
+        "abcdefghijklmnop",
+        "abcdefghijklmnopq",
+        "ABCDEFGHIJKLMNOPQ",
+        "日本語",
+        "\u{0301}",
+        "e\u{0301}",
+        "é",
+    ]);
+    prop::collection::vec(pieces, 0..12).prop_map(|p| p.join(" "))
+}
+
+fn reference_score(
+    article: &Article,
+    gold: &[Attribution],
+    pred: &[Attribution],
+    options: &ScoringOptions,
+) -> ArticleScore {
+    super::reference::Reference::new(&Aliases::default(), options)
+        .score_article(article, gold, pred)
+        .expect("every gold row has mention offsets")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The fast scorer (sweep over sorted spans, counts over spans, interned tokens,
+    /// reused buffers) gives exactly the scores of the straightforward one, outcomes and
+    /// similarities included.
+    #[test]
+    fn fast_scorer_equals_reference(
+        gold in prop::collection::vec(arb_row(), 0..10),
+        pred in prop::collection::vec(arb_row(), 0..10),
+        options in arb_options(),
+        tau in prop::sample::select(vec![None, Some(0.0), Some(0.05), Some(1.0), Some(1.5)]),
+    ) {
+        let mut options = options;
+        if let Some(tau) = tau {
+            options.overlap = tau;
+        }
+        let article = Article::new("p", prop_text());
+        let fast = score_article(&article, &gold, &pred, &Aliases::default(), &options)
+            .expect("every gold row has mention offsets");
+        prop_assert_eq!(fast, reference_score(&article, &gold, &pred, &options));
+    }
+
+    /// Span counts over a slice equal the reference's prefix counts, for any text.
+    #[test]
+    fn span_counts_equal_prefix_counts(
+        text in arb_quote(),
+        a in 0usize..200,
+        b in 0usize..200,
+    ) {
+        use super::similarity::{alnum_prefix, count_positions};
+        let mut prefix = Vec::new();
+        alnum_prefix(&text, &mut prefix);
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let n = chars.len();
+        let (start, end) = (a.min(b).min(n), a.max(b).min(n));
+        let byte = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
+        prop_assert_eq!(
+            count_positions(&text[byte(start)..byte(end)]),
+            (prefix[end] - prefix[start]) as u64
+        );
+    }
+
+    /// Interned token ids give the reference's token similarity.
+    #[test]
+    fn interned_tokens_equal_reference_tokens(
+        quotes in prop::collection::vec(arb_quote(), 1..6),
+    ) {
+        use super::similarity::{common_sorted, token_sim, TokenInterner, Tokens};
+        let mut interner = TokenInterner::default();
+        let mut ids = Vec::new();
+        let mut ranges = Vec::new();
+        for q in &quotes {
+            let start = ids.len();
+            interner.tokenize(q, &mut ids);
+            ranges.push(start..ids.len());
+        }
+        for (i, a) in quotes.iter().enumerate() {
+            for (j, b) in quotes.iter().enumerate() {
+                let (ta, tb) = (Tokens::new(a), Tokens::new(b));
+                let (ia, ib) = (&ids[ranges[i].clone()], &ids[ranges[j].clone()]);
+                prop_assert_eq!(ia.len(), ta.len());
+                let fast = Sim::from_counts(
+                    common_sorted(ia, ib),
+                    ia.len() as u64,
+                    ib.len() as u64,
+                );
+                prop_assert_eq!(fast, token_sim(&ta, &tb));
+            }
+        }
+    }
+}
+
+#[test]
+fn fast_scorer_equals_reference_on_the_bench_corpus() {
+    let options = ScoringOptions::default();
+    for case in bench_corpus::corpus(300) {
+        let fast = score_article(
+            &case.article,
+            &case.gold,
+            &case.pred,
+            &Aliases::default(),
+            &options,
+        )
+        .expect("scores");
+        assert_eq!(
+            fast,
+            reference_score(&case.article, &case.gold, &case.pred, &options)
+        );
+    }
+}
+
+#[path = "../../benches/support/scoring_corpus.rs"]
+#[allow(dead_code)]
+mod bench_corpus;
