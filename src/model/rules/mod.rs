@@ -1370,16 +1370,14 @@ fn tokenize(text: &str, quotes: &[Quote]) -> Vec<Word> {
         }
         let mut end = i + len;
         while let Some((n, n_len)) = char_at(text, end) {
-            if is_word_char(n) {
-                end += n_len;
-            } else if is_joiner(n)
-                // Only inside a word: it’s, son-in-law, U.S (not a final stop).
-                && char_at(text, end + n_len).is_some_and(|(after, _)| is_word_char(after))
-            {
-                end += n_len;
-            } else {
+            // A joiner only inside a word: it’s, son-in-law, U.S (not a final stop).
+            let in_word = is_word_char(n)
+                || (is_joiner(n)
+                    && char_at(text, end + n_len).is_some_and(|(after, _)| is_word_char(after)));
+            if !in_word {
                 break;
             }
+            end += n_len;
         }
         while q < quotes.len() && quotes[q].close_end.max(quotes[q].inner.end) <= i {
             q += 1;
