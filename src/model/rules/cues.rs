@@ -788,7 +788,11 @@ pub struct WordInfo {
 /// The lexicons of the rules model, looked up by lowercase word.
 pub struct Lexicon {
     cues: HashMap<String, Cue>,
-    words: HashMap<String, WordInfo>,
+    /// Keyed by bytes: lowercased words are looked up without a UTF-8 check.
+    words: HashMap<Box<[u8]>, WordInfo>,
+    /// Most words of a text are in no list: this filter answers for most of them
+    /// without hashing (see [`Filter`]).
+    filter: Filter,
     pub person_nouns: HashSet<&'static str>,
     pub titles: HashSet<&'static str>,
     pub female: HashSet<&'static str>,
@@ -858,28 +862,34 @@ impl Lexicon {
             }
         }
         let set = |words: &[&'static str]| words.iter().copied().collect::<HashSet<_>>();
-        let mut words: HashMap<String, WordInfo> = HashMap::default();
+        let mut words: HashMap<Box<[u8]>, WordInfo> = HashMap::default();
+        let key = |w: &str| Box::<[u8]>::from(w.as_bytes());
         for (form, cue) in &cues {
-            let info = words.entry(form.clone()).or_default();
+            let info = words.entry(key(form)).or_default();
             info.cue = Some(*cue);
             info.not_name = true;
         }
         for w in TITLE_WORDS {
-            words.entry(w.to_string()).or_default().title = true;
+            words.entry(key(w)).or_default().title = true;
         }
         for w in BETWEEN_SUBJECT_AND_VERB {
-            words.entry(w.to_string()).or_default().between = true;
+            words.entry(key(w)).or_default().between = true;
         }
         for w in PERSON_NOUNS {
-            words.entry(w.to_string()).or_default().person_noun = true;
+            words.entry(key(w)).or_default().person_noun = true;
         }
         for list in [FUNCTION_WORDS, CALENDAR, PRONOUNS] {
             for w in list {
-                words.entry(w.to_string()).or_default().not_name = true;
+                words.entry(key(w)).or_default().not_name = true;
             }
+        }
+        let mut filter = Filter::default();
+        for word in words.keys() {
+            filter.insert(word);
         }
         Lexicon {
             words,
+            filter,
             cues,
             person_nouns: set(PERSON_NOUNS),
             titles: set(TITLE_WORDS),
@@ -895,6 +905,14 @@ impl Lexicon {
     }
 
     pub fn word(&self, lower: &str) -> WordInfo {
+        self.word_bytes(lower.as_bytes())
+    }
+
+    /// [`Lexicon::word`] for a word given as bytes (as [`ascii_lower_bytes`] gives it).
+    pub fn word_bytes(&self, lower: &[u8]) -> WordInfo {
+        if !self.filter.may_contain(lower) {
+            return WordInfo::default();
+        }
         self.words.get(lower).copied().unwrap_or_default()
     }
 
@@ -946,17 +964,55 @@ impl Default for Lexicon {
     }
 }
 
+/// A bit per (length, first byte, last byte) of every word in the lexicon, hashed into
+/// 16 × 32 × 32 bits: a clear bit proves a word absent. About one in twenty-five bits is
+/// set, so most words outside the lexicon cost three table reads instead of a hash.
+struct Filter {
+    bits: [u32; 16 * 32],
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter { bits: [0; 16 * 32] }
+    }
+}
+
+impl Filter {
+    fn slot(word: &[u8]) -> Option<(usize, u32)> {
+        let (&first, &last) = (word.first()?, word.last()?);
+        let row = ((word.len() & 15) << 5) | (first as usize & 31);
+        Some((row, 1 << (last & 31)))
+    }
+
+    fn insert(&mut self, word: &[u8]) {
+        if let Some((row, bit)) = Filter::slot(word) {
+            self.bits[row] |= bit;
+        }
+    }
+
+    /// False only for words never inserted; the empty word never is.
+    fn may_contain(&self, word: &[u8]) -> bool {
+        Filter::slot(word).is_some_and(|(row, bit)| self.bits[row] & bit != 0)
+    }
+}
+
 /// Lowercases an ASCII word into `buf` without allocating; `None` for other words
 /// (no cue or function word in the lexicons is outside ASCII).
 pub fn ascii_lower<'b>(word: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    let lower = ascii_lower_bytes(word, buf)?;
+    std::str::from_utf8(lower).ok()
+}
+
+/// [`ascii_lower`] as bytes, for lookups that need no `str` (no UTF-8 check).
+pub fn ascii_lower_bytes<'b>(word: &str, buf: &'b mut [u8; 32]) -> Option<&'b [u8]> {
     let bytes = word.as_bytes();
     if bytes.len() > buf.len() || !word.is_ascii() {
         return None;
     }
-    for (slot, b) in buf.iter_mut().zip(bytes) {
-        *slot = b.to_ascii_lowercase();
-    }
-    std::str::from_utf8(&buf[..bytes.len()]).ok()
+    let lower = &mut buf[..bytes.len()];
+    lower.copy_from_slice(bytes);
+    lower.make_ascii_lowercase();
+    Some(lower)
 }
 
 #[cfg(test)]

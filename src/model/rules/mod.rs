@@ -14,7 +14,7 @@ pub mod speakers;
 use crate::attribution::{Attribution, QuoteType};
 use crate::dataset::Article;
 use crate::model::{Model, ModelError, ModelInfo};
-use cues::{Complement, Lexicon, ascii_lower};
+use cues::{Complement, Lexicon, ascii_lower, ascii_lower_bytes};
 use quotes::Quote;
 use speakers::{Entities, Np, NpKind};
 use std::ops::Range;
@@ -204,8 +204,26 @@ pub(crate) struct Doc<'a> {
     entities: Entities,
 }
 
+/// Two ascending streams of byte positions (two memchr searches: one finds at most
+/// three distinct bytes) merged into one ascending stream.
+pub(crate) fn merged(
+    a: impl Iterator<Item = usize>,
+    b: impl Iterator<Item = usize>,
+) -> impl Iterator<Item = usize> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(&x), Some(&y)) if y < x => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
 fn is_joiner(c: char) -> bool {
@@ -219,21 +237,26 @@ impl<'a> Doc<'a> {
         for w in &mut words {
             let word = &text[w.start..w.end];
             let mut buf = [0u8; 32];
-            let Some(l) = ascii_lower(word, &mut buf) else {
+            let Some(l) = ascii_lower_bytes(word, &mut buf) else {
                 w.name_token = word.starts_with(char::is_uppercase);
                 continue;
             };
-            let info = lex.word(l);
+            let info = lex.word_bytes(l);
             w.cue = info.cue;
             w.title = info.title;
             w.between = info.between;
             w.person_noun = info.person_noun;
-            if word.starts_with(char::is_uppercase) {
-                let bare = l.trim_end_matches("’s").trim_end_matches("'s");
+            // `l` is ASCII: the word is capitalized iff its first byte is, and of the
+            // possessive endings only `'s` can occur.
+            if word.as_bytes()[0].is_ascii_uppercase() {
+                let mut bare = l;
+                while let Some(stem) = bare.strip_suffix(b"'s") {
+                    bare = stem;
+                }
                 let not_name = if bare.len() == l.len() {
                     info.not_name
                 } else {
-                    lex.word(bare).not_name
+                    lex.word_bytes(bare).not_name
                 };
                 w.name_token = !not_name;
             }
@@ -246,12 +269,7 @@ impl<'a> Doc<'a> {
             sentences: Vec::new(),
             subjects: Vec::new(),
             lines: std::iter::once(0)
-                .chain(
-                    text.bytes()
-                        .enumerate()
-                        .filter(|&(_, b)| b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect(),
             entities: Entities::default(),
         };
@@ -378,11 +396,12 @@ impl<'a> Doc<'a> {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         // Every character that ends a sentence is ASCII, so bytes are enough.
-        for (i, &byte) in bytes.iter().enumerate() {
-            if !matches!(byte, b'\n' | b'.' | b'?' | b'!') {
-                continue;
-            }
-            let c = byte as char;
+        let ends = merged(
+            memchr::memchr3_iter(b'.', b'?', b'!', bytes),
+            memchr::memchr_iter(b'\n', bytes),
+        );
+        for i in ends {
+            let c = bytes[i] as char;
             if c == '\n' {
                 let next = i + 1 + (text[i + 1..].len() - text[i + 1..].trim_start().len());
                 if next < text.len() && starts.last() != Some(&next) {
@@ -401,13 +420,14 @@ impl<'a> Doc<'a> {
                     break;
                 }
             }
+            // The cheap test first: most stops are followed by no space.
+            if j >= text.len() || bytes[j] != b' ' {
+                continue;
+            }
             if let Some(q) = self.quote_at(i)
                 && self.quote_at(j.saturating_sub(1)) == Some(q)
                 && j < self.quotes[q].close_end
             {
-                continue;
-            }
-            if j >= text.len() || bytes[j] != b' ' {
                 continue;
             }
             let k = j + (text[j..].len() - text[j..].trim_start_matches(' ').len());
@@ -426,11 +446,17 @@ impl<'a> Doc<'a> {
                     .take_while(|&(_, ch)| ch.is_alphanumeric() || ch == '.')
                     .last()
                     .map_or(i, |(b, _)| b);
-                let word = before[word_start..].to_lowercase();
-                if ABBREVIATIONS.contains(&word.as_str())
-                    || (word.chars().count() == 1
-                        && before[word_start..].starts_with(char::is_uppercase))
-                {
+                let raw = &before[word_start..];
+                let abbreviation = if raw.is_ascii() {
+                    // Lowercasing keeps ASCII one byte per character: no allocation.
+                    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(raw))
+                        || (raw.len() == 1 && raw.as_bytes()[0].is_ascii_uppercase())
+                } else {
+                    let word = raw.to_lowercase();
+                    ABBREVIATIONS.contains(&word.as_str())
+                        || (word.chars().count() == 1 && raw.starts_with(char::is_uppercase))
+                };
+                if abbreviation {
                     continue;
                 }
             }
@@ -719,7 +745,7 @@ impl<'a> Doc<'a> {
         }
         // A dateline, "KREMLIN, RUSSIA: The Kremlin …", is no subject.
         let head_text = self.text.get(sentence.start..end).unwrap_or("");
-        if let Some(p) = head_text.find([':', '—']).filter(|&p| p <= 48)
+        if let Some(p) = dateline_mark(head_text, 48)
             && !head_text[..p].chars().any(char::is_lowercase)
         {
             i = self.word_at_or_after(sentence.start + p);
@@ -1313,30 +1339,45 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// The first `:` or `—` of `text` when it starts at byte `limit` or before: only the
+/// head of the text is read, not the whole sentence.
+fn dateline_mark(text: &str, limit: usize) -> Option<usize> {
+    let head = &text.as_bytes()[..text.len().min(limit + '—'.len_utf8())];
+    // In valid UTF-8 these bytes match only at the start of the characters themselves.
+    (0..head.len().min(limit + 1))
+        .find(|&p| head[p] == b':' || head[p..].starts_with("—".as_bytes()))
+}
+
+/// The character at byte `i` and its length; ASCII, most of any text, without decoding.
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let b = *text.as_bytes().get(i)?;
+    if b.is_ascii() {
+        return Some((b as char, 1));
+    }
+    let c = text[i..].chars().next()?;
+    Some((c, c.len_utf8()))
+}
+
 fn tokenize(text: &str, quotes: &[Quote]) -> Vec<Word> {
-    let mut words = Vec::new();
+    // About one word per six bytes in English prose: one allocation for most articles.
+    let mut words = Vec::with_capacity(text.len() / 5 + 1);
     let mut q = 0;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    let mut i = 0;
+    while let Some((c, len)) = char_at(text, i) {
         if !is_word_char(c) {
+            i += len;
             continue;
         }
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, n)) = iter.peek() {
-            if is_word_char(n) {
-                end = j + n.len_utf8();
-                iter.next();
-            } else if is_joiner(n) {
-                // Only inside a word: it’s, son-in-law, U.S (not a final stop).
-                let after = text[j + n.len_utf8()..].chars().next();
-                if after.is_some_and(is_word_char) {
-                    iter.next();
-                } else {
-                    break;
-                }
-            } else {
+        let mut end = i + len;
+        while let Some((n, n_len)) = char_at(text, end) {
+            // A joiner only inside a word: it’s, son-in-law, U.S (not a final stop).
+            let in_word = is_word_char(n)
+                || (is_joiner(n)
+                    && char_at(text, end + n_len).is_some_and(|(after, _)| is_word_char(after)));
+            if !in_word {
                 break;
             }
+            end += n_len;
         }
         while q < quotes.len() && quotes[q].close_end.max(quotes[q].inner.end) <= i {
             q += 1;
@@ -1355,6 +1396,7 @@ fn tokenize(text: &str, quotes: &[Quote]) -> Vec<Word> {
             person_noun: false,
             name_token: false,
         });
+        i = end;
     }
     words
 }

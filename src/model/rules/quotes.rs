@@ -74,18 +74,19 @@ pub fn scan(text: &str) -> Vec<Quote> {
     let mut out: Vec<Quote> = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        // Every mark is ASCII or starts with byte 0xE2 (“ ” ‘ ’ „ ‚) or 0xC2 (« »):
-        // other bytes are skipped without decoding.
-        let b = bytes[i];
-        let candidate = matches!(b, b'\n' | b'"' | b'\'' | 0xE2 | 0xC2);
-        if !candidate {
-            i += 1;
+    // Every mark is ASCII or starts with byte 0xE2 (“ ” ‘ ’ „ ‚) or 0xC2 (« »): memchr
+    // finds those bytes, everything between them is skipped unread.
+    let candidates = super::merged(
+        memchr::memchr3_iter(b'\n', b'"', b'\'', bytes),
+        memchr::memchr2_iter(0xE2, 0xC2, bytes),
+    );
+    // Where the next mark may start: the doubled apostrophe is read as one mark.
+    let mut resume = 0;
+    for i in candidates {
+        if i < resume {
             continue;
         }
         let Some(mut c) = text.get(i..).and_then(|t| t.chars().next()) else {
-            i += 1;
             continue;
         };
         let mut mark_len = c.len_utf8();
@@ -93,20 +94,20 @@ pub fn scan(text: &str) -> Vec<Quote> {
             c,
             '\n' | '"' | '\'' | '“' | '”' | '„' | '«' | '»' | '‘' | '’' | '‚'
         ) {
-            i += mark_len;
             continue;
         }
+        resume = i + mark_len;
         let prev = text[..i].chars().next_back();
         let mut next = text[i + mark_len..].chars().next();
         if c == '\'' && next == Some('\'') {
             // Two apostrophes stand for a double mark in some wire copy (''Yes,'' he said).
             c = '"';
             mark_len = 2;
+            resume = i + mark_len;
             next = text[i + mark_len..].chars().next();
         }
         if c == '\n' {
             end_paragraph(text, i, &mut stack, &mut out);
-            i += 1;
             continue;
         }
         let has = |f: Family, stack: &[Open]| stack.iter().any(|o| o.family == f);
@@ -226,7 +227,6 @@ pub fn scan(text: &str) -> Vec<Quote> {
             }
             Act::Skip => {}
         }
-        i += mark_len;
     }
     end_paragraph(text, text.len(), &mut stack, &mut out);
     out.sort_by_key(|q| q.open);
