@@ -267,7 +267,9 @@ fn run_one(
     let mut predictions: Vec<Attribution> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
     let mut chars = 0usize;
+    let mut bytes = 0usize;
     let mut predict_wall_s = 0.0;
+    let mut predict_cpu_s = Some(0.0);
     let mut articles = dataset.articles().peekable();
     while articles.peek().is_some() {
         let chunk = articles
@@ -275,6 +277,7 @@ fn run_one(
             .take(CHUNK)
             .collect::<Result<Vec<Article>>>()?;
         let started = Instant::now();
+        let cpu_started = process_cpu_seconds();
         let predicted: Vec<Predicted> = match &model {
             Some(model) => {
                 let answers = model.predict_batch(&chunk);
@@ -295,6 +298,10 @@ fn run_one(
                 .collect(),
         };
         predict_wall_s += started.elapsed().as_secs_f64();
+        predict_cpu_s = match (predict_cpu_s, cpu_started, process_cpu_seconds()) {
+            (Some(sum), Some(before), Some(after)) => Some(sum + (after - before).max(0.0)),
+            _ => None,
+        };
 
         let scored: Vec<(ArticleScore, &Predicted)> = predicted
             .par_iter()
@@ -316,6 +323,7 @@ fn run_one(
             }
             if model.is_some() {
                 chars += p.article.char_len();
+                bytes += p.article.text.len();
                 latencies.push(p.latency_ms);
             }
             scores.push(score);
@@ -329,9 +337,15 @@ fn run_one(
     folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
-    let throughput = model
-        .as_ref()
-        .map(|_| throughput(latencies, chars, predict_wall_s, plan.threads));
+    let throughput = model.as_ref().map(|_| {
+        let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
+        t.bytes = bytes;
+        t.cpu_s = predict_cpu_s;
+        t.bytes_per_cpu_s = predict_cpu_s
+            .filter(|&cpu| cpu > 0.0)
+            .map(|cpu| bytes as f64 / cpu);
+        t
+    });
     Ok((
         ResultRecord {
             model: spec.name.clone(),
@@ -408,7 +422,28 @@ fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize
             max: latencies.last().copied().unwrap_or(0.0),
         },
         threads,
+        bytes: 0,
+        cpu_s: None,
+        bytes_per_cpu_s: None,
     }
+}
+
+/// CPU time of every thread of this process so far (rayon's workers included), so a
+/// model's per-core throughput is measured, not inferred from the thread count.
+#[cfg(unix)]
+fn process_cpu_seconds() -> Option<f64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own and reads nothing else.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (status == 0).then(|| ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+}
+
+#[cfg(not(unix))]
+fn process_cpu_seconds() -> Option<f64> {
+    None
 }
 
 #[cfg(test)]

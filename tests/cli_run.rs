@@ -56,6 +56,20 @@ fn run_writes_the_four_parts_of_a_run_folder() {
     let throughput = &result["throughput"];
     assert_eq!(throughput["articles"], 1);
     assert!(throughput["chars_per_s"].as_f64().unwrap() > 0.0);
+    // Per-core throughput is measured from the model's CPU time over the article bytes.
+    let bytes = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("datasets/seed/articles/kremlin-leaked-call-2025-11-26.txt"),
+    )
+    .unwrap()
+    .len();
+    assert_eq!(throughput["bytes"], bytes);
+    if cfg!(unix) {
+        let cpu = throughput["cpu_s"].as_f64().unwrap();
+        let per_core = throughput["bytes_per_cpu_s"].as_f64().unwrap();
+        assert!(cpu > 0.0);
+        assert!((per_core * cpu - bytes as f64).abs() < 1e-6 * bytes as f64);
+    }
     // Every article line carries counts for every scheme.
     let lines = std::fs::read_to_string(folder.join("articles.jsonl")).unwrap();
     let line: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();

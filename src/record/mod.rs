@@ -85,6 +85,17 @@ pub struct Throughput {
     pub chars_per_s: f64,
     pub latency_ms: Latency,
     pub threads: usize,
+    /// UTF-8 bytes of the articles the model read.
+    #[serde(default)]
+    pub bytes: usize,
+    /// CPU time attr-eval's own threads spent while the model predicted, summed over
+    /// threads (core-seconds); `None` where the platform cannot measure it. For `cmd:`
+    /// models it leaves out the external process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<f64>,
+    /// `bytes / cpu_s`: throughput per core, measured rather than divided by threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_per_cpu_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

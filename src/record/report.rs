@@ -117,8 +117,8 @@ pub fn by_type_table(result: &ResultRecord, style: TableStyle) -> Option<String>
     Some(table.to_string())
 }
 
-fn megabytes_per_s(chars_per_s: f64) -> String {
-    format!("{:.2}", chars_per_s / 1e6)
+fn megabytes_per_s(per_s: f64) -> String {
+    format!("{:.2}", per_s / 1e6)
 }
 
 /// One row per model × dataset: the overlap-scheme headline and throughput.
@@ -136,19 +136,21 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
             "attr acc",
             "articles/s",
             "M chars/s",
+            "MB/s/core",
             "p95 ms",
             "errors",
         ],
     );
     for result in &record.results {
         let s = &result.scores.overlap;
-        let (articles_per_s, chars_per_s, p95) = match &result.throughput {
+        let (articles_per_s, chars_per_s, per_core, p95) = match &result.throughput {
             Some(t) => (
                 format!("{:.0}", t.articles_per_s),
                 megabytes_per_s(t.chars_per_s),
+                t.bytes_per_cpu_s.map_or("–".into(), megabytes_per_s),
                 format!("{:.2}", t.latency_ms.p95),
             ),
-            None => ("–".into(), "–".into(), "–".into()),
+            None => ("–".into(), "–".into(), "–".into(), "–".into()),
         };
         table.add_row(vec![
             result.dataset.clone(),
@@ -161,6 +163,7 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
             ratio(s.attribution_accuracy),
             articles_per_s,
             chars_per_s,
+            per_core,
             p95,
             result.errors.len().to_string(),
         ]);
@@ -239,16 +242,17 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
             let _ = writeln!(
                 out,
                 "Throughput: {} articles, {} chars in {:.3} s on {} threads: {:.1} articles/s, \
-                 {} M chars/s ({} M chars/s per busy thread); latency p50 {:.3} ms, p95 {:.3} ms, \
-                 max {:.3} ms.",
+                 {} M chars/s{}; latency p50 {:.3} ms, p95 {:.3} ms, max {:.3} ms.",
                 t.articles,
                 t.chars,
                 t.wall_s,
                 t.threads,
                 t.articles_per_s,
                 megabytes_per_s(t.chars_per_s),
-                // One article keeps one thread busy: divide by the threads that had work.
-                megabytes_per_s(t.chars_per_s / t.threads.min(t.articles).max(1) as f64),
+                t.bytes_per_cpu_s.map_or(String::new(), |per_core| format!(
+                    "; {} MB of text per CPU-second (per core, measured)",
+                    megabytes_per_s(per_core)
+                )),
                 t.latency_ms.p50,
                 t.latency_ms.p95,
                 t.latency_ms.max
