@@ -14,6 +14,8 @@ mod windows;
 mod net;
 #[cfg(feature = "bert")]
 pub mod testing;
+#[cfg(feature = "bert")]
+pub mod train;
 
 pub use decode::{LayerSpan, TokenPrediction, decode_bio, words};
 pub use labels::{LabelSet, Layer, Tag};
