@@ -282,7 +282,7 @@ pub struct CompareArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TrainCommand {
-    /// A SOURCE/CUE/CONTENT BIO tagger: a linear head on a frozen BERT encoder
+    /// A SOURCE/CUE/CONTENT BIO tagger: the top layers of a BERT encoder fine-tuned
     Tagger(TrainTaggerArgs),
 }
 
@@ -300,15 +300,22 @@ pub struct TrainTaggerArgs {
     /// The model folder to write (loadable as bert:DIR)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub epochs: usize,
     #[arg(long, default_value_t = 13, value_name = "N")]
     pub seed: i64,
-    #[arg(long, default_value_t = 1e-3, value_name = "X")]
+    /// Peak learning rate of the fine-tuned encoder layers (AdamW, warm-up then linear decay)
+    #[arg(long, default_value_t = 1e-4, value_name = "X")]
     pub learning_rate: f64,
-    /// Tokens per optimizer step
-    #[arg(long, default_value_t = 256, value_name = "N")]
-    pub batch_size: i64,
+    /// Peak learning rate of the new classifier
+    #[arg(long, default_value_t = 1e-3, value_name = "X")]
+    pub head_learning_rate: f64,
+    /// Windows (of 256 tokens) per optimizer step
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub batch_size: usize,
+    /// How many top encoder layers to fine-tune; the others stay frozen
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub trained_layers: usize,
     /// Train on the first N training articles only [default: all]
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub limit: usize,

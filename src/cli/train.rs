@@ -23,7 +23,9 @@ fn tagger(args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
         epochs: args.epochs,
         seed: args.seed,
         learning_rate: args.learning_rate,
+        head_learning_rate: args.head_learning_rate,
         batch_size: args.batch_size,
+        trained_layers: args.trained_layers,
         limit: args.limit,
     };
     let report = train_tagger(&options)?;

@@ -148,7 +148,7 @@ fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
     };
     let head = tagger_head().ok_or_else(|| {
         fail(
-            "models/tagger/head.safetensors not found: run from the attr-eval source \
+            "models/tagger/tagger.safetensors not found: run from the attr-eval source \
               folder, or train one with `attr-eval train tagger` (models/tagger/MODEL.md)"
                 .into(),
         )
@@ -161,12 +161,16 @@ fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
         )
     })?;
     let folder = tempfile::tempdir().map_err(|e| fail(format!("temporary folder: {e}")))?;
-    bert::train::assemble(&encoder, &head.join("head.safetensors"), folder.path())?;
+    bert::train::assemble(
+        &encoder,
+        &head.join(bert::train::TRAINED_WEIGHTS),
+        folder.path(),
+    )?;
     Ok(Box::new(bert::BertModel::load(
         &spec.name,
         &spec.spec,
         folder.path(),
-        bert::BertOptions::default(),
+        bert::train::tagger_options(),
     )?))
 }
 

@@ -38,7 +38,7 @@ pub fn default_models() -> Vec<String> {
     models
 }
 
-/// The committed head of the `tagger` model: `models/tagger/` under the current
+/// The committed trained weights of the `tagger` model: `models/tagger/` under the current
 /// folder, else under the source tree this binary was built from.
 pub fn tagger_head() -> Option<PathBuf> {
     [
@@ -46,7 +46,7 @@ pub fn tagger_head() -> Option<PathBuf> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("models/tagger"),
     ]
     .into_iter()
-    .find(|dir| dir.join("head.safetensors").is_file())
+    .find(|dir| dir.join("tagger.safetensors").is_file())
 }
 
 /// The all-MiniLM-L6-v2 encoder scripts/setup-libtorch.sh links: `$LIBTORCH/minilm`,
