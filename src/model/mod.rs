@@ -138,7 +138,7 @@ fn load_bert(spec: &ModelSpec, dir: &std::path::Path) -> Result<Box<dyn Model>> 
     )?))
 }
 
-/// The `tagger` spec: its committed head joined to the set-up's encoder in a temporary
+/// The `tagger` spec: its trained tensors joined to the set-up's encoder in a temporary
 /// Hugging Face folder, then loaded like any `bert:` folder.
 #[cfg(feature = "bert")]
 fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
@@ -148,8 +148,10 @@ fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
     };
     let head = tagger_head().ok_or_else(|| {
         fail(
-            "models/tagger/tagger.safetensors not found: run from the attr-eval source \
-              folder, or train one with `attr-eval train tagger` (models/tagger/MODEL.md)"
+            "models/tagger/tagger.safetensors not found: the tagger's weights are not \
+              committed; train them (about 15 minutes on 2 cores) with `attr-eval train tagger \
+              --base .libtorch/minilm --train <polnear-train> --dev <polnear-dev> --out \
+              models/tagger`, as models/tagger/MODEL.md gives in full"
                 .into(),
         )
     })?;

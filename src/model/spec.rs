@@ -12,7 +12,7 @@ pub enum ModelKind {
     Command(String),
     /// A BERT-family token classifier in a Hugging Face folder (cargo feature `bert`).
     Bert(PathBuf),
-    /// The shipped MiniLM tagger: the head in `models/tagger/` on the encoder of
+    /// The MiniLM tagger: the trained tensors in `models/tagger/` on the encoder of
     /// scripts/setup-libtorch.sh (cargo feature `bert`).
     Tagger,
 }
@@ -29,7 +29,7 @@ pub struct ModelSpec {
 pub const DEFAULT_MODELS: [&str; 1] = ["rules"];
 
 /// What `attr-eval run` uses with no `--model`: [`DEFAULT_MODELS`], plus `tagger` when
-/// this build has the `bert` feature and its head and encoder are both present.
+/// this build has the `bert` feature and its trained weights and encoder are both present.
 pub fn default_models() -> Vec<String> {
     let mut models: Vec<String> = DEFAULT_MODELS.iter().map(|m| m.to_string()).collect();
     if cfg!(feature = "bert") && tagger_head().is_some() && tagger_encoder().is_some() {
@@ -38,7 +38,7 @@ pub fn default_models() -> Vec<String> {
     models
 }
 
-/// The committed trained weights of the `tagger` model: `models/tagger/` under the current
+/// The trained weights of the `tagger` model (not committed: `train tagger` writes them): `models/tagger/` under the current
 /// folder, else under the source tree this binary was built from.
 pub fn tagger_head() -> Option<PathBuf> {
     [
@@ -222,6 +222,6 @@ mod tests {
     #[test]
     fn unknown_specs_say_what_is_accepted() {
         let err = ModelSpec::parse("gpt").unwrap_err();
-        assert!(err.to_string().contains("expected `rules`, `file:PATH`"));
+        assert!(err.to_string().contains("expected `rules`, `tagger`, `file:PATH`"));
     }
 }

@@ -247,7 +247,7 @@ impl BertModel {
             &prepared.windows,
             probabilities,
             &self.labels,
-            self.options.max_link_distance,
+            &self.options,
         )
     }
 }

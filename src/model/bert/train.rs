@@ -56,9 +56,16 @@ pub fn tagger_options() -> BertOptions {
     BertOptions {
         window_length: 256,
         overlap: 64,
+        content_merge_gap: Some(CONTENT_MERGE_GAP),
+        min_content_words: MIN_CONTENT_WORDS,
         ..BertOptions::default()
     }
 }
+
+/// A quote the tagger breaks usually breaks at a word or a punctuation mark.
+const CONTENT_MERGE_GAP: usize = 3;
+/// PolNeAR's contents are clauses; one- and two-word "contents" are the tagger's noise.
+const MIN_CONTENT_WORDS: usize = 3;
 
 /// The dev score of one epoch (mention mode, all types, τ = 0.5).
 #[derive(Debug, Clone, Copy)]
@@ -543,13 +550,14 @@ fn predict_rows(
         &encoded.windows,
         &probabilities,
         labels,
-        options.max_link_distance,
+        options,
     )
 }
 
 /// Pair F1 of every scheme on the dev set (mention mode, all types, τ = 0.5).
 fn dev_scores(
     trained: &Trained,
+    options: &BertOptions,
     dev: &[Encoded],
     dataset: &Dataset,
     labels: &LabelSet,
@@ -562,10 +570,9 @@ fn dev_scores(
         ..ScoringOptions::default()
     };
     let scorer = Scorer::new(dataset.aliases(), &scoring);
-    let options = tagger_options();
     let mut scores = Vec::with_capacity(dev.len());
     for encoded in dev {
-        let rows = predict_rows(trained, encoded, labels, &options, prefix, hidden);
+        let rows = predict_rows(trained, encoded, labels, options, prefix, hidden);
         scores.push(scorer.score_article(
             &encoded.article,
             dataset.gold_for(&encoded.article.id),
@@ -619,8 +626,11 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
     let dev_set = Dataset::open(&options.dev)?;
     let weights = read_tensors(&options.base.join("model.safetensors"))?;
     let frozen = Frozen::load(&options.base, &config, &weights, frozen_layers, pad_id)?;
-    let inference = tagger_options();
     let prefix = frozen.prefix.len();
+    let inference = tagger_options().effective(
+        usize::try_from(config.max_position_embeddings).unwrap_or(0),
+        prefix + frozen.suffix.len(),
+    )?;
     let capacity = inference.window_length - prefix - frozen.suffix.len();
 
     // Training windows do not overlap: every token is seen once per epoch.
@@ -695,8 +705,9 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
             bar.inc(1);
         }
         bar.finish_and_clear();
-        let [exact_f1, overlap_f1, lenient_f1] =
-            dev_scores(&trained, &dev, &dev_set, &labels, prefix, hidden)?;
+        let [exact_f1, overlap_f1, lenient_f1] = dev_scores(
+            &trained, &inference, &dev, &dev_set, &labels, prefix, hidden,
+        )?;
         let score = EpochScore {
             epoch,
             loss: loss_sum / steps_per_epoch as f64,
@@ -815,4 +826,96 @@ pub fn assemble(base: &Path, trained: &Path, out: &Path) -> Result<()> {
     let path = out.join("model.safetensors");
     Tensor::write_safetensors(&tensors, &path)
         .map_err(|e| model_error(format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+    use crate::model::bert::testing::{TinyModel, write_tiny_model};
+
+    /// A dataset in which every article has one direct quote, its speaker and cue.
+    fn write_dataset(dir: &Path, articles: usize) {
+        std::fs::create_dir_all(dir.join("articles")).unwrap();
+        let mut gold = String::from(
+            "article_id,speaker,quote,start,end,type,cue,speaker_mention,speaker_start,speaker_end\n",
+        );
+        for i in 0..articles {
+            let text = format!("the plan would not work {i} , he told reporters .");
+            std::fs::write(dir.join(format!("articles/a{i}.txt")), &text).unwrap();
+            let quote = format!("the plan would not work {i}");
+            let he = text.find(" he ").unwrap() + 1;
+            gold.push_str(&format!(
+                "a{i},he,{quote},0,{},direct,told,he,{he},{}\n",
+                quote.len(),
+                he + 2
+            ));
+        }
+        std::fs::write(dir.join("gold.csv"), gold).unwrap();
+    }
+
+    fn options(dir: &Path, out: &str) -> TrainOptions {
+        TrainOptions {
+            base: dir.join("base"),
+            train: dir.join("train").display().to_string(),
+            dev: dir.join("dev").display().to_string(),
+            out: dir.join(out),
+            epochs: 2,
+            seed: 5,
+            learning_rate: 1e-3,
+            head_learning_rate: 1e-2,
+            batch_size: 4,
+            trained_layers: 1,
+            limit: 0,
+        }
+    }
+
+    #[test]
+    fn training_is_reproducible_and_writes_a_loadable_tagger() {
+        tch::set_num_threads(1);
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny_model(&dir.path().join("base"), &TinyModel::default()).unwrap();
+        write_dataset(&dir.path().join("train"), 12);
+        write_dataset(&dir.path().join("dev"), 3);
+
+        let first = train_tagger(&options(dir.path(), "one")).unwrap();
+        let second = train_tagger(&options(dir.path(), "two")).unwrap();
+        assert_eq!(first.epochs.len(), 2);
+        for (a, b) in first.epochs.iter().zip(&second.epochs) {
+            assert_eq!(a.loss, b.loss, "same seed, same data: same loss");
+            assert_eq!(a.overlap_f1, b.overlap_f1);
+        }
+        assert!(
+            first.epochs[1].loss < first.epochs[0].loss,
+            "training lowers the loss"
+        );
+        let weights =
+            |out: &str| std::fs::read(dir.path().join(out).join(TRAINED_WEIGHTS)).unwrap();
+        assert_eq!(weights("one"), weights("two"));
+
+        // The written folder is an ordinary `bert:` model.
+        let model = crate::model::bert::BertModel::load(
+            "t",
+            "bert:one",
+            &dir.path().join("one"),
+            tagger_options(),
+        )
+        .unwrap();
+        let article = Article::new("x", "the plan would not work 9 , he told reporters .");
+        for row in model.predict(&article).unwrap() {
+            assert_eq!(
+                article.slice(row.quote_span.unwrap()),
+                Some(row.quote.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn trained_layers_must_fit_the_encoder() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny_model(&dir.path().join("base"), &TinyModel::default()).unwrap();
+        let mut o = options(dir.path(), "x");
+        o.trained_layers = 99;
+        assert!(matches!(train_tagger(&o), Err(Error::Usage(_))));
+    }
 }
