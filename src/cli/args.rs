@@ -50,6 +50,9 @@ pub enum Command {
     /// Convert a corpus in another format into an attr-eval dataset.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Train a model (needs the `bert` cargo feature)
+    #[command(subcommand)]
+    Train(TrainCommand),
 }
 
 /// The scoring flags of SPEC 5. Unset flags fall back to a config file, then to the
@@ -275,4 +278,48 @@ pub struct CompareArgs {
     /// Bootstrap seed
     #[arg(long, default_value_t = 12345, value_name = "N")]
     pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// A SOURCE/CUE/CONTENT BIO tagger: the top layers of a BERT encoder fine-tuned
+    Tagger(TrainTaggerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainTaggerArgs {
+    /// The encoder folder (all-MiniLM-L6-v2 from scripts/setup-libtorch.sh: .libtorch/minilm)
+    #[arg(long, value_name = "DIR")]
+    pub base: PathBuf,
+    /// Training dataset with gold spans (a name under datasets/ or a path)
+    #[arg(long, value_name = "D")]
+    pub train: String,
+    /// Dev dataset, scored after each epoch (mention mode, all types, τ = 0.5)
+    #[arg(long, value_name = "D")]
+    pub dev: String,
+    /// The model folder to write (loadable as bert:DIR)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 13, value_name = "N")]
+    pub seed: i64,
+    /// Peak learning rate of the fine-tuned encoder layers (AdamW, warm-up then linear decay)
+    #[arg(long, default_value_t = 1e-4, value_name = "X")]
+    pub learning_rate: f64,
+    /// Peak learning rate of the new classifier
+    #[arg(long, default_value_t = 1e-3, value_name = "X")]
+    pub head_learning_rate: f64,
+    /// Windows (of 256 tokens) per optimizer step
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub batch_size: usize,
+    /// How many top encoder layers to fine-tune; the others stay frozen
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub trained_layers: usize,
+    /// Train on the first N training articles only [default: all]
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub limit: usize,
+    /// libtorch threads [default: libtorch's choice]
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
 }

@@ -15,6 +15,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Show(args) => crate::cli::show::execute(args),
         Command::Import(args) => crate::cli::import::execute(args),
         Command::Compare(args) => crate::cli::compare::execute(args),
+        Command::Train(args) => crate::cli::train::execute(args),
     }
 }
 
@@ -23,4 +24,5 @@ mod import;
 mod run;
 mod score;
 mod show;
+mod train;
 mod validate;

@@ -4,7 +4,7 @@ use crate::experiment::Experiment;
 use crate::model::LoadOptions;
 use crate::model::cache::CacheMode;
 use crate::model::command::CommandOptions;
-use crate::model::{DEFAULT_MODELS, ModelSpec};
+use crate::model::{ModelSpec, default_models};
 use crate::record::{RunStatus, TableStyle, headline_table};
 use crate::runner::{self, RunPlan};
 use crate::scoring::ScoringOptions;
@@ -26,7 +26,7 @@ pub fn execute(args: RunArgs) -> Result<i32> {
     }
     let mut models = pick(&args.models, experiment.as_ref().map(|e| &e.models));
     if models.is_empty() {
-        models = DEFAULT_MODELS.iter().map(|m| m.to_string()).collect();
+        models = default_models();
     }
     let base = experiment
         .as_ref()

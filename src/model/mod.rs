@@ -76,7 +76,7 @@ pub mod rules;
 mod spec;
 
 pub use file::FileModel;
-pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec};
+pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec, default_models, tagger_encoder, tagger_head};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
@@ -124,6 +124,7 @@ pub fn load(spec: &ModelSpec, dataset: &Dataset, options: &LoadOptions) -> Resul
             options.command.clone(),
         )?)),
         ModelKind::Bert(dir) => load_bert(spec, dir).and_then(cached),
+        ModelKind::Tagger => load_tagger(spec).and_then(cached),
     }
 }
 
@@ -135,6 +136,49 @@ fn load_bert(spec: &ModelSpec, dir: &std::path::Path) -> Result<Box<dyn Model>> 
         dir,
         bert::BertOptions::default(),
     )?))
+}
+
+/// The `tagger` spec: its trained tensors joined to the set-up's encoder in a temporary
+/// Hugging Face folder, then loaded like any `bert:` folder.
+#[cfg(feature = "bert")]
+fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
+    let fail = |message: String| crate::error::Error::Model {
+        model: spec.name.clone(),
+        message,
+    };
+    let head = tagger_head().ok_or_else(|| {
+        fail(
+            "models/tagger/tagger.safetensors not found: the tagger's weights are not \
+              committed; train them (about 15 minutes on 2 cores) with `attr-eval train tagger \
+              --base .libtorch/minilm --train <polnear-train> --dev <polnear-dev> --out \
+              models/tagger`, as models/tagger/MODEL.md gives in full"
+                .into(),
+        )
+    })?;
+    let encoder = tagger_encoder().ok_or_else(|| {
+        fail(
+            "the MiniLM encoder is missing: run `bash scripts/setup-libtorch.sh && source \
+              .libtorch/env.sh` once (see README)"
+                .into(),
+        )
+    })?;
+    let folder = tempfile::tempdir().map_err(|e| fail(format!("temporary folder: {e}")))?;
+    bert::train::assemble(
+        &encoder,
+        &head.join(bert::train::TRAINED_WEIGHTS),
+        folder.path(),
+    )?;
+    Ok(Box::new(bert::BertModel::load(
+        &spec.name,
+        &spec.spec,
+        folder.path(),
+        bert::train::tagger_options(),
+    )?))
+}
+
+#[cfg(not(feature = "bert"))]
+fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
+    load_bert(spec, std::path::Path::new(""))
 }
 
 #[cfg(not(feature = "bert"))]

@@ -12,6 +12,9 @@ pub enum ModelKind {
     Command(String),
     /// A BERT-family token classifier in a Hugging Face folder (cargo feature `bert`).
     Bert(PathBuf),
+    /// The MiniLM tagger: the trained tensors in `models/tagger/` on the encoder of
+    /// scripts/setup-libtorch.sh (cargo feature `bert`).
+    Tagger,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +28,48 @@ pub struct ModelSpec {
 /// Built-in models that run with no set-up: what `attr-eval run` uses by default.
 pub const DEFAULT_MODELS: [&str; 1] = ["rules"];
 
+/// What `attr-eval run` uses with no `--model`: [`DEFAULT_MODELS`], plus `tagger` when
+/// this build has the `bert` feature and its trained weights and encoder are both present.
+pub fn default_models() -> Vec<String> {
+    let mut models: Vec<String> = DEFAULT_MODELS.iter().map(|m| m.to_string()).collect();
+    if cfg!(feature = "bert") && tagger_head().is_some() && tagger_encoder().is_some() {
+        models.push("tagger".into());
+    }
+    models
+}
+
+/// The trained weights of the `tagger` model (not committed: `train tagger` writes them): `models/tagger/` under the current
+/// folder, else under the source tree this binary was built from.
+pub fn tagger_head() -> Option<PathBuf> {
+    [
+        PathBuf::from("models/tagger"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/tagger"),
+    ]
+    .into_iter()
+    .find(|dir| dir.join("tagger.safetensors").is_file())
+}
+
+/// The all-MiniLM-L6-v2 encoder scripts/setup-libtorch.sh links: `$LIBTORCH/minilm`,
+/// else `.libtorch/minilm` under the current folder or the source tree.
+pub fn tagger_encoder() -> Option<PathBuf> {
+    std::env::var_os("LIBTORCH")
+        .map(|l| PathBuf::from(l).join("minilm"))
+        .into_iter()
+        .chain([
+            PathBuf::from(".libtorch/minilm"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".libtorch/minilm"),
+        ])
+        .find(|dir| dir.join("model.safetensors").is_file())
+}
+
 impl ModelSpec {
     pub fn parse(text: &str) -> Result<Self> {
         let text = text.trim();
         let (explicit_name, spec) = split_name(text);
         let kind = if spec == "rules" {
             ModelKind::Rules
+        } else if spec == "tagger" {
+            ModelKind::Tagger
         } else if let Some(path) = spec.strip_prefix("file:") {
             ModelKind::File(PathBuf::from(path))
         } else if let Some(command) = spec.strip_prefix("cmd:") {
@@ -47,8 +86,8 @@ impl ModelSpec {
             ModelKind::Bert(PathBuf::from(dir))
         } else {
             return Err(Error::Usage(format!(
-                "unknown model spec `{spec}`: expected `rules`, `file:PATH`, `cmd:COMMAND` or \
-                 `bert:DIR`, optionally as NAME=SPEC"
+                "unknown model spec `{spec}`: expected `rules`, `tagger`, `file:PATH`, `cmd:COMMAND` \
+                 or `bert:DIR`, optionally as NAME=SPEC"
             )));
         };
         let name = match explicit_name {
@@ -108,6 +147,7 @@ fn file_stem(path: &Path) -> String {
 fn default_name(kind: &ModelKind) -> String {
     match kind {
         ModelKind::Rules => "rules".into(),
+        ModelKind::Tagger => "tagger".into(),
         ModelKind::File(path) => file_stem(path),
         ModelKind::Bert(dir) => dir
             .file_name()
@@ -182,6 +222,6 @@ mod tests {
     #[test]
     fn unknown_specs_say_what_is_accepted() {
         let err = ModelSpec::parse("gpt").unwrap_err();
-        assert!(err.to_string().contains("expected `rules`, `file:PATH`"));
+        assert!(err.to_string().contains("expected `rules`, `tagger`, `file:PATH`"));
     }
 }

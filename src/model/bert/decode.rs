@@ -92,6 +92,49 @@ pub fn decode_bio(units: &[TokenPrediction]) -> Vec<LayerSpan> {
     out
 }
 
+/// Repairs what a tagger typically does to a long quote: content spans separated by at
+/// most `merge_gap` characters with no source or cue between them become one span, then
+/// content spans of fewer than `min_words` words are dropped.
+pub fn tidy_contents(
+    article: &crate::dataset::Article,
+    mut spans: Vec<LayerSpan>,
+    merge_gap: Option<usize>,
+    min_words: usize,
+) -> Vec<LayerSpan> {
+    spans.sort_by_key(|s| (s.span.start, s.span.end));
+    let mut out: Vec<LayerSpan> = Vec::with_capacity(spans.len());
+    // The last content span in `out`, while nothing but content has followed it.
+    let mut open: Option<usize> = None;
+    for span in spans {
+        if span.layer != Layer::Content {
+            open = None;
+            out.push(span);
+            continue;
+        }
+        if let (Some(gap), Some(index)) = (merge_gap, open) {
+            let previous = &mut out[index];
+            if span.span.start.saturating_sub(previous.span.end) <= gap {
+                previous.span.end = previous.span.end.max(span.span.end);
+                previous.confidence = (previous.confidence + span.confidence) / 2.0;
+                continue;
+            }
+        }
+        open = Some(out.len());
+        out.push(span);
+    }
+    out.retain(|s| {
+        s.layer != Layer::Content
+            || min_words == 0
+            || article.slice(s.span).is_some_and(|text| {
+                text.split_whitespace()
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                    .count()
+                    >= min_words
+            })
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +243,51 @@ mod tests {
         a.word = None;
         b.word = None;
         assert_eq!(words(&[a, b]).len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod tidy_tests {
+    use super::*;
+    use crate::dataset::Article;
+
+    fn span(layer: Layer, start: usize, end: usize) -> LayerSpan {
+        LayerSpan {
+            layer,
+            span: Span::new(start, end),
+            confidence: 0.5,
+        }
+    }
+
+    #[test]
+    fn close_content_pieces_merge_and_fragments_go() {
+        // "we will win the vote , he said . ok"
+        let article = Article::new("a", "we will win the vote , he said . ok");
+        let spans = vec![
+            span(Layer::Content, 0, 11),
+            span(Layer::Content, 12, 20),
+            span(Layer::Source, 23, 25),
+            span(Layer::Content, 33, 35),
+        ];
+        let tidy = tidy_contents(&article, spans.clone(), Some(2), 2);
+        assert_eq!(
+            tidy.iter()
+                .map(|s| (s.layer, s.span.start, s.span.end))
+                .collect::<Vec<_>>(),
+            vec![(Layer::Content, 0, 20), (Layer::Source, 23, 25)]
+        );
+        // Off by default: nothing changes.
+        assert_eq!(tidy_contents(&article, spans.clone(), None, 0), spans);
+    }
+
+    #[test]
+    fn a_source_between_two_contents_keeps_them_apart() {
+        let article = Article::new("a", "we win , he said , we go");
+        let spans = vec![
+            span(Layer::Content, 0, 6),
+            span(Layer::Source, 9, 11),
+            span(Layer::Content, 19, 24),
+        ];
+        assert_eq!(tidy_contents(&article, spans.clone(), Some(100), 0), spans);
     }
 }

@@ -24,6 +24,32 @@ fn between(inner: Span, a: Span, b: Span) -> bool {
     left.end <= inner.start && inner.end <= right.start
 }
 
+/// True when a sentence ends in the text between two spans: a newline, or `.`, `!`, `?`
+/// (perhaps followed by a closing quotation mark) before white space. A source in
+/// another sentence than its content is the exception in news text.
+fn sentence_between(article: &Article, a: Span, b: Span) -> bool {
+    let (left, right) = if a.start <= b.start { (a, b) } else { (b, a) };
+    if left.end >= right.start {
+        return false;
+    }
+    let Some(text) = article.slice(Span::new(left.end, right.start)) else {
+        return false;
+    };
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        c == '\n'
+            || (matches!(c, '.' | '!' | '?') && {
+                let rest = &chars[i + 1..];
+                let after_quote = rest
+                    .iter()
+                    .position(|&c| !matches!(c, '"' | '”' | '’' | '\''))
+                    .map(|skip| &rest[skip..])
+                    .unwrap_or(&[]);
+                after_quote.first().is_some_and(|c| c.is_whitespace())
+            })
+    })
+}
+
 /// Double quotation marks in the scripts news text uses; single quotes are left out on
 /// purpose because they double as apostrophes.
 fn is_double_quote(c: char) -> bool {
@@ -69,7 +95,8 @@ struct Piece {
 /// Builds the rows of one article.
 ///
 /// A content span's source is chosen among the source spans at most `max_distance`
-/// characters away: first those with a cue between them and the content (the cue ties
+/// characters away: first those in the same sentence as the content, then those with a
+/// cue between them and the content (the cue ties
 /// the two into one attribution), then the nearest, then one before the content over one
 /// after. With none in reach the row has an empty speaker (SPEC 2: unknown speaker).
 /// The speaker is the source's own words: this model does not resolve pronouns.
@@ -103,6 +130,7 @@ pub fn link(article: &Article, spans: &[LayerSpan], max_distance: usize) -> Vec<
             .filter(|source| !source.span.overlaps(&content.span))
             .min_by_key(|source| {
                 (
+                    sentence_between(article, source.span, content.span),
                     cue_between(source).is_none(),
                     gap(source.span, content.span),
                     source.span.start > content.span.start,
@@ -204,6 +232,27 @@ mod tests {
         let rows = link(&article, &spans, 300);
         assert_eq!(rows[0].speaker, "Peskov");
         assert_eq!(rows[0].cue.as_deref(), Some("said"));
+    }
+
+    #[test]
+    fn the_source_of_the_same_sentence_wins_over_a_nearer_one() {
+        let article = Article::new(
+            "a",
+            "Smith said the plan failed. Jones added that it worked, Brown said.",
+        );
+        let spans = vec![
+            span_of(&article, "Smith", Layer::Source),
+            span_of(&article, "said", Layer::Cue),
+            span_of(&article, "the plan failed", Layer::Content),
+            span_of(&article, "Jones", Layer::Source),
+        ];
+        let rows = link(&article, &spans, 300);
+        assert_eq!(rows[0].speaker, "Smith");
+        assert!(sentence_between(
+            &article,
+            rows[0].quote_span.unwrap(),
+            spans[3].span
+        ));
     }
 
     #[test]

@@ -14,8 +14,10 @@ mod windows;
 mod net;
 #[cfg(feature = "bert")]
 pub mod testing;
+#[cfg(feature = "bert")]
+pub mod train;
 
-pub use decode::{LayerSpan, TokenPrediction, decode_bio, words};
+pub use decode::{LayerSpan, TokenPrediction, decode_bio, tidy_contents, words};
 pub use labels::{LabelSet, Layer, Tag};
 pub use link::{link, quote_type};
 #[cfg(feature = "bert")]
@@ -43,6 +45,11 @@ pub struct BertOptions {
     pub batch_size: usize,
     /// How far (in characters) a SOURCE may be from the CONTENT it is linked to.
     pub max_link_distance: usize,
+    /// Content spans at most this many characters apart, with no source or cue between
+    /// them, are one quote the tagger broke (`None`: never merge).
+    pub content_merge_gap: Option<usize>,
+    /// Content spans with fewer words are dropped as stray fragments (0: keep all).
+    pub min_content_words: usize,
     /// libtorch's intra-op threads (process-wide); 0 keeps libtorch's default (every
     /// core). On a busy 2-core machine 1 thread ran the tiny test model 10× faster than
     /// 2, whose OpenMP workers spin against other processes. Not part of the config hash:
@@ -58,6 +65,8 @@ impl Default for BertOptions {
             overlap: 128,
             batch_size: 8,
             max_link_distance: 300,
+            content_merge_gap: None,
+            min_content_words: 0,
             threads: 0,
         }
     }
@@ -108,7 +117,7 @@ pub fn rows_from_windows(
     windows: &[Window],
     window_probabilities: &[Vec<Vec<f32>>],
     labels: &LabelSet,
-    max_link_distance: usize,
+    options: &BertOptions,
 ) -> Vec<Attribution> {
     let stitched = stitch(tokens.len(), windows, window_probabilities);
     let predictions: Vec<TokenPrediction> = tokens
@@ -128,8 +137,13 @@ pub fn rows_from_windows(
             })
         })
         .collect();
-    let spans = decode_bio(&words(&predictions));
-    link(article, &spans, max_link_distance)
+    let spans = tidy_contents(
+        article,
+        decode_bio(&words(&predictions)),
+        options.content_merge_gap,
+        options.min_content_words,
+    );
+    link(article, &spans, options.max_link_distance)
 }
 
 /// sha256 of a file, read in pieces (weights run to hundreds of megabytes).
@@ -248,7 +262,14 @@ mod tests {
         let windows = plan_windows(tokens.len(), 6, 4);
         assert!(windows.len() > 3);
         let probabilities = windows_with_noisy_edges(&tags, &windows, 2, &labels);
-        let rows = rows_from_windows(&article, &tokens, &windows, &probabilities, &labels, 300);
+        let rows = rows_from_windows(
+            &article,
+            &tokens,
+            &windows,
+            &probabilities,
+            &labels,
+            &BertOptions::default(),
+        );
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].speaker, "Peskov");
         assert_eq!(rows[0].cue.as_deref(), Some("said"));
@@ -273,7 +294,14 @@ mod tests {
         let labels = labels();
         let windows = plan_windows(tokens.len(), 5, 0);
         let probabilities = windows_with_noisy_edges(&tags, &windows, 1, &labels);
-        let rows = rows_from_windows(&article, &tokens, &windows, &probabilities, &labels, 300);
+        let rows = rows_from_windows(
+            &article,
+            &tokens,
+            &windows,
+            &probabilities,
+            &labels,
+            &BertOptions::default(),
+        );
         assert!(rows.len() > 1, "{rows:?}");
     }
 

@@ -247,7 +247,7 @@ impl BertModel {
             &prepared.windows,
             probabilities,
             &self.labels,
-            self.options.max_link_distance,
+            &self.options,
         )
     }
 }
@@ -353,7 +353,10 @@ fn read_required(path: &Path, fail: &dyn Fn(String) -> Error) -> Result<Vec<u8>>
 /// `tokenizer.json` when present (it carries the exact pipeline the model was trained
 /// with); otherwise BERT's WordPiece over `vocab.txt`, lower-casing unless
 /// `tokenizer_config.json` says `do_lower_case: false`.
-fn load_tokenizer(dir: &Path, fail: &dyn Fn(String) -> Error) -> Result<(Tokenizer, Vec<u8>)> {
+pub(super) fn load_tokenizer(
+    dir: &Path,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<(Tokenizer, Vec<u8>)> {
     let json = dir.join("tokenizer.json");
     let vocab = dir.join("vocab.txt");
     let mut tokenizer = if json.is_file() {
@@ -410,7 +413,7 @@ pub(super) fn wordpiece_tokenizer(dir: &Path, vocab: &Path) -> Result<Tokenizer,
 
 /// The special ids the tokenizer adds before and after a single sequence, read off its
 /// own post-processor so that any BERT tokenizer file works.
-fn special_tokens(tokenizer: &Tokenizer) -> Result<(Vec<i64>, Vec<i64>), String> {
+pub(super) fn special_tokens(tokenizer: &Tokenizer) -> Result<(Vec<i64>, Vec<i64>), String> {
     let encoding = tokenizer
         .encode("a", true)
         .map_err(|e| format!("tokenizer: {e}"))?;
@@ -430,7 +433,7 @@ fn special_tokens(tokenizer: &Tokenizer) -> Result<(Vec<i64>, Vec<i64>), String>
 /// Names are Hugging Face's (`bert.encoder…`, `classifier.weight`). A base-model file
 /// (no `bert.` prefix) is accepted for the encoder, and old `LayerNorm.gamma/beta` names
 /// for `weight/bias`; a file without a classifier is not a token classifier.
-fn load_weights(vars: &nn::VarStore, path: &Path) -> Result<(), String> {
+pub(super) fn load_weights(vars: &nn::VarStore, path: &Path) -> Result<(), String> {
     let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .into_iter()
