@@ -438,7 +438,7 @@ fn process_cpu_seconds() -> Option<f64> {
     };
     // SAFETY: clock_gettime writes into the timespec we own and reads nothing else.
     let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    (status == 0).then(|| ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+    (status == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
 }
 
 #[cfg(not(unix))]
