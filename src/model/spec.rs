@@ -222,6 +222,9 @@ mod tests {
     #[test]
     fn unknown_specs_say_what_is_accepted() {
         let err = ModelSpec::parse("gpt").unwrap_err();
-        assert!(err.to_string().contains("expected `rules`, `tagger`, `file:PATH`"));
+        assert!(
+            err.to_string()
+                .contains("expected `rules`, `tagger`, `file:PATH`")
+        );
     }
 }
