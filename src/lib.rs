@@ -11,6 +11,7 @@ extern crate self as attr_eval;
 pub mod attribution;
 pub mod cli;
 pub mod compare;
+pub mod cpu_time;
 pub mod dataset;
 pub mod error;
 pub mod experiment;

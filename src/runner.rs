@@ -171,6 +171,7 @@ struct Predicted {
     article: Article,
     rows: Vec<Attribution>,
     latency_ms: f64,
+    cpu_s: Option<f64>,
     error: Option<String>,
 }
 
@@ -182,6 +183,7 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
             article,
             rows: Vec::new(),
             latency_ms: 0.0,
+            cpu_s: None,
             error: Some("the model gave no answer for this article".into()),
         };
     };
@@ -209,6 +211,7 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
         article,
         rows,
         latency_ms: answer.latency_ms,
+        cpu_s: answer.cpu_s,
         error,
     }
 }
@@ -269,7 +272,10 @@ fn run_one(
     let mut chars = 0usize;
     let mut bytes = 0usize;
     let mut predict_wall_s = 0.0;
-    let mut predict_cpu_s = Some(0.0);
+    let mut process_cpu_s = Some(0.0);
+    // Summed per article when the model measured each on its own thread: exact model
+    // work, unlike the process clock, which also counts idle workers spinning.
+    let mut article_cpu_s = Some(0.0);
     let mut articles = dataset.articles().peekable();
     while articles.peek().is_some() {
         let chunk = articles
@@ -277,7 +283,7 @@ fn run_one(
             .take(CHUNK)
             .collect::<Result<Vec<Article>>>()?;
         let started = Instant::now();
-        let cpu_started = process_cpu_seconds();
+        let cpu_started = crate::cpu_time::process_seconds();
         let predicted: Vec<Predicted> = match &model {
             Some(model) => {
                 let answers = model.predict_batch(&chunk);
@@ -293,12 +299,17 @@ fn run_one(
                     article,
                     rows: Vec::new(),
                     latency_ms: 0.0,
+                    cpu_s: None,
                     error: None,
                 })
                 .collect(),
         };
         predict_wall_s += started.elapsed().as_secs_f64();
-        predict_cpu_s = match (predict_cpu_s, cpu_started, process_cpu_seconds()) {
+        process_cpu_s = match (
+            process_cpu_s,
+            cpu_started,
+            crate::cpu_time::process_seconds(),
+        ) {
             (Some(sum), Some(before), Some(after)) => Some(sum + (after - before).max(0.0)),
             _ => None,
         };
@@ -325,6 +336,7 @@ fn run_one(
                 chars += p.article.char_len();
                 bytes += p.article.text.len();
                 latencies.push(p.latency_ms);
+                article_cpu_s = article_cpu_s.zip(p.cpu_s).map(|(sum, cpu)| sum + cpu);
             }
             scores.push(score);
         }
@@ -340,10 +352,9 @@ fn run_one(
     let throughput = model.as_ref().map(|_| {
         let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
         t.bytes = bytes;
-        t.cpu_s = predict_cpu_s;
-        t.bytes_per_cpu_s = predict_cpu_s
-            .filter(|&cpu| cpu > 0.0)
-            .map(|cpu| bytes as f64 / cpu);
+        let cpu_s = article_cpu_s.or(process_cpu_s);
+        t.cpu_s = cpu_s;
+        t.bytes_per_cpu_s = cpu_s.filter(|&cpu| cpu > 0.0).map(|cpu| bytes as f64 / cpu);
         t
     });
     Ok((
@@ -426,24 +437,6 @@ fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize
         cpu_s: None,
         bytes_per_cpu_s: None,
     }
-}
-
-/// CPU time of every thread of this process so far (rayon's workers included), so a
-/// model's per-core throughput is measured, not inferred from the thread count.
-#[cfg(unix)]
-fn process_cpu_seconds() -> Option<f64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own and reads nothing else.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    (status == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
-}
-
-#[cfg(not(unix))]
-fn process_cpu_seconds() -> Option<f64> {
-    None
 }
 
 #[cfg(test)]

@@ -282,6 +282,7 @@ impl CachedModel {
                 return Some(TimedPrediction {
                     result: Ok(rows),
                     latency_ms,
+                    cpu_s: None,
                 });
             }
             Lookup::Miss => {}
@@ -319,6 +320,7 @@ impl Model for CachedModel {
         let prediction = TimedPrediction {
             result,
             latency_ms: started.elapsed().as_secs_f64() * 1e3,
+            cpu_s: None,
         };
         self.store(article, &prediction);
         prediction.result
@@ -354,6 +356,7 @@ impl Model for CachedModel {
                         article.id
                     ))),
                     latency_ms: 0.0,
+                    cpu_s: None,
                 })
             })
             .collect()

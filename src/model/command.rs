@@ -475,6 +475,7 @@ impl Model for CommandModel {
                 slots[index] = Some(TimedPrediction {
                     result: Err(self.not_run_error(&articles[index].id)),
                     latency_ms: 0.0,
+                    cpu_s: None,
                 });
             }
         }
@@ -486,6 +487,7 @@ impl Model for CommandModel {
                 let mut prediction = slots[first].clone().unwrap_or(TimedPrediction {
                     result: Err(self.not_run_error(&article.id)),
                     latency_ms: 0.0,
+                    cpu_s: None,
                 });
                 if index != first
                     && let Ok(rows) = &mut prediction.result
@@ -556,6 +558,7 @@ impl Served {
         let prediction = TimedPrediction {
             result,
             latency_ms: sent_at.elapsed().as_secs_f64() * 1e3,
+            cpu_s: None,
         };
         match self.slot_of.get(&index) {
             Some(&slot) => self.results[slot].1.result = prediction.result,

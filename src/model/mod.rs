@@ -36,6 +36,9 @@ pub struct TimedPrediction {
     pub result: Result<Vec<Attribution>, ModelError>,
     /// Wall time from handing the article to the model to its answer.
     pub latency_ms: f64,
+    /// CPU time of the thread that answered, when the model ran the article on one
+    /// thread of this process (the default `predict_batch`); `None` otherwise.
+    pub cpu_s: Option<f64>,
 }
 
 /// A quote-attribution model.
@@ -58,10 +61,14 @@ pub trait Model: Send + Sync {
             .par_iter()
             .map(|article| {
                 let started = std::time::Instant::now();
+                let cpu_started = crate::cpu_time::thread_seconds();
                 let result = self.predict(article);
                 TimedPrediction {
                     result,
                     latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                    cpu_s: cpu_started
+                        .zip(crate::cpu_time::thread_seconds())
+                        .map(|(before, after)| (after - before).max(0.0)),
                 }
             })
             .collect()

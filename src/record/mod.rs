@@ -88,9 +88,11 @@ pub struct Throughput {
     /// UTF-8 bytes of the articles the model read.
     #[serde(default)]
     pub bytes: usize,
-    /// CPU time attr-eval's own threads spent while the model predicted, summed over
-    /// threads (core-seconds); `None` where the platform cannot measure it. For `cmd:`
-    /// models it leaves out the external process.
+    /// CPU seconds the model used (core-seconds): the sum of each article's thread CPU
+    /// time when the model ran articles one per thread in this process (`rules`),
+    /// otherwise the CPU time of this process's threads while the model predicted (for
+    /// `cmd:` models that leaves out the external process); `None` where the platform
+    /// cannot measure it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_s: Option<f64>,
     /// `bytes / cpu_s`: throughput per core, measured rather than divided by threads.

@@ -280,12 +280,14 @@ impl Model for BertModel {
                     answers[index] = Some(TimedPrediction {
                         result: Err(e.clone()),
                         latency_ms: elapsed_ms(),
+                        cpu_s: None,
                     })
                 }
                 Ok(p) if p.windows.is_empty() => {
                     answers[index] = Some(TimedPrediction {
                         result: Ok(Vec::new()),
                         latency_ms: elapsed_ms(),
+                        cpu_s: None,
                     })
                 }
                 Ok(p) => jobs.extend((0..p.windows.len()).map(|w| (index, w))),
@@ -313,6 +315,7 @@ impl Model for BertModel {
                         answers[a].get_or_insert_with(|| TimedPrediction {
                             result: Err(e.clone()),
                             latency_ms: elapsed_ms(),
+                            cpu_s: None,
                         });
                     }
                 }
@@ -327,6 +330,7 @@ impl Model for BertModel {
                     answers[a] = Some(TimedPrediction {
                         result: Ok(rows),
                         latency_ms: elapsed_ms(),
+                        cpu_s: None,
                     });
                 }
             }
@@ -337,6 +341,7 @@ impl Model for BertModel {
                 a.unwrap_or_else(|| TimedPrediction {
                     result: Err(ModelError::new("no answer for this article")),
                     latency_ms: elapsed_ms(),
+                    cpu_s: None,
                 })
             })
             .collect()
