@@ -14,6 +14,8 @@ pub struct TokenPrediction {
     pub tag: Tag,
     /// The probability the model gave `tag`.
     pub probability: f32,
+    /// The probability it gave SOURCE (`B-` and `I-` together), whatever `tag` is.
+    pub source_probability: f32,
 }
 
 /// A word with the tag of its first piece.
@@ -94,12 +96,14 @@ pub fn decode_bio(units: &[TokenPrediction]) -> Vec<LayerSpan> {
 
 /// Repairs what a tagger typically does to a long quote: content spans separated by at
 /// most `merge_gap` characters with no source or cue between them become one span, then
-/// content spans of fewer than `min_words` words are dropped.
+/// content spans of fewer than `min_words` words or a confidence under `min_confidence`
+/// are dropped.
 pub fn tidy_contents(
     article: &crate::dataset::Article,
     mut spans: Vec<LayerSpan>,
     merge_gap: Option<usize>,
     min_words: usize,
+    min_confidence: f32,
 ) -> Vec<LayerSpan> {
     spans.sort_by_key(|s| (s.span.start, s.span.end));
     let mut out: Vec<LayerSpan> = Vec::with_capacity(spans.len());
@@ -122,15 +126,18 @@ pub fn tidy_contents(
         open = Some(out.len());
         out.push(span);
     }
-    out.retain(|s| {
-        s.layer != Layer::Content
-            || min_words == 0
-            || article.slice(s.span).is_some_and(|text| {
+    let enough_words = |span: Span| {
+        min_words == 0
+            || article.slice(span).is_some_and(|text| {
                 text.split_whitespace()
                     .filter(|w| w.chars().any(char::is_alphanumeric))
                     .count()
                     >= min_words
             })
+    };
+    out.retain(|s| {
+        s.layer != Layer::Content
+            || (s.confidence >= f64::from(min_confidence) && enough_words(s.span))
     });
     out
 }
@@ -145,6 +152,7 @@ mod tests {
             word: Some(word),
             tag: Tag::parse(tag).unwrap(),
             probability: 0.5,
+            source_probability: 0.0,
         }
     }
 
@@ -269,7 +277,7 @@ mod tidy_tests {
             span(Layer::Source, 23, 25),
             span(Layer::Content, 33, 35),
         ];
-        let tidy = tidy_contents(&article, spans.clone(), Some(2), 2);
+        let tidy = tidy_contents(&article, spans.clone(), Some(2), 2, 0.0);
         assert_eq!(
             tidy.iter()
                 .map(|s| (s.layer, s.span.start, s.span.end))
@@ -277,7 +285,28 @@ mod tidy_tests {
             vec![(Layer::Content, 0, 20), (Layer::Source, 23, 25)]
         );
         // Off by default: nothing changes.
-        assert_eq!(tidy_contents(&article, spans.clone(), None, 0), spans);
+        assert_eq!(tidy_contents(&article, spans.clone(), None, 0, 0.0), spans);
+    }
+
+    #[test]
+    fn contents_the_tagger_is_unsure_of_are_dropped() {
+        let article = Article::new("a", "we will win the vote , he said");
+        let sure = LayerSpan {
+            confidence: 0.9,
+            ..span(Layer::Content, 0, 11)
+        };
+        let unsure = LayerSpan {
+            confidence: 0.4,
+            ..span(Layer::Content, 12, 20)
+        };
+        let source = span(Layer::Source, 23, 25);
+        let spans = vec![sure.clone(), unsure, source.clone()];
+        assert_eq!(
+            tidy_contents(&article, spans.clone(), None, 0, 0.6),
+            vec![sure, source],
+            "sources and cues are kept whatever their confidence"
+        );
+        assert_eq!(tidy_contents(&article, spans.clone(), None, 0, 0.0), spans);
     }
 
     #[test]
@@ -288,6 +317,9 @@ mod tidy_tests {
             span(Layer::Source, 9, 11),
             span(Layer::Content, 19, 24),
         ];
-        assert_eq!(tidy_contents(&article, spans.clone(), Some(100), 0), spans);
+        assert_eq!(
+            tidy_contents(&article, spans.clone(), Some(100), 0, 0.0),
+            spans
+        );
     }
 }

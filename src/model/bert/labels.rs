@@ -79,6 +79,19 @@ pub struct LabelSet {
 }
 
 impl LabelSet {
+    /// The probability that a token is part of a SOURCE (`B-` or `I-`), from its
+    /// probabilities in class order.
+    pub fn source_probability(&self, probabilities: &[f32]) -> f32 {
+        self.tags
+            .iter()
+            .zip(probabilities)
+            .filter(|(tag, _)| {
+                matches!(tag, Tag::Begin(Layer::Source) | Tag::Inside(Layer::Source))
+            })
+            .map(|(_, p)| p)
+            .sum()
+    }
+
     /// Reads `id2label` of a Hugging Face `config.json`.
     ///
     /// The ids must be exactly `0..n` (they index the classifier's outputs) and the labels
@@ -172,6 +185,16 @@ mod tests {
     fn standard() -> Value {
         json!({"id2label": {"0": "O", "1": "B-SOURCE", "2": "I-SOURCE", "3": "B-CUE",
             "4": "I-CUE", "5": "B-CONTENT", "6": "I-CONTENT"}})
+    }
+
+    #[test]
+    fn source_probability_adds_begin_and_inside_whatever_the_class_order() {
+        let labels = LabelSet::from_config(&serde_json::json!({"id2label": {
+            "0": "I-SOURCE", "1": "O", "2": "B-CUE", "3": "I-CUE", "4": "B-SOURCE",
+            "5": "B-CONTENT", "6": "I-CONTENT"}}))
+        .unwrap();
+        let probabilities = [0.25, 0.1, 0.05, 0.05, 0.5, 0.05, 0.0];
+        assert_eq!(labels.source_probability(&probabilities), 0.75);
     }
 
     #[test]

@@ -33,7 +33,7 @@ use std::path::Path;
 
 /// How a `bert:` model reads articles. Part of the model's config hash: two runs with
 /// different options are different configurations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BertOptions {
     /// Tokens per window, special tokens included; capped at the model's
     /// `max_position_embeddings`.
@@ -50,6 +50,16 @@ pub struct BertOptions {
     pub content_merge_gap: Option<usize>,
     /// Content spans with fewer words are dropped as stray fragments (0: keep all).
     pub min_content_words: usize,
+    /// Content spans whose words' mean tag probability is lower are dropped (0: keep all).
+    pub min_content_confidence: f32,
+    /// How far (in characters) a source in another sentence than its content may be;
+    /// a content whose only source is farther gives no row (`None`: as far as
+    /// `max_link_distance`).
+    pub max_cross_sentence_link: Option<usize>,
+    /// When no tagged source shares the content's sentence, the word of that sentence
+    /// with the highest SOURCE probability becomes the source if the probability reaches
+    /// this (`None`: never).
+    pub source_rescue: Option<f32>,
     /// libtorch's intra-op threads (process-wide); 0 keeps libtorch's default (every
     /// core). On a busy 2-core machine 1 thread ran the tiny test model 10× faster than
     /// 2, whose OpenMP workers spin against other processes. Not part of the config hash:
@@ -67,6 +77,9 @@ impl Default for BertOptions {
             max_link_distance: 300,
             content_merge_gap: None,
             min_content_words: 0,
+            min_content_confidence: 0.0,
+            max_cross_sentence_link: None,
+            source_rescue: None,
             threads: 0,
         }
     }
@@ -134,16 +147,19 @@ pub fn rows_from_windows(
                 word: token.word,
                 tag: labels.tag(class)?,
                 probability,
+                source_probability: labels.source_probability(probabilities),
             })
         })
         .collect();
+    let words = words(&predictions);
     let spans = tidy_contents(
         article,
-        decode_bio(&words(&predictions)),
+        decode_bio(&words),
         options.content_merge_gap,
         options.min_content_words,
+        options.min_content_confidence,
     );
-    link(article, &spans, options.max_link_distance)
+    link(article, &spans, &words, options)
 }
 
 /// sha256 of a file, read in pieces (weights run to hundreds of megabytes).
