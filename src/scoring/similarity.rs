@@ -214,6 +214,8 @@ pub struct TokenInterner {
     arena: String,
     /// A normalized quote or token, kept to reuse its allocation.
     buffer: String,
+    /// Bitmap of the alphanumeric bytes of an ASCII quote, 64 bytes a word.
+    bits: Vec<u64>,
 }
 
 impl TokenInterner {
@@ -226,40 +228,7 @@ impl TokenInterner {
     /// intersection is a merge ([`common_sorted`]).
     pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u128>) {
         let first = out.len();
-        if quote.is_ascii() {
-            // For ASCII, NFKC is the identity and case folding is lowercasing.
-            let bytes = quote.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                if !is_ascii_alnum(bytes[i]) {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < bytes.len() && is_ascii_alnum(bytes[i]) {
-                    i += 1;
-                }
-                let key = if i - start <= 16 {
-                    // Built in a register: bytes stored to memory and read back as one
-                    // integer stall the load.
-                    bytes[start..i]
-                        .iter()
-                        .enumerate()
-                        .fold(0u128, |key, (k, b)| {
-                            key | (b.to_ascii_lowercase() as u128) << (8 * k)
-                        })
-                } else {
-                    let mut buffer = std::mem::take(&mut self.buffer);
-                    buffer.clear();
-                    buffer.push_str(&quote[start..i]);
-                    buffer.make_ascii_lowercase();
-                    let key = self.long_key(&buffer);
-                    self.buffer = buffer;
-                    key
-                };
-                out.push(key);
-            }
-        } else {
+        if !self.tokenize_ascii(quote.as_bytes(), out) {
             let mut buffer = std::mem::take(&mut self.buffer);
             buffer.clear();
             buffer.push_str(&nfkc_casefold(quote));
@@ -276,6 +245,46 @@ impl TokenInterner {
             self.buffer = buffer;
         }
         out[first..].sort_unstable();
+    }
+
+    /// The tokens of an ASCII quote, for which NFKC is the identity and case folding is
+    /// lowercasing; `false` (and nothing appended) if the quote is not ASCII.
+    ///
+    /// Tokens are the runs of set bits in a bitmap of the alphanumeric bytes, built 8
+    /// bytes at a time without branches, and walked with `trailing_zeros`: a
+    /// byte-at-a-time scan spends most of its time on mispredicted branches at token
+    /// boundaries.
+    fn tokenize_ascii(&mut self, bytes: &[u8], out: &mut Vec<u128>) -> bool {
+        let mut bits = std::mem::take(&mut self.bits);
+        bits.clear();
+        let mut ascii = true;
+        for chunk in bytes.chunks(64) {
+            let (word, chunk_ascii) = alnum_bits(chunk);
+            bits.push(word);
+            ascii &= chunk_ascii;
+        }
+        let mut at = 0;
+        while let Some(start) = next_bit(&bits, at, true).filter(|_| ascii) {
+            // Bits past the end of the quote are clear, so a run always ends.
+            let end = next_bit(&bits, start, false).unwrap_or(bytes.len());
+            let key = match packed_lowercase(bytes, start, end) {
+                Some(key) => key,
+                None => {
+                    let mut buffer = std::mem::take(&mut self.buffer);
+                    buffer.clear();
+                    // ASCII bytes: every range is a valid str.
+                    buffer.push_str(std::str::from_utf8(&bytes[start..end]).unwrap_or(""));
+                    buffer.make_ascii_lowercase();
+                    let key = self.long_key(&buffer);
+                    self.buffer = buffer;
+                    key
+                }
+            };
+            out.push(key);
+            at = end;
+        }
+        self.bits = bits;
+        ascii
     }
 
     fn long_key(&mut self, token: &str) -> u128 {
@@ -298,6 +307,83 @@ impl TokenInterner {
         };
         (id as u128) << 8
     }
+}
+
+/// The alphanumeric bytes of a chunk of at most 64 bytes as bits, and whether the chunk
+/// is all ASCII.
+fn alnum_bits(chunk: &[u8]) -> (u64, bool) {
+    let mut word = 0u64;
+    let mut or = 0u64;
+    let mut eights = chunk.chunks_exact(8);
+    for (k, eight) in eights.by_ref().enumerate() {
+        let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        word |= alnum_bits8(x) << (8 * k);
+        or |= x;
+    }
+    let rest = eights.remainder();
+    if !rest.is_empty() {
+        let mut padded = [0u8; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        let x = u64::from_le_bytes(padded);
+        word |= alnum_bits8(x) << (8 * (chunk.len() / 8));
+        or |= x;
+    }
+    (word, or & HIGH_BITS == 0)
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// One bit per byte of `x` (bit `i` for byte `i`, little-endian) set when the byte is
+/// ASCII alphanumeric, eight bytes at once (SWAR). Meaningful only when every byte is
+/// ASCII: then no byte sum below carries into the next byte (other input wraps, and the
+/// caller discards the result).
+fn alnum_bits8(x: u64) -> u64 {
+    let ones = 0x0101_0101_0101_0101u64;
+    // High bit of each byte: `b ≥ lo` from `b + (0x80 − lo)`, `b > hi` from
+    // `b + (0x7f − hi)`.
+    let in_range = |b: u64, lo: u8, hi: u8| {
+        let at_least_lo = b.wrapping_add(ones * (0x80 - lo) as u64);
+        let above_hi = b.wrapping_add(ones * (0x7f - hi) as u64);
+        at_least_lo & !above_hi & HIGH_BITS
+    };
+    let flags = in_range(x, b'0', b'9') | in_range(x | (ones * 0x20), b'a', b'z');
+    // Moves the flag of byte i (bit 8i + 7) to bit 56 + i; the other products land on
+    // distinct bits below 56 or above 63, so nothing carries into the result.
+    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// The first position at or after `from` whose bit is `set`; bits past the bitmap count
+/// as clear.
+fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
+    let flip = if set { 0 } else { !0 };
+    let mut word = from / 64;
+    let mut current = (bits.get(word)? ^ flip) & (!0u64 << (from % 64));
+    while current == 0 {
+        word += 1;
+        current = bits.get(word)? ^ flip;
+    }
+    Some(word * 64 + current.trailing_zeros() as usize)
+}
+
+/// The key of the ASCII alphanumeric token `bytes[start..end]` if it has at most 16
+/// bytes: its bytes lowercased, packed as [`pack`] does, read with one 16-byte load
+/// where the quote has 16 bytes from `start` on. `b | 0x20` lowercases an ASCII letter
+/// and leaves a digit as it is (digits have that bit set already).
+fn packed_lowercase(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end - start;
+    if len > 16 {
+        return None;
+    }
+    let raw = match bytes.get(start..start + 16) {
+        Some(window) => {
+            let mut word = [0u8; 16];
+            word.copy_from_slice(window);
+            u128::from_le_bytes(word)
+        }
+        None => pack(&bytes[start..end])?,
+    };
+    let mask = u128::MAX >> (8 * (16 - len));
+    Some((raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & mask)
 }
 
 /// A token of at most 16 bytes as one integer, zero-padded: tokens are alphanumeric, so
@@ -464,6 +550,22 @@ mod tests {
         assert_eq!(Threshold::new(1.5), Threshold::Never);
         assert_eq!(Threshold::new(1e-40), Threshold::AnyPositive);
         assert!(!Threshold::new(0.3).reached_by(Sim::ZERO));
+    }
+
+    #[test]
+    fn eight_byte_flags_equal_the_byte_test() {
+        for b in 0u8..0x80 {
+            for lane in 0..8 {
+                // The byte in each lane, its neighbours the extremes of ASCII.
+                let mut bytes = [if lane % 2 == 0 { 0x7f } else { 0 }; 8];
+                bytes[lane] = b;
+                let flags = alnum_bits8(u64::from_le_bytes(bytes));
+                for (k, &c) in bytes.iter().enumerate() {
+                    assert_eq!(flags >> k & 1 == 1, c.is_ascii_alphanumeric(), "{b} {lane}");
+                }
+                assert_eq!(flags >> 8, 0);
+            }
+        }
     }
 
     #[test]
