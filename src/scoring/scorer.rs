@@ -15,7 +15,7 @@
 //! `#[cfg(test)] reference` keeps the straightforward version (all pairs, prefix counts
 //! over the article, per-row token lists); tests check both give identical scores.
 
-use super::assign::{Edge, optimal_matching};
+use super::assign::{Edge, Matcher};
 use super::similarity::{Sim, Threshold, TokenInterner, common_sorted, count_positions};
 use super::speaker::{NormalizedAliases, name_key, names_match};
 use super::types::{
@@ -25,7 +25,10 @@ use super::types::{
 use crate::attribution::Attribution;
 use crate::dataset::{Aliases, Article};
 use crate::error::{Error, Result};
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::FxBuildHasher;
 use std::cell::RefCell;
+use std::hash::BuildHasher;
 
 /// A scorer for one set of options and aliases, reusable across articles and threads
 /// (it is `Sync`): the aliases are normalized once, not once per article.
@@ -55,6 +58,12 @@ struct Scratch {
     /// One scheme's edges.
     edges: Vec<Edge>,
     matched: Vec<Option<Edge>>,
+    matcher: Matcher,
+    chosen: Vec<usize>,
+    /// Kept index of each gold row and prediction (`usize::MAX` if not kept), so that
+    /// outcomes are produced in index order without sorting them.
+    gold_rank: Vec<usize>,
+    pred_rank: Vec<usize>,
     pred_taken: Vec<Option<bool>>,
     rows: RowCache,
     sweep: Sweep,
@@ -109,6 +118,10 @@ impl Scorer {
             candidates,
             edges,
             matched,
+            matcher,
+            chosen,
+            gold_rank,
+            pred_rank,
             pred_taken,
             rows,
             sweep,
@@ -130,6 +143,8 @@ impl Scorer {
         // index makes the order total, so an unstable sort gives the same order.)
         kept_gold.sort_unstable_by(|&a, &b| canonical_order(&gold[a], &gold[b]).then(a.cmp(&b)));
         kept_pred.sort_unstable_by(|&a, &b| canonical_order(&pred[a], &pred[b]).then(a.cmp(&b)));
+        rank(kept_gold, gold.len(), gold_rank);
+        rank(kept_pred, pred.len(), pred_rank);
 
         if self.options.speaker_match == SpeakerMatch::Mention {
             // Only kept rows are scored, so only they must carry mention offsets.
@@ -186,9 +201,15 @@ impl Scorer {
                 Scheme::Overlap => self.threshold.reached_by(c.sim),
                 Scheme::Lenient => c.sim.is_positive(),
             }));
-            align(kept_gold.len(), kept_pred.len(), edges, matched);
+            matcher.optimal_matching(kept_gold.len(), kept_pred.len(), edges, chosen);
+            matched.clear();
+            matched.resize(kept_gold.len(), None);
+            for &k in chosen.iter() {
+                matched[edges[k].gold] = Some(edges[k]);
+            }
             self.outcomes(
-                gold, pred, kept_gold, kept_pred, excusable, matched, pred_taken,
+                gold, pred, kept_gold, kept_pred, gold_rank, pred_rank, excusable, matched,
+                pred_taken,
             )
         });
         Ok(ArticleScore {
@@ -205,6 +226,8 @@ impl Scorer {
         pred: &[Attribution],
         kept_gold: &[usize],
         kept_pred: &[usize],
+        gold_rank: &[usize],
+        pred_rank: &[usize],
         excusable: &[bool],
         matched: &[Option<Edge>],
         pred_taken: &mut Vec<Option<bool>>,
@@ -213,13 +236,15 @@ impl Scorer {
             outcomes: Vec::with_capacity(kept_gold.len() + kept_pred.len()),
             ..ArticleSchemeScore::default()
         };
-        pred_taken.clear();
-        pred_taken.resize(kept_pred.len(), None);
         let mut counts = Counts {
             gold: kept_gold.len() as u64,
             ..Counts::default()
         };
-        for (gi, &g) in kept_gold.iter().enumerate() {
+        // Rows in index order give the outcomes in their reported order: gold rows by
+        // index, then spurious predictions by index.
+        pred_taken.clear();
+        pred_taken.resize(kept_pred.len(), None);
+        for (gi, g) in in_row_order(gold_rank) {
             let by_type = &mut score.by_type[gold[g].gold_type().index()];
             by_type.gold += 1;
             match matched[gi] {
@@ -251,7 +276,7 @@ impl Scorer {
                 }
             }
         }
-        for (pi, &p) in kept_pred.iter().enumerate() {
+        for (pi, p) in in_row_order(pred_rank) {
             let cor = match pred_taken[pi] {
                 Some(speaker) => speaker,
                 None if excusable[pi] => {
@@ -277,12 +302,6 @@ impl Scorer {
             }
         }
         score.counts = counts;
-        // Gold rows first by index, then spurious predictions by index: keys are
-        // distinct, so an unstable sort gives the one order.
-        score
-            .outcomes
-            .sort_unstable_by_key(|o| (o.gold.is_none(), o.gold, o.pred));
-        score.ignored.sort_unstable();
         score
     }
 
@@ -296,10 +315,11 @@ impl Scorer {
         p: usize,
     ) -> bool {
         match self.options.speaker_match {
-            SpeakerMatch::Name => names_match(
-                &names.names[names.gold[g] as usize],
-                &names.names[names.pred[p] as usize],
-            ),
+            SpeakerMatch::Name => {
+                let (a, b) = (names.gold[g], names.pred[p]);
+                // The same raw speaker is the same name.
+                a == b || names_match(&names.names[a as usize], &names.names[b as usize])
+            }
             SpeakerMatch::Mention => match (gold[g].mention_span, pred[p].mention_span) {
                 (Some(a), Some(b)) => a.overlaps(&b),
                 (Some(_), None) => false,
@@ -340,12 +360,19 @@ fn is_blank(speaker: &str) -> bool {
     speaker.trim().is_empty()
 }
 
-/// The optimal matching of `edges` as `matched[gold] = edge`.
-fn align(n_gold: usize, n_pred: usize, edges: &[Edge], matched: &mut Vec<Option<Edge>>) {
-    matched.clear();
-    matched.resize(n_gold, None);
-    for k in optimal_matching(n_gold, n_pred, edges) {
-        matched[edges[k].gold] = Some(edges[k]);
+/// (kept index, row) of the kept rows, by row.
+fn in_row_order(rank: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    rank.iter()
+        .enumerate()
+        .filter_map(|(row, &i)| (i != usize::MAX).then_some((i, row)))
+}
+
+/// `rank[row]` = the position of `row` in `kept`, `usize::MAX` for rows not kept.
+fn rank(kept: &[usize], rows: usize, rank: &mut Vec<usize>) {
+    rank.clear();
+    rank.resize(rows, usize::MAX);
+    for (i, &row) in kept.iter().enumerate() {
+        rank[row] = i;
     }
 }
 
@@ -564,6 +591,9 @@ struct NameIds {
     pred: Vec<u32>,
     /// For each name, the row (gold rows, then predictions) whose speaker gave it.
     first_row: Vec<usize>,
+    /// Name ids by the hash of their raw speaker: comparing each row's speaker with
+    /// every distinct one so far is quadratic in string comparisons.
+    by_speaker: HashTable<u32>,
 }
 
 impl NameIds {
@@ -578,6 +608,7 @@ impl NameIds {
         self.gold.clear();
         self.pred.clear();
         self.first_row.clear();
+        self.by_speaker.clear();
         if scorer.options.speaker_match != SpeakerMatch::Name {
             return;
         }
@@ -585,21 +616,29 @@ impl NameIds {
             None => gold[row].speaker.as_str(),
             Some(p) => pred[p].speaker.as_str(),
         };
+        let first_row = &mut self.first_row;
         for row in 0..gold.len() + pred.len() {
             let raw = speaker(row);
-            let id = match self.first_row.iter().position(|&r| speaker(r) == raw) {
-                Some(id) => id,
-                None => {
-                    self.first_row.push(row);
+            let entry = self.by_speaker.entry(
+                FxBuildHasher.hash_one(raw),
+                |&id| speaker(first_row[id as usize]) == raw,
+                |&id| FxBuildHasher.hash_one(speaker(first_row[id as usize])),
+            );
+            let id = match entry {
+                Entry::Occupied(entry) => *entry.get(),
+                Entry::Vacant(entry) => {
+                    let id = first_row.len() as u32;
+                    entry.insert(id);
+                    first_row.push(row);
                     self.names
                         .push(scorer.aliases.resolve(&article.id, name_key(raw)));
-                    self.names.len() - 1
+                    id
                 }
             };
             if row < gold.len() {
-                self.gold.push(id as u32);
+                self.gold.push(id);
             } else {
-                self.pred.push(id as u32);
+                self.pred.push(id);
             }
         }
     }
