@@ -308,18 +308,14 @@ impl Scorer {
     /// Whether the speakers of gold `g` and prediction `p` match (SPEC 3.3).
     fn speakers_match(
         &self,
-        names: &NameIds,
+        names: &mut NameIds,
         gold: &[Attribution],
         pred: &[Attribution],
         g: usize,
         p: usize,
     ) -> bool {
         match self.options.speaker_match {
-            SpeakerMatch::Name => {
-                let (a, b) = (names.gold[g], names.pred[p]);
-                // The same raw speaker is the same name.
-                a == b || names_match(&names.names[a as usize], &names.names[b as usize])
-            }
+            SpeakerMatch::Name => names.matches(g, p),
             SpeakerMatch::Mention => match (gold[g].mention_span, pred[p].mention_span) {
                 (Some(a), Some(b)) => a.overlaps(&b),
                 (Some(_), None) => false,
@@ -594,7 +590,15 @@ struct NameIds {
     /// Name ids by the hash of their raw speaker: comparing each row's speaker with
     /// every distinct one so far is quadratic in string comparisons.
     by_speaker: HashTable<u32>,
+    /// `names_match` of two name ids, as computed so far (`names.len()` squared).
+    pair_match: Vec<Option<bool>>,
+    /// (raw speaker, `name_key`) of speakers seen in earlier articles of this thread:
+    /// the same people speak across a dataset, and normalizing allocates three times.
+    /// Emptied when it grows past [`KEY_CACHE_LIMIT`].
+    keys: HashTable<(String, String)>,
 }
+
+const KEY_CACHE_LIMIT: usize = 1 << 14;
 
 impl NameIds {
     fn fill(
@@ -630,8 +634,9 @@ impl NameIds {
                     let id = first_row.len() as u32;
                     entry.insert(id);
                     first_row.push(row);
+                    let key = cached_name_key(&mut self.keys, raw);
                     self.names
-                        .push(scorer.aliases.resolve(&article.id, name_key(raw)));
+                        .push(scorer.aliases.resolve(&article.id, key.to_string()));
                     id
                 }
             };
@@ -641,5 +646,36 @@ impl NameIds {
                 self.pred.push(id);
             }
         }
+        self.pair_match.clear();
+        self.pair_match
+            .resize(self.names.len() * self.names.len(), None);
     }
+
+    /// Whether the speakers of gold row `g` and prediction `p` match by name.
+    fn matches(&mut self, g: usize, p: usize) -> bool {
+        let (a, b) = (self.gold[g] as usize, self.pred[p] as usize);
+        // The same raw speaker is the same name.
+        if a == b {
+            return true;
+        }
+        let names = &self.names;
+        *self.pair_match[a * names.len() + b]
+            .get_or_insert_with(|| names_match(&names[a], &names[b]))
+    }
+}
+
+/// `name_key(raw)` through the thread's cache.
+fn cached_name_key<'a>(keys: &'a mut HashTable<(String, String)>, raw: &str) -> &'a str {
+    if keys.len() >= KEY_CACHE_LIMIT {
+        keys.clear();
+    }
+    let hash = FxBuildHasher.hash_one(raw);
+    let entry = keys
+        .entry(
+            hash,
+            |(cached, _)| cached == raw,
+            |(cached, _)| FxBuildHasher.hash_one(cached),
+        )
+        .or_insert_with(|| (raw.to_string(), name_key(raw)));
+    &entry.into_mut().1
 }
