@@ -7,7 +7,8 @@
 //!   sorted by start, so each prediction meets only the gold rows it overlaps.
 //! - Alphanumeric positions are counted over the spans themselves (once per row) and
 //!   over an overlap only when it is neither span, never over the whole article.
-//! - A quote is tokenized at most once per article, its tokens interned as integers.
+//! - A quote is tokenized at most once per article, its tokens interned as dense ids
+//!   whose multiset intersections are counted in an array (no sorted token lists).
 //! - Similarities and speaker matches are computed once for all three schemes; each
 //!   scheme keeps the candidate pairs that reach its threshold.
 //! - Working buffers live per thread and are reused from article to article.
@@ -16,7 +17,7 @@
 //! over the article, per-row token lists); tests check both give identical scores.
 
 use super::assign::{Edge, Matcher};
-use super::similarity::{Sim, Threshold, TokenInterner, common_sorted, count_positions};
+use super::similarity::{Sim, Threshold, TokenInterner, count_positions};
 use super::speaker::{NormalizedAliases, name_key, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
@@ -397,7 +398,7 @@ struct Row {
 struct RowCache {
     gold: Vec<Row>,
     pred: Vec<Row>,
-    tokens: Vec<u128>,
+    tokens: Vec<u32>,
     interner: TokenInterner,
 }
 
@@ -497,8 +498,10 @@ impl Sims<'_> {
     fn token_sim(&mut self, g: usize, p: usize) -> Sim {
         let (a0, a1) = self.tokens(true, g);
         let (b0, b1) = self.tokens(false, p);
-        let tokens = &self.rows.tokens;
-        let common = common_sorted(&tokens[a0..a1], &tokens[b0..b1]);
+        let rows = &mut *self.rows;
+        let common = rows
+            .interner
+            .common(&rows.tokens[a0..a1], &rows.tokens[b0..b1]);
         Sim::from_counts(common, (a1 - a0) as u64, (b1 - b0) as u64)
     }
 

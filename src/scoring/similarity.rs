@@ -200,15 +200,16 @@ fn is_ascii_alnum(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10
 }
 
-/// Quote tokens (SPEC 3.1) of one article as integer keys, so that a multiset
-/// intersection compares integers only. A token of at most 16 bytes is its own key, its
-/// bytes packed into a `u128` (no table needed, and most words are that short); a longer
-/// one gets an id from a table, shifted so that its key's low byte is zero, which no
-/// packed token has (tokens are alphanumeric, never NUL). Keys of long tokens are only
+/// Quote tokens (SPEC 3.1) of one article as dense integer ids, so that a multiset
+/// intersection counts in an array ([`common`](TokenInterner::common)), with no sorted
+/// token lists to build. A token of at most 16 bytes is looked up by its bytes packed
+/// into a `u128` (most words are that short), a longer one by its text. Ids are only
 /// comparable within one interner between two [`clear`](TokenInterner::clear)s.
 #[derive(Debug, Default)]
 pub struct TokenInterner {
-    /// Long tokens as their byte range in `arena`, and their ids.
+    /// Tokens of at most 16 bytes as their packed bytes (see [`pack`]), and their ids.
+    short: HashTable<(u128, u32)>,
+    /// Longer tokens as their byte range in `arena`, and their ids.
     long: HashTable<(usize, usize, u32)>,
     /// The texts of long tokens, back to back.
     arena: String,
@@ -216,18 +217,39 @@ pub struct TokenInterner {
     buffer: String,
     /// Bitmap of the alphanumeric bytes of an ASCII quote, 64 bytes a word.
     bits: Vec<u64>,
+    /// One counter per id, zero between calls of [`common`](TokenInterner::common).
+    counts: Vec<u32>,
 }
 
 impl TokenInterner {
     pub fn clear(&mut self) {
+        self.short.clear();
         self.long.clear();
         self.arena.clear();
+        self.counts.clear();
     }
 
-    /// Appends the keys of the tokens of `quote` to `out`, sorted, so that a multiset
-    /// intersection is a merge ([`common_sorted`]).
-    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u128>) {
-        let first = out.len();
+    /// Size of the multiset intersection of two token lists of this interner.
+    pub fn common(&mut self, a: &[u32], b: &[u32]) -> u64 {
+        let counts = &mut self.counts;
+        for &t in b {
+            counts[t as usize] += 1;
+        }
+        let mut common = 0;
+        for &t in a {
+            let count = &mut counts[t as usize];
+            let shared = *count > 0;
+            common += shared as u64;
+            *count -= shared as u32;
+        }
+        for &t in b {
+            counts[t as usize] = 0;
+        }
+        common
+    }
+
+    /// Appends the ids of the tokens of `quote` to `out`, in no particular order.
+    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u32>) {
         if !self.tokenize_ascii(quote.as_bytes(), out) {
             let mut buffer = std::mem::take(&mut self.buffer);
             buffer.clear();
@@ -236,15 +258,14 @@ impl TokenInterner {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|t| !t.is_empty())
             {
-                let key = match pack(token.as_bytes()) {
-                    Some(packed) => packed,
-                    None => self.long_key(token),
+                let id = match pack(token.as_bytes()) {
+                    Some(packed) => self.short_id(packed),
+                    None => self.long_id(token),
                 };
-                out.push(key);
+                out.push(id);
             }
             self.buffer = buffer;
         }
-        out[first..].sort_unstable();
     }
 
     /// The tokens of an ASCII quote, for which NFKC is the identity and case folding is
@@ -254,7 +275,7 @@ impl TokenInterner {
     /// bytes at a time without branches, and walked with `trailing_zeros`: a
     /// byte-at-a-time scan spends most of its time on mispredicted branches at token
     /// boundaries.
-    fn tokenize_ascii(&mut self, bytes: &[u8], out: &mut Vec<u128>) -> bool {
+    fn tokenize_ascii(&mut self, bytes: &[u8], out: &mut Vec<u32>) -> bool {
         let mut bits = std::mem::take(&mut self.bits);
         bits.clear();
         let mut ascii = true;
@@ -267,32 +288,53 @@ impl TokenInterner {
         while let Some(start) = next_bit(&bits, at, true).filter(|_| ascii) {
             // Bits past the end of the quote are clear, so a run always ends.
             let end = next_bit(&bits, start, false).unwrap_or(bytes.len());
-            let key = match packed_lowercase(bytes, start, end) {
-                Some(key) => key,
+            let id = match packed_lowercase(bytes, start, end) {
+                Some(packed) => self.short_id(packed),
                 None => {
                     let mut buffer = std::mem::take(&mut self.buffer);
                     buffer.clear();
                     // ASCII bytes: every range is a valid str.
                     buffer.push_str(std::str::from_utf8(&bytes[start..end]).unwrap_or(""));
                     buffer.make_ascii_lowercase();
-                    let key = self.long_key(&buffer);
+                    let id = self.long_id(&buffer);
                     self.buffer = buffer;
-                    key
+                    id
                 }
             };
-            out.push(key);
+            out.push(id);
             at = end;
         }
         self.bits = bits;
         ascii
     }
 
-    fn long_key(&mut self, token: &str) -> u128 {
+    fn next_id(&mut self) -> u32 {
+        self.counts.push(0);
+        (self.counts.len() - 1) as u32
+    }
+
+    fn short_id(&mut self, packed: u128) -> u32 {
+        let hash = FxBuildHasher.hash_one(packed);
+        match self.short.entry(
+            hash,
+            |&(key, _)| key == packed,
+            |&(key, _)| FxBuildHasher.hash_one(key),
+        ) {
+            Entry::Occupied(entry) => entry.get().1,
+            Entry::Vacant(entry) => {
+                let id = self.counts.len() as u32;
+                entry.insert((packed, id));
+                self.next_id()
+            }
+        }
+    }
+
+    fn long_id(&mut self, token: &str) -> u32 {
         let hash = FxBuildHasher.hash_one(token);
         let arena = &self.arena;
         let text = |&(start, end, _): &(usize, usize, u32)| &arena[start..end];
-        let next = self.long.len() as u32;
-        let id = match self.long.entry(
+        let next = self.counts.len() as u32;
+        match self.long.entry(
             hash,
             |entry| text(entry) == token,
             |entry| FxBuildHasher.hash_one(text(entry)),
@@ -302,10 +344,9 @@ impl TokenInterner {
                 let start = self.arena.len();
                 self.arena.push_str(token);
                 entry.insert((start, self.arena.len(), next));
-                next
+                self.next_id()
             }
-        };
-        (id as u128) << 8
+        }
     }
 }
 
@@ -392,19 +433,6 @@ fn pack(token: &[u8]) -> Option<u128> {
     let mut packed = [0u8; 16];
     packed.get_mut(..token.len())?.copy_from_slice(token);
     Some(u128::from_le_bytes(packed))
-}
-
-/// Size of the multiset intersection of two sorted lists.
-pub fn common_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> u64 {
-    let (mut i, mut j, mut common) = (0, 0, 0u64);
-    // Without branches in the loop body: which side advances is data, not control flow.
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        common += (x == y) as u64;
-        i += (x <= y) as usize;
-        j += (y <= x) as usize;
-    }
-    common
 }
 
 /// NFKC then case folding, as SPEC 3.1 and 3.3 begin.
