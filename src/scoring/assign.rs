@@ -238,11 +238,16 @@ impl Matcher {
                         ..e
                     }
                 }));
-                chosen.extend(
-                    best_matching(golds, preds, component)
-                        .into_iter()
-                        .map(|i| order[start + i].1),
-                );
+                if golds == 1 || preds == 1 {
+                    // A star, common enough to spare the allocation of best_matching.
+                    chosen.push(order[start + best_of_star(component)].1);
+                } else {
+                    chosen.extend(
+                        best_matching(golds, preds, component)
+                            .into_iter()
+                            .map(|i| order[start + i].1),
+                    );
+                }
             }
             start = end;
         }
@@ -265,21 +270,7 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
         _ => {}
     }
     if n_gold == 1 || n_pred == 1 {
-        // A star: a matching holds one edge, so the best edge by (speaker, sim) wins,
-        // compared exactly; on a tie, the first (rows arrive in a canonical order).
-        let better = |a: &Edge, b: &Edge| {
-            a.speaker.cmp(&b.speaker).then_with(|| {
-                (a.sim.num as u128 * b.sim.den.max(1) as u128)
-                    .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
-            })
-        };
-        let mut best = 0;
-        for k in 1..edges.len() {
-            if better(&edges[k], &edges[best]).is_gt() {
-                best = k;
-            }
-        }
-        return vec![best];
+        return vec![best_of_star(edges)];
     }
     // A square matrix: the pruning bound of route 2 is stated for a perfect
     // assignment, and a cell without an edge weighs zero ("unmatched").
@@ -310,6 +301,25 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
             (k != NO_EDGE).then_some(k)
         })
         .collect()
+}
+
+/// The edge of an optimal matching of a star (one gold row or one prediction, at least
+/// one edge): a matching holds one edge, so the best edge by (speaker, sim) wins,
+/// compared exactly; on a tie, the first (rows arrive in a canonical order).
+fn best_of_star(edges: &[Edge]) -> usize {
+    let better = |a: &Edge, b: &Edge| {
+        a.speaker.cmp(&b.speaker).then_with(|| {
+            (a.sim.num as u128 * b.sim.den.max(1) as u128)
+                .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
+        })
+    };
+    let mut best = 0;
+    for k in 1..edges.len() {
+        if better(&edges[k], &edges[best]).is_gt() {
+            best = k;
+        }
+    }
+    best
 }
 
 /// Bases for scale `s` and at most `m` matched edges: `B_c = (m+1)·s > Σ sim·s` and
