@@ -23,7 +23,7 @@ use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
 };
-use crate::attribution::Attribution;
+use crate::attribution::{Attribution, Span};
 use crate::dataset::{Aliases, Article};
 use crate::error::{Error, Result};
 use hashbrown::hash_table::{Entry, HashTable};
@@ -53,6 +53,7 @@ struct Scratch {
     kept_gold: Vec<usize>,
     dropped_gold: Vec<usize>,
     kept_pred: Vec<usize>,
+    span_keys: Vec<(Option<Span>, usize)>,
     excusable: Vec<bool>,
     /// Pairs with `sim > 0` (every pair when τ ≤ 0), by kept gold then kept prediction.
     candidates: Vec<Edge>,
@@ -117,6 +118,7 @@ impl Scorer {
             kept_gold,
             dropped_gold,
             kept_pred,
+            span_keys,
             excusable,
             candidates,
             edges,
@@ -145,8 +147,8 @@ impl Scorer {
         // ordered in the files: the per-type figures, which depend on which of two
         // equally good rows is paired, then do not depend on row order either. (The
         // index makes the order total, so an unstable sort gives the same order.)
-        kept_gold.sort_unstable_by(|&a, &b| canonical_order(&gold[a], &gold[b]).then(a.cmp(&b)));
-        kept_pred.sort_unstable_by(|&a, &b| canonical_order(&pred[a], &pred[b]).then(a.cmp(&b)));
+        sort_canonically(kept_gold, gold, span_keys);
+        sort_canonically(kept_pred, pred, span_keys);
         rank(kept_gold, gold.len(), gold_rank);
         rank(kept_pred, pred.len(), pred_rank);
 
@@ -200,11 +202,18 @@ impl Scorer {
 
         let schemes = PerScheme::from_fn(|scheme| {
             edges.clear();
-            edges.extend(candidates.iter().copied().filter(|c| match scheme {
-                Scheme::Exact => c.sim.is_exact(),
-                Scheme::Overlap => self.threshold.reached_by(c.sim),
-                Scheme::Lenient => c.sim.is_positive(),
-            }));
+            // A plain loop: through `filter`, each edge took a detour over the stack
+            // that stalled on store forwarding.
+            for c in candidates.iter() {
+                let kept = match scheme {
+                    Scheme::Exact => c.sim.is_exact(),
+                    Scheme::Overlap => self.threshold.reached_by(c.sim),
+                    Scheme::Lenient => c.sim.is_positive(),
+                };
+                if kept {
+                    edges.push(*c);
+                }
+            }
             matcher.optimal_matching(kept_gold.len(), kept_pred.len(), edges, chosen);
             matched.clear();
             matched.resize(kept_gold.len(), None);
@@ -341,7 +350,34 @@ fn edge(gold: usize, pred: usize, sim: Sim) -> Edge {
     }
 }
 
-fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ordering {
+/// Sorts row indices by [`canonical_order`], then index. The order begins with the quote
+/// span, so the rows are sorted by (span, index) as plain keys, and only rows that share
+/// a span are compared in full: comparing through the rows costs a comparator call and
+/// two row loads per step.
+pub(super) fn sort_canonically(
+    kept: &mut [usize],
+    rows: &[Attribution],
+    keys: &mut Vec<(Option<Span>, usize)>,
+) {
+    keys.clear();
+    keys.extend(kept.iter().map(|&r| (rows[r].quote_span, r)));
+    keys.sort_unstable();
+    for (slot, &(_, r)) in kept.iter_mut().zip(keys.iter()) {
+        *slot = r;
+    }
+    let mut start = 0;
+    while start < keys.len() {
+        let span = keys[start].0;
+        let end = start + keys[start..].iter().take_while(|k| k.0 == span).count();
+        if end - start > 1 {
+            kept[start..end]
+                .sort_unstable_by(|&a, &b| canonical_order(&rows[a], &rows[b]).then(a.cmp(&b)));
+        }
+        start = end;
+    }
+}
+
+pub(super) fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ordering {
     a.quote_span
         .cmp(&b.quote_span)
         .then_with(|| a.quote.cmp(&b.quote))

@@ -827,6 +827,34 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Sorting by span first and in full only among equal spans gives the order of a
+    /// full sort by the canonical order, then index.
+    #[test]
+    fn canonical_sort_equals_the_full_sort(
+        rows in prop::collection::vec(arb_row(), 0..40),
+        repeats in prop::collection::vec(0usize..40, 0..10),
+    ) {
+        use super::scorer::{canonical_order, sort_canonically};
+        let mut rows = rows;
+        // Copies of rows, and copies with another speaker, make spans tie.
+        for (k, &r) in repeats.iter().enumerate() {
+            if let Some(row) = rows.get(r).cloned() {
+                let mut copy = row.clone();
+                if k % 2 == 1 {
+                    copy.speaker = "Someone Else".into();
+                }
+                rows.push(copy);
+            }
+        }
+        let mut expected: Vec<usize> = (0..rows.len()).rev().collect();
+        expected.sort_unstable_by(|&a, &b| canonical_order(&rows[a], &rows[b]).then(a.cmp(&b)));
+        let mut fast: Vec<usize> = (0..rows.len()).rev().collect();
+        sort_canonically(&mut fast, &rows, &mut Vec::new());
+        prop_assert_eq!(fast, expected);
+    }
+}
+
 fn check_interned_tokens(quotes: &[String]) -> Result<(), TestCaseError> {
     use super::similarity::{TokenInterner, Tokens, token_sim};
     let mut interner = TokenInterner::default();
