@@ -338,7 +338,7 @@ fn solve_exact_lcm(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Option<Ve
     let mut lcm: u128 = 1;
     for e in edges.iter().filter(|e| e.sim.den > 0) {
         let den = e.sim.den as u128;
-        lcm = (lcm / gcd(lcm, den)).checked_mul(den)?;
+        lcm = div(lcm, gcd(lcm, den)).checked_mul(den)?;
     }
     let (b_b, b_c) = bases(m, lcm)?;
     let weights: Vec<i128> = edges
@@ -347,7 +347,7 @@ fn solve_exact_lcm(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Option<Ve
             let scaled = if e.sim.den == 0 {
                 0
             } else {
-                (e.sim.num as u128 * (lcm / e.sim.den as u128)) as i128
+                (e.sim.num as u128 * div(lcm, e.sim.den as u128)) as i128
             };
             b_b * e.speaker as i128 + b_c + scaled
         })
@@ -416,9 +416,29 @@ fn solve_big(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Vec<usize> {
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
     while b != 0 {
+        // Denominators and their common multiples mostly fit a u64, whose division is
+        // one instruction where a u128 one is a library call.
+        if let (Ok(x), Ok(y)) = (u64::try_from(a), u64::try_from(b)) {
+            return gcd_u64(x, y) as u128;
+        }
         (a, b) = (b, a % b);
     }
     a
+}
+
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// `a / b` in u64 arithmetic when both fit (see [`gcd`]).
+fn div(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(x), Ok(y)) => (x / y) as u128,
+        _ => a / b,
+    }
 }
 
 fn big_gcd(a: &BigInt, b: &BigInt) -> BigInt {
@@ -756,6 +776,23 @@ mod tests {
             .enumerate()
             .filter_map(|(r, c)| (at[r * n + c] != NO_EDGE).then_some(at[r * n + c]))
             .collect()
+    }
+
+    proptest! {
+        /// The u64 shortcuts of gcd and division agree with plain u128 arithmetic, on
+        /// either side of the u64 limit.
+        #[test]
+        fn gcd_and_div_equal_u128_arithmetic(
+            a in prop_oneof![any::<u64>().prop_map(u128::from), any::<u128>()],
+            b in prop_oneof![(1..=u64::MAX).prop_map(u128::from), 1..=u128::MAX],
+        ) {
+            let (mut x, mut y) = (a, b);
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            prop_assert_eq!(gcd(a, b), x);
+            prop_assert_eq!(div(a, b), a / b);
+        }
     }
 
     proptest! {
