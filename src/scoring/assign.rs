@@ -5,7 +5,7 @@
 //! bases that keep each level above the greatest possible sum of the ones below.
 //!
 //! `sim = num/den` is a fraction, and sums of fractions must compare exactly. Edges that
-//! an optimal matching can provably do without are dropped ([`drop_dominated`]), then
+//! an optimal matching can provably do without are dropped ([`Matcher::drop_dominated`]), then
 //! the graph is split into connected components (most are a single edge; a star, one
 //! gold or one prediction, takes its best edge). A larger component is solved by the
 //! first of these routes that applies, all exact:
@@ -45,121 +45,184 @@ const NO_EDGE: usize = usize::MAX;
 /// Indices into `edges` of an optimal matching of a whole bipartite graph (`gold` and
 /// `pred` of the edges index `0..n_gold` and `0..n_pred`).
 pub fn optimal_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
-    // Common under the stricter schemes: no row has two edges, so all of them are taken.
-    let mut gold_seen = vec![false; n_gold];
-    let mut pred_seen = vec![false; n_pred];
-    let disjoint = edges.iter().all(|e| {
-        let fresh = !gold_seen[e.gold] && !pred_seen[e.pred];
-        gold_seen[e.gold] = true;
-        pred_seen[e.pred] = true;
-        fresh
-    });
-    if disjoint {
-        return (0..edges.len()).collect();
-    }
-    let kept = drop_dominated(n_gold, n_pred, edges);
-    if kept.len() < edges.len() {
-        let sub: Vec<Edge> = kept.iter().map(|&k| edges[k]).collect();
-        return components(n_gold, n_pred, &sub)
-            .into_iter()
-            .map(|i| kept[i])
-            .collect();
-    }
-    components(n_gold, n_pred, edges)
+    let mut chosen = Vec::new();
+    Matcher::default().optimal_matching(n_gold, n_pred, edges, &mut chosen);
+    chosen
 }
 
-/// `a` is at least as good as `b` for the objective: (speaker match, sim), exactly.
-fn at_least_as_good(a: &Edge, b: &Edge) -> bool {
-    a.speaker.cmp(&b.speaker).then_with(|| {
-        (a.sim.num as u128 * b.sim.den.max(1) as u128)
-            .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
-    }) != std::cmp::Ordering::Less
+/// Working buffers of [`optimal_matching`], kept by a caller that matches many graphs
+/// (the scorer: three per article) so that the common small cases allocate nothing.
+#[derive(Debug, Default)]
+pub struct Matcher {
+    gold_seen: Vec<bool>,
+    pred_seen: Vec<bool>,
+    gold_degree: Vec<u32>,
+    pred_degree: Vec<u32>,
+    gold_best: Vec<Option<usize>>,
+    pred_best: Vec<Option<usize>>,
+    kept: Vec<usize>,
+    sub: Vec<Edge>,
+    parent: Vec<usize>,
+    order: Vec<(usize, usize)>,
+    local_gold: Vec<usize>,
+    local_pred: Vec<usize>,
+    component: Vec<Edge>,
 }
 
-/// Edges that some optimal matching avoids, dropped before solving (an exact
-/// reduction). Let gold g have an edge e* to a prediction whose only edge it is (degree
-/// 1), the best such edge of g. Every other edge e of g with weight ≤ w(e*) can go: in
-/// an optimal matching that uses e, e*'s prediction is free, and swapping e for e* loses
-/// nothing. The same holds with the roles of gold and prediction exchanged. Applied to
-/// all edges at once this stays valid: the swap targets are distinct (each has degree 1)
-/// and are never dropped themselves. This is what keeps a prediction without offsets,
-/// which shares a word with every gold row, from gluing a whole article into one
-/// component.
-fn drop_dominated(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
-    let mut gold_degree = vec![0u32; n_gold];
-    let mut pred_degree = vec![0u32; n_pred];
-    for e in edges {
-        gold_degree[e.gold] += 1;
-        pred_degree[e.pred] += 1;
-    }
-    // Best edge to a degree-1 partner, per node (first of equals).
-    let mut gold_best: Vec<Option<usize>> = vec![None; n_gold];
-    let mut pred_best: Vec<Option<usize>> = vec![None; n_pred];
-    for (k, e) in edges.iter().enumerate() {
-        if pred_degree[e.pred] == 1
-            && gold_best[e.gold].is_none_or(|b| !at_least_as_good(&edges[b], e))
-        {
-            gold_best[e.gold] = Some(k);
+/// `buffer` as `len` copies of `value`, reusing its allocation.
+fn reset<T: Clone>(buffer: &mut Vec<T>, len: usize, value: T) {
+    buffer.clear();
+    buffer.resize(len, value);
+}
+
+impl Matcher {
+    /// [`optimal_matching`] into `chosen` (cleared first).
+    pub fn optimal_matching(
+        &mut self,
+        n_gold: usize,
+        n_pred: usize,
+        edges: &[Edge],
+        chosen: &mut Vec<usize>,
+    ) {
+        chosen.clear();
+        // Common under the stricter schemes: no row has two edges, so all of them are
+        // taken.
+        reset(&mut self.gold_seen, n_gold, false);
+        reset(&mut self.pred_seen, n_pred, false);
+        let (gold_seen, pred_seen) = (&mut self.gold_seen, &mut self.pred_seen);
+        let disjoint = edges.iter().all(|e| {
+            let fresh = !gold_seen[e.gold] && !pred_seen[e.pred];
+            gold_seen[e.gold] = true;
+            pred_seen[e.pred] = true;
+            fresh
+        });
+        if disjoint {
+            chosen.extend(0..edges.len());
+            return;
         }
-        if gold_degree[e.gold] == 1
-            && pred_best[e.pred].is_none_or(|b| !at_least_as_good(&edges[b], e))
-        {
-            pred_best[e.pred] = Some(k);
+        let mut kept = std::mem::take(&mut self.kept);
+        self.drop_dominated(n_gold, n_pred, edges, &mut kept);
+        if kept.len() < edges.len() {
+            let mut sub = std::mem::take(&mut self.sub);
+            sub.clear();
+            sub.extend(kept.iter().map(|&k| edges[k]));
+            self.components(n_gold, n_pred, &sub, chosen);
+            for k in chosen.iter_mut() {
+                *k = kept[*k];
+            }
+            self.sub = sub;
+        } else {
+            self.components(n_gold, n_pred, edges, chosen);
         }
+        self.kept = kept;
     }
-    (0..edges.len())
-        .filter(|&k| {
+
+    /// Edges that some optimal matching avoids are left out of `kept` (an exact
+    /// reduction). Let gold g have an edge e* to a prediction whose only edge it is
+    /// (degree 1), the best such edge of g. Every other edge e of g with weight ≤ w(e*)
+    /// can go: in an optimal matching that uses e, e*'s prediction is free, and swapping
+    /// e for e* loses nothing. The same holds with the roles of gold and prediction
+    /// exchanged. Applied to all edges at once this stays valid: the swap targets are
+    /// distinct (each has degree 1) and are never dropped themselves. This is what keeps
+    /// a prediction without offsets, which shares a word with every gold row, from
+    /// gluing a whole article into one component.
+    fn drop_dominated(
+        &mut self,
+        n_gold: usize,
+        n_pred: usize,
+        edges: &[Edge],
+        kept: &mut Vec<usize>,
+    ) {
+        let gold_degree = &mut self.gold_degree;
+        let pred_degree = &mut self.pred_degree;
+        reset(gold_degree, n_gold, 0);
+        reset(pred_degree, n_pred, 0);
+        for e in edges {
+            gold_degree[e.gold] += 1;
+            pred_degree[e.pred] += 1;
+        }
+        // Best edge to a degree-1 partner, per node (first of equals).
+        let gold_best = &mut self.gold_best;
+        let pred_best = &mut self.pred_best;
+        reset(gold_best, n_gold, None);
+        reset(pred_best, n_pred, None);
+        for (k, e) in edges.iter().enumerate() {
+            if pred_degree[e.pred] == 1
+                && gold_best[e.gold].is_none_or(|b| !at_least_as_good(&edges[b], e))
+            {
+                gold_best[e.gold] = Some(k);
+            }
+            if gold_degree[e.gold] == 1
+                && pred_best[e.pred].is_none_or(|b| !at_least_as_good(&edges[b], e))
+            {
+                pred_best[e.pred] = Some(k);
+            }
+        }
+        kept.clear();
+        kept.extend((0..edges.len()).filter(|&k| {
             let e = &edges[k];
             let dominated_by = |best: Option<usize>| {
                 best.is_some_and(|b| b != k && at_least_as_good(&edges[b], e))
             };
             !dominated_by(gold_best[e.gold]) && !dominated_by(pred_best[e.pred])
-        })
-        .collect()
-}
-
-/// Splits the graph into connected components and solves each.
-fn components(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
-    let mut parent: Vec<usize> = (0..n_gold + n_pred).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
+        }));
     }
-    for e in edges {
-        let a = find(&mut parent, e.gold);
-        let b = find(&mut parent, n_gold + e.pred);
-        if a != b {
-            parent[a] = b;
-        }
-    }
-    let mut order: Vec<(usize, usize)> = edges
-        .iter()
-        .enumerate()
-        .map(|(k, e)| (find(&mut parent, e.gold), k))
-        .collect();
-    order.sort_unstable();
 
-    let mut chosen = Vec::new();
-    let mut local_gold = vec![usize::MAX; n_gold];
-    let mut local_pred = vec![usize::MAX; n_pred];
-    let mut start = 0;
-    while start < order.len() {
-        let root = order[start].0;
-        let end = start
-            + order[start..]
+    /// Splits the graph into connected components and solves each, appending the
+    /// chosen edges to `chosen`.
+    fn components(
+        &mut self,
+        n_gold: usize,
+        n_pred: usize,
+        edges: &[Edge],
+        chosen: &mut Vec<usize>,
+    ) {
+        let parent = &mut self.parent;
+        parent.clear();
+        parent.extend(0..n_gold + n_pred);
+        fn find(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        for e in edges {
+            let a = find(parent, e.gold);
+            let b = find(parent, n_gold + e.pred);
+            if a != b {
+                parent[a] = b;
+            }
+        }
+        let order = &mut self.order;
+        order.clear();
+        order.extend(
+            edges
                 .iter()
-                .take_while(|(r, _)| *r == root)
-                .count();
-        if end - start == 1 {
-            chosen.push(order[start].1);
-        } else {
-            let (mut golds, mut preds) = (0, 0);
-            let component: Vec<Edge> = order[start..end]
-                .iter()
-                .map(|&(_, k)| {
+                .enumerate()
+                .map(|(k, e)| (find(parent, e.gold), k)),
+        );
+        order.sort_unstable();
+
+        let local_gold = &mut self.local_gold;
+        let local_pred = &mut self.local_pred;
+        reset(local_gold, n_gold, usize::MAX);
+        reset(local_pred, n_pred, usize::MAX);
+        let component = &mut self.component;
+        let mut start = 0;
+        while start < order.len() {
+            let root = order[start].0;
+            let end = start
+                + order[start..]
+                    .iter()
+                    .take_while(|(r, _)| *r == root)
+                    .count();
+            if end - start == 1 {
+                chosen.push(order[start].1);
+            } else {
+                let (mut golds, mut preds) = (0, 0);
+                component.clear();
+                component.extend(order[start..end].iter().map(|&(_, k)| {
                     let e = edges[k];
                     if local_gold[e.gold] == usize::MAX {
                         local_gold[e.gold] = golds;
@@ -174,17 +237,29 @@ fn components(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
                         pred: local_pred[e.pred],
                         ..e
                     }
-                })
-                .collect();
-            chosen.extend(
-                best_matching(golds, preds, &component)
-                    .into_iter()
-                    .map(|i| order[start + i].1),
-            );
+                }));
+                if golds == 1 || preds == 1 {
+                    // A star, common enough to spare the allocation of best_matching.
+                    chosen.push(order[start + best_of_star(component)].1);
+                } else {
+                    chosen.extend(
+                        best_matching(golds, preds, component)
+                            .into_iter()
+                            .map(|i| order[start + i].1),
+                    );
+                }
+            }
+            start = end;
         }
-        start = end;
     }
-    chosen
+}
+
+/// `a` is at least as good as `b` for the objective: (speaker match, sim), exactly.
+fn at_least_as_good(a: &Edge, b: &Edge) -> bool {
+    a.speaker.cmp(&b.speaker).then_with(|| {
+        (a.sim.num as u128 * b.sim.den.max(1) as u128)
+            .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
+    }) != std::cmp::Ordering::Less
 }
 
 /// Indices into `edges` of an optimal matching of one component.
@@ -195,21 +270,7 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
         _ => {}
     }
     if n_gold == 1 || n_pred == 1 {
-        // A star: a matching holds one edge, so the best edge by (speaker, sim) wins,
-        // compared exactly; on a tie, the first (rows arrive in a canonical order).
-        let better = |a: &Edge, b: &Edge| {
-            a.speaker.cmp(&b.speaker).then_with(|| {
-                (a.sim.num as u128 * b.sim.den.max(1) as u128)
-                    .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
-            })
-        };
-        let mut best = 0;
-        for k in 1..edges.len() {
-            if better(&edges[k], &edges[best]).is_gt() {
-                best = k;
-            }
-        }
-        return vec![best];
+        return vec![best_of_star(edges)];
     }
     // A square matrix: the pruning bound of route 2 is stated for a perfect
     // assignment, and a cell without an edge weighs zero ("unmatched").
@@ -242,6 +303,25 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
         .collect()
 }
 
+/// The edge of an optimal matching of a star (one gold row or one prediction, at least
+/// one edge): a matching holds one edge, so the best edge by (speaker, sim) wins,
+/// compared exactly; on a tie, the first (rows arrive in a canonical order).
+fn best_of_star(edges: &[Edge]) -> usize {
+    let better = |a: &Edge, b: &Edge| {
+        a.speaker.cmp(&b.speaker).then_with(|| {
+            (a.sim.num as u128 * b.sim.den.max(1) as u128)
+                .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
+        })
+    };
+    let mut best = 0;
+    for k in 1..edges.len() {
+        if better(&edges[k], &edges[best]).is_gt() {
+            best = k;
+        }
+    }
+    best
+}
+
 /// Bases for scale `s` and at most `m` matched edges: `B_c = (m+1)·s > Σ sim·s` and
 /// `B_b = (m+1)·B_c > Σ (B_c + sim·s)`. `None` when the Hungarian method's potentials
 /// could leave a wide margin below `i128::MAX`.
@@ -258,7 +338,7 @@ fn solve_exact_lcm(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Option<Ve
     let mut lcm: u128 = 1;
     for e in edges.iter().filter(|e| e.sim.den > 0) {
         let den = e.sim.den as u128;
-        lcm = (lcm / gcd(lcm, den)).checked_mul(den)?;
+        lcm = div(lcm, gcd(lcm, den)).checked_mul(den)?;
     }
     let (b_b, b_c) = bases(m, lcm)?;
     let weights: Vec<i128> = edges
@@ -267,7 +347,7 @@ fn solve_exact_lcm(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Option<Ve
             let scaled = if e.sim.den == 0 {
                 0
             } else {
-                (e.sim.num as u128 * (lcm / e.sim.den as u128)) as i128
+                (e.sim.num as u128 * div(lcm, e.sim.den as u128)) as i128
             };
             b_b * e.speaker as i128 + b_c + scaled
         })
@@ -336,9 +416,29 @@ fn solve_big(n: usize, at: &[usize], edges: &[Edge], m: u128) -> Vec<usize> {
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
     while b != 0 {
+        // Denominators and their common multiples mostly fit a u64, whose division is
+        // one instruction where a u128 one is a library call.
+        if let (Ok(x), Ok(y)) = (u64::try_from(a), u64::try_from(b)) {
+            return gcd_u64(x, y) as u128;
+        }
         (a, b) = (b, a % b);
     }
     a
+}
+
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// `a / b` in u64 arithmetic when both fit (see [`gcd`]).
+fn div(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(x), Ok(y)) => (x / y) as u128,
+        _ => a / b,
+    }
 }
 
 fn big_gcd(a: &BigInt, b: &BigInt) -> BigInt {
@@ -679,6 +779,23 @@ mod tests {
     }
 
     proptest! {
+        /// The u64 shortcuts of gcd and division agree with plain u128 arithmetic, on
+        /// either side of the u64 limit.
+        #[test]
+        fn gcd_and_div_equal_u128_arithmetic(
+            a in prop_oneof![any::<u64>().prop_map(u128::from), any::<u128>()],
+            b in prop_oneof![(1..=u64::MAX).prop_map(u128::from), 1..=u128::MAX],
+        ) {
+            let (mut x, mut y) = (a, b);
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            prop_assert_eq!(gcd(a, b), x);
+            prop_assert_eq!(div(a, b), a / b);
+        }
+    }
+
+    proptest! {
         #[test]
         fn every_route_matches_brute_force((g, p, edges) in arb_edges()) {
             let chosen = best_matching(g, p, &edges);
@@ -695,7 +812,18 @@ mod tests {
             // With the dominated edges dropped and the graph split into components.
             let whole = optimal_matching(g, p, &edges);
             prop_assert_eq!(objective(&edges, &whole), best.clone());
-            let kept = drop_dominated(g, p, &edges);
+            // A matcher's buffers, left from a different graph, change nothing.
+            let mut matcher = Matcher::default();
+            let mut reused = Vec::new();
+            let swapped: Vec<Edge> = edges
+                .iter()
+                .map(|e| Edge { gold: e.pred, pred: e.gold, ..*e })
+                .collect();
+            matcher.optimal_matching(p, g, &swapped, &mut reused);
+            matcher.optimal_matching(g, p, &edges, &mut reused);
+            prop_assert_eq!(&reused, &whole);
+            let mut kept = Vec::new();
+            matcher.drop_dominated(g, p, &edges, &mut kept);
             let sub: Vec<Edge> = kept.iter().map(|&k| edges[k]).collect();
             prop_assert_eq!(brute_force_scaled(&edges, g, p, &sub), best.clone());
 

@@ -7,7 +7,8 @@
 //!   sorted by start, so each prediction meets only the gold rows it overlaps.
 //! - Alphanumeric positions are counted over the spans themselves (once per row) and
 //!   over an overlap only when it is neither span, never over the whole article.
-//! - A quote is tokenized at most once per article, its tokens interned as integers.
+//! - A quote is tokenized at most once per article, its tokens interned as dense ids
+//!   whose multiset intersections are counted in an array (no sorted token lists).
 //! - Similarities and speaker matches are computed once for all three schemes; each
 //!   scheme keeps the candidate pairs that reach its threshold.
 //! - Working buffers live per thread and are reused from article to article.
@@ -15,17 +16,20 @@
 //! `#[cfg(test)] reference` keeps the straightforward version (all pairs, prefix counts
 //! over the article, per-row token lists); tests check both give identical scores.
 
-use super::assign::{Edge, optimal_matching};
-use super::similarity::{Sim, Threshold, TokenInterner, common_sorted, count_positions};
+use super::assign::{Edge, Matcher};
+use super::similarity::{Sim, Threshold, TokenInterner, count_positions};
 use super::speaker::{NormalizedAliases, name_key, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
 };
-use crate::attribution::Attribution;
+use crate::attribution::{Attribution, Span};
 use crate::dataset::{Aliases, Article};
 use crate::error::{Error, Result};
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::FxBuildHasher;
 use std::cell::RefCell;
+use std::hash::BuildHasher;
 
 /// A scorer for one set of options and aliases, reusable across articles and threads
 /// (it is `Sync`): the aliases are normalized once, not once per article.
@@ -49,12 +53,21 @@ struct Scratch {
     kept_gold: Vec<usize>,
     dropped_gold: Vec<usize>,
     kept_pred: Vec<usize>,
+    span_keys: Vec<(Option<Span>, usize)>,
     excusable: Vec<bool>,
     /// Pairs with `sim > 0` (every pair when τ ≤ 0), by kept gold then kept prediction.
     candidates: Vec<Edge>,
-    /// One scheme's edges.
+    /// One scheme's edges (and a buffer for sorting the candidates).
     edges: Vec<Edge>,
+    /// Where each kept gold row's candidates go when sorting them.
+    edge_starts: Vec<usize>,
     matched: Vec<Option<Edge>>,
+    matcher: Matcher,
+    chosen: Vec<usize>,
+    /// Kept index of each gold row and prediction (`usize::MAX` if not kept), so that
+    /// outcomes are produced in index order without sorting them.
+    gold_rank: Vec<usize>,
+    pred_rank: Vec<usize>,
     pred_taken: Vec<Option<bool>>,
     rows: RowCache,
     sweep: Sweep,
@@ -105,10 +118,16 @@ impl Scorer {
             kept_gold,
             dropped_gold,
             kept_pred,
+            span_keys,
             excusable,
             candidates,
             edges,
+            edge_starts,
             matched,
+            matcher,
+            chosen,
+            gold_rank,
+            pred_rank,
             pred_taken,
             rows,
             sweep,
@@ -128,8 +147,10 @@ impl Scorer {
         // ordered in the files: the per-type figures, which depend on which of two
         // equally good rows is paired, then do not depend on row order either. (The
         // index makes the order total, so an unstable sort gives the same order.)
-        kept_gold.sort_unstable_by(|&a, &b| canonical_order(&gold[a], &gold[b]).then(a.cmp(&b)));
-        kept_pred.sort_unstable_by(|&a, &b| canonical_order(&pred[a], &pred[b]).then(a.cmp(&b)));
+        sort_canonically(kept_gold, gold, span_keys);
+        sort_canonically(kept_pred, pred, span_keys);
+        rank(kept_gold, gold.len(), gold_rank);
+        rank(kept_pred, pred.len(), pred_rank);
 
         if self.options.speaker_match == SpeakerMatch::Mention {
             // Only kept rows are scored, so only they must carry mention offsets.
@@ -171,7 +192,7 @@ impl Scorer {
         } else {
             sims.positive_pairs(kept_gold, kept_pred, sweep, candidates);
             // The order the alignment breaks ties by, as the all-pairs loop gives it.
-            candidates.sort_unstable_by_key(|e| (e.gold, e.pred));
+            sort_by_gold_then_pred(candidates, kept_gold.len(), edge_starts, edges);
         }
         names.fill(self, article, gold, pred);
         for c in candidates.iter_mut() {
@@ -181,14 +202,27 @@ impl Scorer {
 
         let schemes = PerScheme::from_fn(|scheme| {
             edges.clear();
-            edges.extend(candidates.iter().copied().filter(|c| match scheme {
-                Scheme::Exact => c.sim.is_exact(),
-                Scheme::Overlap => self.threshold.reached_by(c.sim),
-                Scheme::Lenient => c.sim.is_positive(),
-            }));
-            align(kept_gold.len(), kept_pred.len(), edges, matched);
+            // A plain loop: through `filter`, each edge took a detour over the stack
+            // that stalled on store forwarding.
+            for c in candidates.iter() {
+                let kept = match scheme {
+                    Scheme::Exact => c.sim.is_exact(),
+                    Scheme::Overlap => self.threshold.reached_by(c.sim),
+                    Scheme::Lenient => c.sim.is_positive(),
+                };
+                if kept {
+                    edges.push(*c);
+                }
+            }
+            matcher.optimal_matching(kept_gold.len(), kept_pred.len(), edges, chosen);
+            matched.clear();
+            matched.resize(kept_gold.len(), None);
+            for &k in chosen.iter() {
+                matched[edges[k].gold] = Some(edges[k]);
+            }
             self.outcomes(
-                gold, pred, kept_gold, kept_pred, excusable, matched, pred_taken,
+                gold, pred, kept_gold, kept_pred, gold_rank, pred_rank, excusable, matched,
+                pred_taken,
             )
         });
         Ok(ArticleScore {
@@ -205,6 +239,8 @@ impl Scorer {
         pred: &[Attribution],
         kept_gold: &[usize],
         kept_pred: &[usize],
+        gold_rank: &[usize],
+        pred_rank: &[usize],
         excusable: &[bool],
         matched: &[Option<Edge>],
         pred_taken: &mut Vec<Option<bool>>,
@@ -213,13 +249,15 @@ impl Scorer {
             outcomes: Vec::with_capacity(kept_gold.len() + kept_pred.len()),
             ..ArticleSchemeScore::default()
         };
-        pred_taken.clear();
-        pred_taken.resize(kept_pred.len(), None);
         let mut counts = Counts {
             gold: kept_gold.len() as u64,
             ..Counts::default()
         };
-        for (gi, &g) in kept_gold.iter().enumerate() {
+        // Rows in index order give the outcomes in their reported order: gold rows by
+        // index, then spurious predictions by index.
+        pred_taken.clear();
+        pred_taken.resize(kept_pred.len(), None);
+        for (gi, g) in in_row_order(gold_rank) {
             let by_type = &mut score.by_type[gold[g].gold_type().index()];
             by_type.gold += 1;
             match matched[gi] {
@@ -251,7 +289,7 @@ impl Scorer {
                 }
             }
         }
-        for (pi, &p) in kept_pred.iter().enumerate() {
+        for (pi, p) in in_row_order(pred_rank) {
             let cor = match pred_taken[pi] {
                 Some(speaker) => speaker,
                 None if excusable[pi] => {
@@ -277,29 +315,20 @@ impl Scorer {
             }
         }
         score.counts = counts;
-        // Gold rows first by index, then spurious predictions by index: keys are
-        // distinct, so an unstable sort gives the one order.
-        score
-            .outcomes
-            .sort_unstable_by_key(|o| (o.gold.is_none(), o.gold, o.pred));
-        score.ignored.sort_unstable();
         score
     }
 
     /// Whether the speakers of gold `g` and prediction `p` match (SPEC 3.3).
     fn speakers_match(
         &self,
-        names: &NameIds,
+        names: &mut NameIds,
         gold: &[Attribution],
         pred: &[Attribution],
         g: usize,
         p: usize,
     ) -> bool {
         match self.options.speaker_match {
-            SpeakerMatch::Name => names_match(
-                &names.names[names.gold[g] as usize],
-                &names.names[names.pred[p] as usize],
-            ),
+            SpeakerMatch::Name => names.matches(g, p),
             SpeakerMatch::Mention => match (gold[g].mention_span, pred[p].mention_span) {
                 (Some(a), Some(b)) => a.overlaps(&b),
                 (Some(_), None) => false,
@@ -321,7 +350,34 @@ fn edge(gold: usize, pred: usize, sim: Sim) -> Edge {
     }
 }
 
-fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ordering {
+/// Sorts row indices by [`canonical_order`], then index. The order begins with the quote
+/// span, so the rows are sorted by (span, index) as plain keys, and only rows that share
+/// a span are compared in full: comparing through the rows costs a comparator call and
+/// two row loads per step.
+pub(super) fn sort_canonically(
+    kept: &mut [usize],
+    rows: &[Attribution],
+    keys: &mut Vec<(Option<Span>, usize)>,
+) {
+    keys.clear();
+    keys.extend(kept.iter().map(|&r| (rows[r].quote_span, r)));
+    keys.sort_unstable();
+    for (slot, &(_, r)) in kept.iter_mut().zip(keys.iter()) {
+        *slot = r;
+    }
+    let mut start = 0;
+    while start < keys.len() {
+        let span = keys[start].0;
+        let end = start + keys[start..].iter().take_while(|k| k.0 == span).count();
+        if end - start > 1 {
+            kept[start..end]
+                .sort_unstable_by(|&a, &b| canonical_order(&rows[a], &rows[b]).then(a.cmp(&b)));
+        }
+        start = end;
+    }
+}
+
+pub(super) fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ordering {
     a.quote_span
         .cmp(&b.quote_span)
         .then_with(|| a.quote.cmp(&b.quote))
@@ -340,12 +396,51 @@ fn is_blank(speaker: &str) -> bool {
     speaker.trim().is_empty()
 }
 
-/// The optimal matching of `edges` as `matched[gold] = edge`.
-fn align(n_gold: usize, n_pred: usize, edges: &[Edge], matched: &mut Vec<Option<Edge>>) {
-    matched.clear();
-    matched.resize(n_gold, None);
-    for k in optimal_matching(n_gold, n_pred, edges) {
-        matched[edges[k].gold] = Some(edges[k]);
+/// (kept index, row) of the kept rows, by row.
+fn in_row_order(rank: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    rank.iter()
+        .enumerate()
+        .filter_map(|(row, &i)| (i != usize::MAX).then_some((i, row)))
+}
+
+/// Sorts `edges` by (gold, pred), pairs that are distinct: a counting sort by gold
+/// row, then each row's few edges by prediction (most often in order already), where a
+/// comparison sort of the whole list costs several times more.
+fn sort_by_gold_then_pred(
+    edges: &mut Vec<Edge>,
+    n_gold: usize,
+    starts: &mut Vec<usize>,
+    sorted: &mut Vec<Edge>,
+) {
+    starts.clear();
+    starts.resize(n_gold + 1, 0);
+    for e in edges.iter() {
+        starts[e.gold + 1] += 1;
+    }
+    for g in 0..n_gold {
+        starts[g + 1] += starts[g];
+    }
+    sorted.clear();
+    sorted.extend_from_slice(edges);
+    for &e in edges.iter() {
+        sorted[starts[e.gold]] = e;
+        starts[e.gold] += 1;
+    }
+    // Each start has moved to the end of its row's edges.
+    let mut from = 0;
+    for &end in &starts[..n_gold] {
+        sorted[from..end].sort_unstable_by_key(|e| e.pred);
+        from = end;
+    }
+    std::mem::swap(edges, sorted);
+}
+
+/// `rank[row]` = the position of `row` in `kept`, `usize::MAX` for rows not kept.
+fn rank(kept: &[usize], rows: usize, rank: &mut Vec<usize>) {
+    rank.clear();
+    rank.resize(rows, usize::MAX);
+    for (i, &row) in kept.iter().enumerate() {
+        rank[row] = i;
     }
 }
 
@@ -374,7 +469,7 @@ struct Row {
 struct RowCache {
     gold: Vec<Row>,
     pred: Vec<Row>,
-    tokens: Vec<u128>,
+    tokens: Vec<u32>,
     interner: TokenInterner,
 }
 
@@ -474,8 +569,10 @@ impl Sims<'_> {
     fn token_sim(&mut self, g: usize, p: usize) -> Sim {
         let (a0, a1) = self.tokens(true, g);
         let (b0, b1) = self.tokens(false, p);
-        let tokens = &self.rows.tokens;
-        let common = common_sorted(&tokens[a0..a1], &tokens[b0..b1]);
+        let rows = &mut *self.rows;
+        let common = rows
+            .interner
+            .common(&rows.tokens[a0..a1], &rows.tokens[b0..b1]);
         Sim::from_counts(common, (a1 - a0) as u64, (b1 - b0) as u64)
     }
 
@@ -564,7 +661,18 @@ struct NameIds {
     pred: Vec<u32>,
     /// For each name, the row (gold rows, then predictions) whose speaker gave it.
     first_row: Vec<usize>,
+    /// Name ids by the hash of their raw speaker: comparing each row's speaker with
+    /// every distinct one so far is quadratic in string comparisons.
+    by_speaker: HashTable<u32>,
+    /// `names_match` of two name ids, as computed so far (`names.len()` squared).
+    pair_match: Vec<Option<bool>>,
+    /// (raw speaker, `name_key`) of speakers seen in earlier articles of this thread:
+    /// the same people speak across a dataset, and normalizing allocates three times.
+    /// Emptied when it grows past [`KEY_CACHE_LIMIT`].
+    keys: HashTable<(String, String)>,
 }
+
+const KEY_CACHE_LIMIT: usize = 1 << 14;
 
 impl NameIds {
     fn fill(
@@ -578,6 +686,7 @@ impl NameIds {
         self.gold.clear();
         self.pred.clear();
         self.first_row.clear();
+        self.by_speaker.clear();
         if scorer.options.speaker_match != SpeakerMatch::Name {
             return;
         }
@@ -585,22 +694,62 @@ impl NameIds {
             None => gold[row].speaker.as_str(),
             Some(p) => pred[p].speaker.as_str(),
         };
+        let first_row = &mut self.first_row;
         for row in 0..gold.len() + pred.len() {
             let raw = speaker(row);
-            let id = match self.first_row.iter().position(|&r| speaker(r) == raw) {
-                Some(id) => id,
-                None => {
-                    self.first_row.push(row);
+            let entry = self.by_speaker.entry(
+                FxBuildHasher.hash_one(raw),
+                |&id| speaker(first_row[id as usize]) == raw,
+                |&id| FxBuildHasher.hash_one(speaker(first_row[id as usize])),
+            );
+            let id = match entry {
+                Entry::Occupied(entry) => *entry.get(),
+                Entry::Vacant(entry) => {
+                    let id = first_row.len() as u32;
+                    entry.insert(id);
+                    first_row.push(row);
+                    let key = cached_name_key(&mut self.keys, raw);
                     self.names
-                        .push(scorer.aliases.resolve(&article.id, name_key(raw)));
-                    self.names.len() - 1
+                        .push(scorer.aliases.resolve(&article.id, key.to_string()));
+                    id
                 }
             };
             if row < gold.len() {
-                self.gold.push(id as u32);
+                self.gold.push(id);
             } else {
-                self.pred.push(id as u32);
+                self.pred.push(id);
             }
         }
+        self.pair_match.clear();
+        self.pair_match
+            .resize(self.names.len() * self.names.len(), None);
     }
+
+    /// Whether the speakers of gold row `g` and prediction `p` match by name.
+    fn matches(&mut self, g: usize, p: usize) -> bool {
+        let (a, b) = (self.gold[g] as usize, self.pred[p] as usize);
+        // The same raw speaker is the same name.
+        if a == b {
+            return true;
+        }
+        let names = &self.names;
+        *self.pair_match[a * names.len() + b]
+            .get_or_insert_with(|| names_match(&names[a], &names[b]))
+    }
+}
+
+/// `name_key(raw)` through the thread's cache.
+fn cached_name_key<'a>(keys: &'a mut HashTable<(String, String)>, raw: &str) -> &'a str {
+    if keys.len() >= KEY_CACHE_LIMIT {
+        keys.clear();
+    }
+    let hash = FxBuildHasher.hash_one(raw);
+    let entry = keys
+        .entry(
+            hash,
+            |(cached, _)| cached == raw,
+            |(cached, _)| FxBuildHasher.hash_one(cached),
+        )
+        .or_insert_with(|| (raw.to_string(), name_key(raw)));
+    &entry.into_mut().1
 }

@@ -183,7 +183,11 @@ pub fn count_positions(text: &str) -> u64 {
     };
     let mut chunks = bytes.chunks_exact(64);
     let mut ascii: u64 = chunks.by_ref().map(ascii_count).sum();
-    ascii += ascii_count(chunks.remainder());
+    // The remainder, most of a short span, eight bytes at a time when it is ASCII.
+    ascii += match alnum_bits(chunks.remainder()) {
+        (bits, true) => bits.count_ones() as u64,
+        (_, false) => ascii_count(chunks.remainder()),
+    };
     let other = if bytes.is_ascii() {
         0
     } else {
@@ -200,66 +204,57 @@ fn is_ascii_alnum(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10
 }
 
-/// Quote tokens (SPEC 3.1) of one article as integer keys, so that a multiset
-/// intersection compares integers only. A token of at most 16 bytes is its own key, its
-/// bytes packed into a `u128` (no table needed, and most words are that short); a longer
-/// one gets an id from a table, shifted so that its key's low byte is zero, which no
-/// packed token has (tokens are alphanumeric, never NUL). Keys of long tokens are only
+/// Quote tokens (SPEC 3.1) of one article as dense integer ids, so that a multiset
+/// intersection counts in an array ([`common`](TokenInterner::common)), with no sorted
+/// token lists to build. A token of at most 16 bytes is looked up by its bytes packed
+/// into a `u128` (most words are that short), a longer one by its text. Ids are only
 /// comparable within one interner between two [`clear`](TokenInterner::clear)s.
 #[derive(Debug, Default)]
 pub struct TokenInterner {
-    /// Long tokens as their byte range in `arena`, and their ids.
+    /// Tokens of at most 16 bytes as their packed bytes (see [`pack`]), and their ids.
+    short: HashTable<(u128, u32)>,
+    /// Longer tokens as their byte range in `arena`, and their ids.
     long: HashTable<(usize, usize, u32)>,
     /// The texts of long tokens, back to back.
     arena: String,
     /// A normalized quote or token, kept to reuse its allocation.
     buffer: String,
+    /// Bitmap of the alphanumeric bytes of an ASCII quote, 64 bytes a word.
+    bits: Vec<u64>,
+    /// One counter per id, zero between calls of [`common`](TokenInterner::common).
+    counts: Vec<u32>,
 }
 
 impl TokenInterner {
     pub fn clear(&mut self) {
+        self.short.clear();
         self.long.clear();
         self.arena.clear();
+        self.counts.clear();
     }
 
-    /// Appends the keys of the tokens of `quote` to `out`, sorted, so that a multiset
-    /// intersection is a merge ([`common_sorted`]).
-    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u128>) {
-        let first = out.len();
-        if quote.is_ascii() {
-            // For ASCII, NFKC is the identity and case folding is lowercasing.
-            let bytes = quote.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                if !is_ascii_alnum(bytes[i]) {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < bytes.len() && is_ascii_alnum(bytes[i]) {
-                    i += 1;
-                }
-                let key = if i - start <= 16 {
-                    // Built in a register: bytes stored to memory and read back as one
-                    // integer stall the load.
-                    bytes[start..i]
-                        .iter()
-                        .enumerate()
-                        .fold(0u128, |key, (k, b)| {
-                            key | (b.to_ascii_lowercase() as u128) << (8 * k)
-                        })
-                } else {
-                    let mut buffer = std::mem::take(&mut self.buffer);
-                    buffer.clear();
-                    buffer.push_str(&quote[start..i]);
-                    buffer.make_ascii_lowercase();
-                    let key = self.long_key(&buffer);
-                    self.buffer = buffer;
-                    key
-                };
-                out.push(key);
-            }
-        } else {
+    /// Size of the multiset intersection of two token lists of this interner.
+    pub fn common(&mut self, a: &[u32], b: &[u32]) -> u64 {
+        let counts = &mut self.counts;
+        for &t in b {
+            counts[t as usize] += 1;
+        }
+        let mut common = 0;
+        for &t in a {
+            let count = &mut counts[t as usize];
+            let shared = *count > 0;
+            common += shared as u64;
+            *count -= shared as u32;
+        }
+        for &t in b {
+            counts[t as usize] = 0;
+        }
+        common
+    }
+
+    /// Appends the ids of the tokens of `quote` to `out`, in no particular order.
+    pub fn tokenize(&mut self, quote: &str, out: &mut Vec<u32>) {
+        if !self.tokenize_ascii(quote.as_bytes(), out) {
             let mut buffer = std::mem::take(&mut self.buffer);
             buffer.clear();
             buffer.push_str(&nfkc_casefold(quote));
@@ -267,23 +262,82 @@ impl TokenInterner {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|t| !t.is_empty())
             {
-                let key = match pack(token.as_bytes()) {
-                    Some(packed) => packed,
-                    None => self.long_key(token),
+                let id = match pack(token.as_bytes()) {
+                    Some(packed) => self.short_id(packed),
+                    None => self.long_id(token),
                 };
-                out.push(key);
+                out.push(id);
             }
             self.buffer = buffer;
         }
-        out[first..].sort_unstable();
     }
 
-    fn long_key(&mut self, token: &str) -> u128 {
+    /// The tokens of an ASCII quote, for which NFKC is the identity and case folding is
+    /// lowercasing; `false` (and nothing appended) if the quote is not ASCII.
+    ///
+    /// Tokens are the runs of set bits in a bitmap of the alphanumeric bytes, built 8
+    /// bytes at a time without branches, and walked with `trailing_zeros`: a
+    /// byte-at-a-time scan spends most of its time on mispredicted branches at token
+    /// boundaries.
+    fn tokenize_ascii(&mut self, bytes: &[u8], out: &mut Vec<u32>) -> bool {
+        let mut bits = std::mem::take(&mut self.bits);
+        bits.clear();
+        let mut ascii = true;
+        for chunk in bytes.chunks(64) {
+            let (word, chunk_ascii) = alnum_bits(chunk);
+            bits.push(word);
+            ascii &= chunk_ascii;
+        }
+        let mut at = 0;
+        while let Some(start) = next_bit(&bits, at, true).filter(|_| ascii) {
+            // Bits past the end of the quote are clear, so a run always ends.
+            let end = next_bit(&bits, start, false).unwrap_or(bytes.len());
+            let id = match packed_lowercase(bytes, start, end) {
+                Some(packed) => self.short_id(packed),
+                None => {
+                    let mut buffer = std::mem::take(&mut self.buffer);
+                    buffer.clear();
+                    // ASCII bytes: every range is a valid str.
+                    buffer.push_str(std::str::from_utf8(&bytes[start..end]).unwrap_or(""));
+                    buffer.make_ascii_lowercase();
+                    let id = self.long_id(&buffer);
+                    self.buffer = buffer;
+                    id
+                }
+            };
+            out.push(id);
+            at = end;
+        }
+        self.bits = bits;
+        ascii
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.counts.push(0);
+        (self.counts.len() - 1) as u32
+    }
+
+    fn short_id(&mut self, packed: u128) -> u32 {
+        match self.short.entry(
+            short_hash(packed),
+            |&(key, _)| key == packed,
+            |&(key, _)| short_hash(key),
+        ) {
+            Entry::Occupied(entry) => entry.get().1,
+            Entry::Vacant(entry) => {
+                let id = self.counts.len() as u32;
+                entry.insert((packed, id));
+                self.next_id()
+            }
+        }
+    }
+
+    fn long_id(&mut self, token: &str) -> u32 {
         let hash = FxBuildHasher.hash_one(token);
         let arena = &self.arena;
         let text = |&(start, end, _): &(usize, usize, u32)| &arena[start..end];
-        let next = self.long.len() as u32;
-        let id = match self.long.entry(
+        let next = self.counts.len() as u32;
+        match self.long.entry(
             hash,
             |entry| text(entry) == token,
             |entry| FxBuildHasher.hash_one(text(entry)),
@@ -293,11 +347,97 @@ impl TokenInterner {
                 let start = self.arena.len();
                 self.arena.push_str(token);
                 entry.insert((start, self.arena.len(), next));
-                next
+                self.next_id()
             }
-        };
-        (id as u128) << 8
+        }
     }
+}
+
+/// A hash of a packed token for [`HashTable`], which takes its bucket from the low bits
+/// and a tag from the top ones: a folded multiply mixes every input bit into both, for
+/// less than the generic hashing of a `u128` costs.
+fn short_hash(packed: u128) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let x = (packed as u64) ^ ((packed >> 64) as u64).wrapping_mul(K);
+    let wide = x as u128 * K as u128;
+    (wide as u64) ^ ((wide >> 64) as u64)
+}
+
+/// The alphanumeric bytes of a chunk of at most 64 bytes as bits, and whether the chunk
+/// is all ASCII.
+fn alnum_bits(chunk: &[u8]) -> (u64, bool) {
+    let mut word = 0u64;
+    let mut or = 0u64;
+    let mut eights = chunk.chunks_exact(8);
+    for (k, eight) in eights.by_ref().enumerate() {
+        let x = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        word |= alnum_bits8(x) << (8 * k);
+        or |= x;
+    }
+    let rest = eights.remainder();
+    if !rest.is_empty() {
+        let mut padded = [0u8; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        let x = u64::from_le_bytes(padded);
+        word |= alnum_bits8(x) << (8 * (chunk.len() / 8));
+        or |= x;
+    }
+    (word, or & HIGH_BITS == 0)
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// One bit per byte of `x` (bit `i` for byte `i`, little-endian) set when the byte is
+/// ASCII alphanumeric, eight bytes at once (SWAR). Meaningful only when every byte is
+/// ASCII: then no byte sum below carries into the next byte (other input wraps, and the
+/// caller discards the result).
+fn alnum_bits8(x: u64) -> u64 {
+    let ones = 0x0101_0101_0101_0101u64;
+    // High bit of each byte: `b ≥ lo` from `b + (0x80 − lo)`, `b > hi` from
+    // `b + (0x7f − hi)`.
+    let in_range = |b: u64, lo: u8, hi: u8| {
+        let at_least_lo = b.wrapping_add(ones * (0x80 - lo) as u64);
+        let above_hi = b.wrapping_add(ones * (0x7f - hi) as u64);
+        at_least_lo & !above_hi & HIGH_BITS
+    };
+    let flags = in_range(x, b'0', b'9') | in_range(x | (ones * 0x20), b'a', b'z');
+    // Moves the flag of byte i (bit 8i + 7) to bit 56 + i; the other products land on
+    // distinct bits below 56 or above 63, so nothing carries into the result.
+    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// The first position at or after `from` whose bit is `set`; bits past the bitmap count
+/// as clear.
+fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
+    let flip = if set { 0 } else { !0 };
+    let mut word = from / 64;
+    let mut current = (bits.get(word)? ^ flip) & (!0u64 << (from % 64));
+    while current == 0 {
+        word += 1;
+        current = bits.get(word)? ^ flip;
+    }
+    Some(word * 64 + current.trailing_zeros() as usize)
+}
+
+/// The key of the ASCII alphanumeric token `bytes[start..end]` if it has at most 16
+/// bytes: its bytes lowercased, packed as [`pack`] does, read with one 16-byte load
+/// where the quote has 16 bytes from `start` on. `b | 0x20` lowercases an ASCII letter
+/// and leaves a digit as it is (digits have that bit set already).
+fn packed_lowercase(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end - start;
+    if len > 16 {
+        return None;
+    }
+    let raw = match bytes.get(start..start + 16) {
+        Some(window) => {
+            let mut word = [0u8; 16];
+            word.copy_from_slice(window);
+            u128::from_le_bytes(word)
+        }
+        None => pack(&bytes[start..end])?,
+    };
+    let mask = u128::MAX >> (8 * (16 - len));
+    Some((raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & mask)
 }
 
 /// A token of at most 16 bytes as one integer, zero-padded: tokens are alphanumeric, so
@@ -306,19 +446,6 @@ fn pack(token: &[u8]) -> Option<u128> {
     let mut packed = [0u8; 16];
     packed.get_mut(..token.len())?.copy_from_slice(token);
     Some(u128::from_le_bytes(packed))
-}
-
-/// Size of the multiset intersection of two sorted lists.
-pub fn common_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> u64 {
-    let (mut i, mut j, mut common) = (0, 0, 0u64);
-    // Without branches in the loop body: which side advances is data, not control flow.
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        common += (x == y) as u64;
-        i += (x <= y) as usize;
-        j += (y <= x) as usize;
-    }
-    common
 }
 
 /// NFKC then case folding, as SPEC 3.1 and 3.3 begin.
@@ -464,6 +591,22 @@ mod tests {
         assert_eq!(Threshold::new(1.5), Threshold::Never);
         assert_eq!(Threshold::new(1e-40), Threshold::AnyPositive);
         assert!(!Threshold::new(0.3).reached_by(Sim::ZERO));
+    }
+
+    #[test]
+    fn eight_byte_flags_equal_the_byte_test() {
+        for b in 0u8..0x80 {
+            for lane in 0..8 {
+                // The byte in each lane, its neighbours the extremes of ASCII.
+                let mut bytes = [if lane % 2 == 0 { 0x7f } else { 0 }; 8];
+                bytes[lane] = b;
+                let flags = alnum_bits8(u64::from_le_bytes(bytes));
+                for (k, &c) in bytes.iter().enumerate() {
+                    assert_eq!(flags >> k & 1 == 1, c.is_ascii_alphanumeric(), "{b} {lane}");
+                }
+                assert_eq!(flags >> 8, 0);
+            }
+        }
     }
 
     #[test]

@@ -806,29 +806,76 @@ proptest! {
     fn interned_tokens_equal_reference_tokens(
         quotes in prop::collection::vec(arb_quote(), 1..6),
     ) {
-        use super::similarity::{common_sorted, token_sim, TokenInterner, Tokens};
-        let mut interner = TokenInterner::default();
-        let mut ids = Vec::new();
-        let mut ranges = Vec::new();
-        for q in &quotes {
-            let start = ids.len();
-            interner.tokenize(q, &mut ids);
-            ranges.push(start..ids.len());
+        check_interned_tokens(&quotes)?;
+    }
+
+    /// The same for ASCII quotes long enough for tokens to straddle the 64-byte words
+    /// of the tokenizer's bitmap and to end near the end of the quote (where the 16-byte
+    /// load of a token falls back to copying). Digits and capitals test the `| 0x20`
+    /// lowercasing; "é" forces the general path on the same words.
+    #[test]
+    fn ascii_tokens_equal_reference_tokens(
+        quotes in prop::collection::vec("[a-zA-Z0-9]{0,20}([ ,.!'-]{1,3}[a-zA-Z0-9]{0,20}){0,12}", 1..6),
+        accented in any::<bool>(),
+    ) {
+        let mut quotes = quotes;
+        if accented {
+            let extra = format!("{} é", quotes[0]);
+            quotes.push(extra);
         }
-        for (i, a) in quotes.iter().enumerate() {
-            for (j, b) in quotes.iter().enumerate() {
-                let (ta, tb) = (Tokens::new(a), Tokens::new(b));
-                let (ia, ib) = (&ids[ranges[i].clone()], &ids[ranges[j].clone()]);
-                prop_assert_eq!(ia.len(), ta.len());
-                let fast = Sim::from_counts(
-                    common_sorted(ia, ib),
-                    ia.len() as u64,
-                    ib.len() as u64,
-                );
-                prop_assert_eq!(fast, token_sim(&ta, &tb));
+        check_interned_tokens(&quotes)?;
+    }
+}
+
+proptest! {
+    /// Sorting by span first and in full only among equal spans gives the order of a
+    /// full sort by the canonical order, then index.
+    #[test]
+    fn canonical_sort_equals_the_full_sort(
+        rows in prop::collection::vec(arb_row(), 0..40),
+        repeats in prop::collection::vec(0usize..40, 0..10),
+    ) {
+        use super::scorer::{canonical_order, sort_canonically};
+        let mut rows = rows;
+        // Copies of rows, and copies with another speaker, make spans tie.
+        for (k, &r) in repeats.iter().enumerate() {
+            if let Some(row) = rows.get(r).cloned() {
+                let mut copy = row.clone();
+                if k % 2 == 1 {
+                    copy.speaker = "Someone Else".into();
+                }
+                rows.push(copy);
             }
         }
+        let mut expected: Vec<usize> = (0..rows.len()).rev().collect();
+        expected.sort_unstable_by(|&a, &b| canonical_order(&rows[a], &rows[b]).then(a.cmp(&b)));
+        let mut fast: Vec<usize> = (0..rows.len()).rev().collect();
+        sort_canonically(&mut fast, &rows, &mut Vec::new());
+        prop_assert_eq!(fast, expected);
     }
+}
+
+fn check_interned_tokens(quotes: &[String]) -> Result<(), TestCaseError> {
+    use super::similarity::{TokenInterner, Tokens, token_sim};
+    let mut interner = TokenInterner::default();
+    let mut ids = Vec::new();
+    let mut ranges = Vec::new();
+    for q in quotes {
+        let start = ids.len();
+        interner.tokenize(q, &mut ids);
+        ranges.push(start..ids.len());
+    }
+    for (i, a) in quotes.iter().enumerate() {
+        for (j, b) in quotes.iter().enumerate() {
+            let (ta, tb) = (Tokens::new(a), Tokens::new(b));
+            let (ia, ib) = (&ids[ranges[i].clone()], &ids[ranges[j].clone()]);
+            prop_assert_eq!(ia.len(), ta.len());
+            let common = interner.common(ia, ib);
+            let fast = Sim::from_counts(common, ia.len() as u64, ib.len() as u64);
+            prop_assert_eq!(fast, token_sim(&ta, &tb));
+        }
+    }
+    Ok(())
 }
 
 #[test]
