@@ -156,9 +156,9 @@ pub fn link(
         let source = match tagged {
             Some(source) if !sentence_between(article, source.span, content.span) => Some(source),
             elsewhere => {
-                rescued = options
-                    .source_rescue
-                    .and_then(|threshold| rescue(article, words, content.span, threshold));
+                rescued = options.source_rescue.and_then(|threshold| {
+                    rescue(article, words, content.span, threshold, max_distance)
+                });
                 match (&rescued, elsewhere) {
                     (Some(word), _) => Some(word),
                     (None, Some(source))
@@ -197,15 +197,18 @@ pub fn link(
 
 /// The word of the content's sentence, outside the content and not tagged CUE, with the
 /// highest SOURCE probability, if that reaches `threshold`; the nearer word on a tie.
+/// Like tagged sources, at most `max_distance` characters from the content.
 fn rescue(
     article: &Article,
     words: &[TokenPrediction],
     content: Span,
     threshold: f32,
+    max_distance: usize,
 ) -> Option<Piece> {
     let word = words
         .iter()
         .filter(|w| w.source_probability >= threshold)
+        .filter(|w| gap(w.span, content) <= max_distance)
         .filter(|w| !matches!(w.tag, Tag::Begin(Layer::Cue) | Tag::Inside(Layer::Cue)))
         .filter(|w| !w.span.overlaps(&content))
         .filter(|w| !sentence_between(article, w.span, content))
