@@ -155,10 +155,10 @@ fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
     };
     let head = tagger_head().ok_or_else(|| {
         fail(
-            "models/tagger/tagger.safetensors not found: the tagger's weights are not \
-              committed; train them (about 15 minutes on 2 cores) with `attr-eval train tagger \
-              --base .libtorch/minilm --train <polnear-train> --dev <polnear-dev> --out \
-              models/tagger`, as models/tagger/MODEL.md gives in full"
+            "models/tagger/tagger.safetensors not found: restore it from the repository \
+              (`git checkout models/tagger`) or train it again (about 20 minutes on 2 cores) \
+              with `attr-eval train tagger --base .libtorch/minilm --train <polnear-train> \
+              --dev <polnear-dev> --out models/tagger`, as models/tagger/MODEL.md gives in full"
                 .into(),
         )
     })?;

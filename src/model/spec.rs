@@ -38,8 +38,9 @@ pub fn default_models() -> Vec<String> {
     models
 }
 
-/// The trained weights of the `tagger` model (not committed: `train tagger` writes them): `models/tagger/` under the current
-/// folder, else under the source tree this binary was built from.
+/// The trained weights of the `tagger` model (`models/tagger/tagger.safetensors`, which
+/// `train tagger` writes): under the current folder, else under the source tree this
+/// binary was built from.
 pub fn tagger_head() -> Option<PathBuf> {
     [
         PathBuf::from("models/tagger"),
