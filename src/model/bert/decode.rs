@@ -81,7 +81,7 @@ pub fn decode_bio(units: &[TokenPrediction]) -> Vec<LayerSpan> {
             continue;
         }
         close(&mut open, &mut out);
-        if let Tag::Begin(layer) | Tag::Inside(layer) = unit.tag {
+        if let Some(layer) = unit.tag.layer() {
             open = Some(Open {
                 layer,
                 span: unit.span,

@@ -31,6 +31,14 @@ pub enum Tag {
 }
 
 impl Tag {
+    /// The layer a `B-` or `I-` tag marks; `None` for `O`.
+    pub fn layer(self) -> Option<Layer> {
+        match self {
+            Tag::Outside => None,
+            Tag::Begin(layer) | Tag::Inside(layer) => Some(layer),
+        }
+    }
+
     /// Reads `O`, `B-LAYER` or `I-LAYER` (case-insensitive); `None` for anything else.
     pub fn parse(label: &str) -> Option<Tag> {
         let label = label.trim();
@@ -85,9 +93,7 @@ impl LabelSet {
         self.tags
             .iter()
             .zip(probabilities)
-            .filter(|(tag, _)| {
-                matches!(tag, Tag::Begin(Layer::Source) | Tag::Inside(Layer::Source))
-            })
+            .filter(|(tag, _)| tag.layer() == Some(Layer::Source))
             .map(|(_, p)| p)
             .sum()
     }

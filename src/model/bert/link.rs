@@ -3,7 +3,7 @@
 
 use super::BertOptions;
 use super::decode::{LayerSpan, TokenPrediction};
-use super::labels::{Layer, Tag};
+use super::labels::Layer;
 use crate::attribution::{Attribution, QuoteType, Span};
 use crate::dataset::Article;
 
@@ -152,25 +152,24 @@ pub fn link(
                     source.span.start > content.span.start,
                 )
             });
-        let rescued;
-        let source = match tagged {
-            Some(source) if !sentence_between(article, source.span, content.span) => Some(source),
-            elsewhere => {
-                rescued = options.source_rescue.and_then(|threshold| {
-                    rescue(article, words, content.span, threshold, max_distance)
-                });
-                match (&rescued, elsewhere) {
-                    (Some(word), _) => Some(word),
-                    (None, Some(source))
-                        if options
-                            .max_cross_sentence_link
-                            .is_some_and(|limit| gap(source.span, content.span) > limit) =>
-                    {
-                        continue;
-                    }
-                    (None, elsewhere) => elsewhere,
-                }
+        let same_sentence =
+            tagged.filter(|source| !sentence_between(article, source.span, content.span));
+        let rescued = match same_sentence {
+            Some(_) => None,
+            None => options.source_rescue.and_then(|threshold| {
+                rescue(article, words, content.span, threshold, max_distance)
+            }),
+        };
+        let source = match (same_sentence, rescued.as_ref(), tagged) {
+            (Some(source), _, _) | (None, Some(source), _) => Some(source),
+            (None, None, Some(far))
+                if options
+                    .max_cross_sentence_link
+                    .is_some_and(|limit| gap(far.span, content.span) > limit) =>
+            {
+                continue;
             }
+            (None, None, elsewhere) => elsewhere,
         };
         let anchor = source.map_or(content.span, |s| s.span);
         let cue = source.and_then(cue_between).or_else(|| {
@@ -209,7 +208,7 @@ fn rescue(
         .iter()
         .filter(|w| w.source_probability >= threshold)
         .filter(|w| gap(w.span, content) <= max_distance)
-        .filter(|w| !matches!(w.tag, Tag::Begin(Layer::Cue) | Tag::Inside(Layer::Cue)))
+        .filter(|w| w.tag.layer() != Some(Layer::Cue))
         .filter(|w| !w.span.overlaps(&content))
         .filter(|w| !sentence_between(article, w.span, content))
         .max_by(|a, b| {
@@ -226,6 +225,7 @@ fn rescue(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::bert::labels::Tag;
 
     /// The default options with sources up to `max_link_distance` characters away.
     fn reach(max_link_distance: usize) -> BertOptions {

@@ -813,8 +813,10 @@ fn compact_tensors(tensors: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
     out
 }
 
-/// The f32 tensors of a file [`compact_tensors`] wrote (f16 and f32 files pass through).
-fn expand_tensors(mut tensors: HashMap<String, Tensor>) -> Result<HashMap<String, Tensor>> {
+/// The f32 tensors of `path`, a file [`compact_tensors`] wrote (f16 and f32 files pass
+/// through).
+fn expand_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
+    let mut tensors = read_tensors(path)?;
     let scales: Vec<String> = tensors
         .keys()
         .filter(|name| name.ends_with(INT8_SCALE))
@@ -825,7 +827,8 @@ fn expand_tensors(mut tensors: HashMap<String, Tensor>) -> Result<HashMap<String
         let name = scale_name.trim_end_matches(INT8_SCALE);
         let Some(quantized) = tensors.get(name) else {
             return Err(model_error(format!(
-                "`{scale_name}` scales a tensor `{name}` the file does not have"
+                "{}: `{scale_name}` scales a tensor `{name}` the file does not have",
+                path.display()
             )));
         };
         let expanded = quantized.to_kind(Kind::Float) * scale.to_kind(Kind::Float).unsqueeze(1);
@@ -865,7 +868,7 @@ pub fn assemble(base: &Path, trained: &Path, out: &Path) -> Result<()> {
         }
     }
     let mut tensors = read_tensors(&base.join("model.safetensors"))?;
-    let overlay = expand_tensors(read_tensors(trained)?)?;
+    let overlay = expand_tensors(trained)?;
     if !overlay.contains_key("classifier.weight") {
         return Err(model_error(format!(
             "{} has no classifier.weight: not a file `train tagger` wrote",
@@ -975,7 +978,10 @@ mod tests {
             compact.iter().map(|(n, t)| (n.clone(), t.kind())).collect();
         assert_eq!(kinds["m"], Kind::Int8);
         assert_eq!(kinds["v"], Kind::Half);
-        let expanded = expand_tensors(compact.into_iter().collect()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(TRAINED_WEIGHTS);
+        Tensor::write_safetensors(&compact, &path).unwrap();
+        let expanded = expand_tensors(&path).unwrap();
         assert_eq!(expanded.len(), 2, "scales are folded back in");
         // Row maxima are 1.0 and 3.0: steps of 1/127 and 3/127.
         let error = (&expanded["m"] - &matrix).abs();
