@@ -254,12 +254,17 @@ impl Matcher {
     }
 }
 
-/// `a` is at least as good as `b` for the objective: (speaker match, sim), exactly.
-fn at_least_as_good(a: &Edge, b: &Edge) -> bool {
+/// Two single edges by the objective: speaker match first, then sim, exactly.
+fn compare_edges(a: &Edge, b: &Edge) -> std::cmp::Ordering {
     a.speaker.cmp(&b.speaker).then_with(|| {
         (a.sim.num as u128 * b.sim.den.max(1) as u128)
             .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
-    }) != std::cmp::Ordering::Less
+    })
+}
+
+/// `a` is at least as good as `b` for the objective.
+fn at_least_as_good(a: &Edge, b: &Edge) -> bool {
+    compare_edges(a, b).is_ge()
 }
 
 /// Indices into `edges` of an optimal matching of one component.
@@ -307,15 +312,9 @@ fn best_matching(n_gold: usize, n_pred: usize, edges: &[Edge]) -> Vec<usize> {
 /// one edge): a matching holds one edge, so the best edge by (speaker, sim) wins,
 /// compared exactly; on a tie, the first (rows arrive in a canonical order).
 fn best_of_star(edges: &[Edge]) -> usize {
-    let better = |a: &Edge, b: &Edge| {
-        a.speaker.cmp(&b.speaker).then_with(|| {
-            (a.sim.num as u128 * b.sim.den.max(1) as u128)
-                .cmp(&(b.sim.num as u128 * a.sim.den.max(1) as u128))
-        })
-    };
     let mut best = 0;
     for k in 1..edges.len() {
-        if better(&edges[k], &edges[best]).is_gt() {
+        if compare_edges(&edges[k], &edges[best]).is_gt() {
             best = k;
         }
     }
