@@ -284,6 +284,29 @@ pub struct CompareArgs {
 pub enum TrainCommand {
     /// A SOURCE/CUE/CONTENT BIO tagger: the top layers of a BERT encoder fine-tuned
     Tagger(TrainTaggerArgs),
+    /// The tagger's linker: which source speaks each content, fitted on the tagger's own
+    /// output over a dataset with gold speakers (writes linker.json beside the tagger)
+    Linker(TrainLinkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainLinkerArgs {
+    /// Training dataset with gold speaker mentions (a name under datasets/ or a path)
+    #[arg(long, value_name = "D")]
+    pub train: String,
+    /// Dev dataset: pair F1 with the hand-written and the fitted linking is printed
+    #[arg(long, value_name = "D")]
+    pub dev: Option<String>,
+    /// The tagger folder to write linker.json into
+    #[arg(long, value_name = "DIR", default_value = "models/tagger")]
+    pub out: PathBuf,
+    /// Folder that keeps the tagger's output per dataset between runs (tagging the
+    /// training set takes minutes); delete it when the tagger changes
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// libtorch threads [default: libtorch's choice]
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,59 @@ use crate::error::Result;
 pub fn execute(command: TrainCommand) -> Result<i32> {
     match command {
         TrainCommand::Tagger(args) => tagger(args),
+        TrainCommand::Linker(args) => linker(args),
     }
+}
+
+#[cfg(feature = "bert")]
+fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
+    use crate::model::bert::train_linker::{LinkerOptions, train_linker};
+    if args.threads > 0 {
+        tch::set_num_threads(args.threads as i32);
+    }
+    let options = LinkerOptions {
+        train: args.train,
+        dev: args.dev,
+        out: args.out,
+        cache: args.cache,
+    };
+    let (fit, dev) = train_linker(&options)?;
+    let f1 = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3}"));
+    println!(
+        "fitted on {} contents ({} options): loss {:.4} -> {:.4}, right option chosen {:.1}%",
+        fit.examples,
+        fit.options,
+        fit.initial_loss,
+        fit.final_loss,
+        100.0 * fit.accuracy
+    );
+    if let Some(dev) = dev {
+        println!(
+            "dev ({} articles), pair F1 (overlap, mention mode): hand-written linking {}, \
+             fitted linker {}",
+            dev.articles,
+            f1(dev.hand_written_pair_f1),
+            f1(dev.learned_pair_f1)
+        );
+    }
+    println!(
+        "wrote {}",
+        options
+            .out
+            .join(crate::model::bert::train::LINKER_FILE)
+            .display()
+    );
+    Ok(0)
+}
+
+#[cfg(not(feature = "bert"))]
+fn linker(_args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
+    Err(crate::error::Error::Usage(
+        "train linker needs the neural models: run `bash scripts/setup-libtorch.sh && \
+         source .libtorch/env.sh` once, then `cargo run --release --features bert -- train \
+         linker ...` (see README)"
+            .into(),
+    ))
 }
 
 #[cfg(feature = "bert")]

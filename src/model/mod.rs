@@ -146,11 +146,19 @@ fn load_bert(spec: &ModelSpec, dir: &std::path::Path) -> Result<Box<dyn Model>> 
 }
 
 /// The `tagger` spec: its trained tensors joined to the set-up's encoder in a temporary
-/// Hugging Face folder, then loaded like any `bert:` folder.
+/// Hugging Face folder, then loaded like any `bert:` folder, with the fitted linker of
+/// `models/tagger/linker.json` when there is one.
 #[cfg(feature = "bert")]
 fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
+    Ok(Box::new(tagger_model(&spec.name, &spec.spec, true)?))
+}
+
+/// The shipped tagger; `with_linker: false` leaves its rows to the hand-written linking
+/// (what `train linker` starts from).
+#[cfg(feature = "bert")]
+pub fn tagger_model(name: &str, spec: &str, with_linker: bool) -> Result<bert::BertModel> {
     let fail = |message: String| crate::error::Error::Model {
-        model: spec.name.clone(),
+        model: name.to_string(),
         message,
     };
     let head = tagger_head().ok_or_else(|| {
@@ -169,18 +177,22 @@ fn load_tagger(spec: &ModelSpec) -> Result<Box<dyn Model>> {
                 .into(),
         )
     })?;
+    let mut options = bert::train::tagger_options();
+    let linker_file = head.join(bert::train::LINKER_FILE);
+    if with_linker && linker_file.is_file() {
+        let bytes =
+            std::fs::read(&linker_file).map_err(|e| crate::error::Error::io(&linker_file, e))?;
+        let linker = bert::Linker::from_json(&bytes)
+            .map_err(|e| fail(format!("{}: {e}", linker_file.display())))?;
+        options.linker = Some(linker);
+    }
     let folder = tempfile::tempdir().map_err(|e| fail(format!("temporary folder: {e}")))?;
     bert::train::assemble(
         &encoder,
         &head.join(bert::train::TRAINED_WEIGHTS),
         folder.path(),
     )?;
-    Ok(Box::new(bert::BertModel::load(
-        &spec.name,
-        &spec.spec,
-        folder.path(),
-        bert::train::tagger_options(),
-    )?))
+    bert::BertModel::load(name, spec, folder.path(), options)
 }
 
 #[cfg(not(feature = "bert"))]

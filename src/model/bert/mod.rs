@@ -8,6 +8,7 @@
 mod decode;
 mod labels;
 mod link;
+pub mod linker;
 mod windows;
 
 #[cfg(feature = "bert")]
@@ -16,10 +17,13 @@ mod net;
 pub mod testing;
 #[cfg(feature = "bert")]
 pub mod train;
+#[cfg(feature = "bert")]
+pub mod train_linker;
 
 pub use decode::{LayerSpan, TokenPrediction, decode_bio, tidy_contents, words};
 pub use labels::{LabelSet, Layer, Tag};
 pub use link::{link, quote_type};
+pub use linker::Linker;
 #[cfg(feature = "bert")]
 pub use net::BertModel;
 pub use windows::{Window, owners, plan_windows, stitch};
@@ -60,6 +64,9 @@ pub struct BertOptions {
     /// with the highest SOURCE probability becomes the source if the probability reaches
     /// this (`None`: never).
     pub source_rescue: Option<f32>,
+    /// A fitted linker chooses each content's speaker (or none, or no row) in place of
+    /// the hand-written ordering; the three linking options above then do not apply.
+    pub linker: Option<Linker>,
     /// libtorch's intra-op threads (process-wide); 0 keeps libtorch's default (every
     /// core). On a busy 2-core machine 1 thread ran the tiny test model 10× faster than
     /// 2, whose OpenMP workers spin against other processes. Not part of the config hash:
@@ -80,6 +87,7 @@ impl Default for BertOptions {
             min_content_confidence: 0.0,
             max_cross_sentence_link: None,
             source_rescue: None,
+            linker: None,
             threads: 0,
         }
     }
@@ -132,6 +140,39 @@ pub fn rows_from_windows(
     labels: &LabelSet,
     options: &BertOptions,
 ) -> Vec<Attribution> {
+    let words = tag_words(tokens, windows, window_probabilities, labels);
+    rows_from_words(article, &words, options)
+}
+
+/// The article's rows from its tagged words: BIO spans, tidied, then linked.
+pub fn rows_from_words(
+    article: &Article,
+    words: &[TokenPrediction],
+    options: &BertOptions,
+) -> Vec<Attribution> {
+    let spans = tidy_contents(
+        article,
+        decode_bio(words),
+        options.content_merge_gap,
+        options.min_content_words,
+        options.min_content_confidence,
+    );
+    match &options.linker {
+        Some(linker) => {
+            linker::link_learned(article, &spans, words, options.max_link_distance, linker)
+        }
+        None => link(article, &spans, words, options),
+    }
+}
+
+/// Stitches the windows' probabilities and gives each word the most probable tag of its
+/// first piece.
+pub fn tag_words(
+    tokens: &[Token],
+    windows: &[Window],
+    window_probabilities: &[Vec<Vec<f32>>],
+    labels: &LabelSet,
+) -> Vec<TokenPrediction> {
     let stitched = stitch(tokens.len(), windows, window_probabilities);
     let predictions: Vec<TokenPrediction> = tokens
         .iter()
@@ -151,15 +192,7 @@ pub fn rows_from_windows(
             })
         })
         .collect();
-    let words = words(&predictions);
-    let spans = tidy_contents(
-        article,
-        decode_bio(&words),
-        options.content_merge_gap,
-        options.min_content_words,
-        options.min_content_confidence,
-    );
-    link(article, &spans, &words, options)
+    words(&predictions)
 }
 
 /// sha256 of a file, read in pieces (weights run to hundreds of megabytes).

@@ -267,30 +267,66 @@ impl Model for BertModel {
     /// Batches windows across articles, `batch_size` per forward pass, in article order
     /// so that each article is answered (and timed) as soon as its last window is done.
     fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
+        self.run_batch(articles, |article, prepared, probabilities| {
+            self.rows(article, prepared, probabilities)
+        })
+        .into_iter()
+        .map(|(result, latency_ms)| TimedPrediction {
+            result,
+            latency_ms,
+            cpu_s: None,
+        })
+        .collect()
+    }
+}
+
+impl BertModel {
+    /// The tagger's words of each article with their tags and SOURCE probabilities, as
+    /// [`super::rows_from_words`] reads them (what `train linker` learns from).
+    pub fn tag_batch(
+        &self,
+        articles: &[Article],
+    ) -> Vec<Result<Vec<super::TokenPrediction>, ModelError>> {
+        self.run_batch(articles, |_, prepared, probabilities| {
+            super::tag_words(
+                &prepared.tokens,
+                &prepared.windows,
+                probabilities,
+                &self.labels,
+            )
+        })
+        .into_iter()
+        .map(|(result, _)| result)
+        .collect()
+    }
+
+    /// Runs every window of `articles` through the network, `batch_size` windows per
+    /// forward pass, and hands each article's probabilities to `finish` as soon as its
+    /// last window is done; returns each answer with its latency in milliseconds.
+    fn run_batch<T: Clone>(
+        &self,
+        articles: &[Article],
+        finish: impl Fn(&Article, &Prepared, &[Vec<Vec<f32>>]) -> T,
+    ) -> Vec<(Result<T, ModelError>, f64)> {
         let started = Instant::now();
         let elapsed_ms = || started.elapsed().as_secs_f64() * 1e3;
         let prepared: Vec<Result<Prepared, ModelError>> =
             articles.iter().map(|a| self.prepare(a)).collect();
-        let mut answers: Vec<Option<TimedPrediction>> = vec![None; articles.len()];
+        let mut answers: Vec<Option<(Result<T, ModelError>, f64)>> = vec![None; articles.len()];
         let mut probabilities: Vec<Vec<Vec<Vec<f32>>>> = vec![Vec::new(); articles.len()];
         let mut jobs: Vec<(usize, usize)> = Vec::new();
         for (index, p) in prepared.iter().enumerate() {
             match p {
-                Err(e) => {
-                    answers[index] = Some(TimedPrediction {
-                        result: Err(e.clone()),
-                        latency_ms: elapsed_ms(),
-                        cpu_s: None,
-                    })
-                }
-                Ok(p) if p.windows.is_empty() => {
-                    answers[index] = Some(TimedPrediction {
-                        result: Ok(Vec::new()),
-                        latency_ms: elapsed_ms(),
-                        cpu_s: None,
-                    })
-                }
+                Err(e) => answers[index] = Some((Err(e.clone()), elapsed_ms())),
                 Ok(p) => jobs.extend((0..p.windows.len()).map(|w| (index, w))),
+            }
+        }
+        // Articles without a window (no text) are done before any forward pass.
+        for (index, p) in prepared.iter().enumerate() {
+            if let Ok(p) = p
+                && p.windows.is_empty()
+            {
+                answers[index] = Some((Ok(finish(&articles[index], p, &[])), elapsed_ms()));
             }
         }
         for chunk in jobs.chunks(self.options.batch_size) {
@@ -312,11 +348,7 @@ impl Model for BertModel {
                 }
                 Err(e) => {
                     for &(a, _) in chunk {
-                        answers[a].get_or_insert_with(|| TimedPrediction {
-                            result: Err(e.clone()),
-                            latency_ms: elapsed_ms(),
-                            cpu_s: None,
-                        });
+                        answers[a].get_or_insert_with(|| (Err(e.clone()), elapsed_ms()));
                     }
                 }
             }
@@ -325,23 +357,20 @@ impl Model for BertModel {
                     .as_ref()
                     .expect("jobs come from prepared articles");
                 if answers[a].is_none() && probabilities[a].len() == p.windows.len() {
-                    let rows = self.rows(&articles[a], p, &probabilities[a]);
+                    let answer = finish(&articles[a], p, &probabilities[a]);
                     probabilities[a] = Vec::new();
-                    answers[a] = Some(TimedPrediction {
-                        result: Ok(rows),
-                        latency_ms: elapsed_ms(),
-                        cpu_s: None,
-                    });
+                    answers[a] = Some((Ok(answer), elapsed_ms()));
                 }
             }
         }
         answers
             .into_iter()
             .map(|a| {
-                a.unwrap_or_else(|| TimedPrediction {
-                    result: Err(ModelError::new("no answer for this article")),
-                    latency_ms: elapsed_ms(),
-                    cpu_s: None,
+                a.unwrap_or_else(|| {
+                    (
+                        Err(ModelError::new("no answer for this article")),
+                        elapsed_ms(),
+                    )
                 })
             })
             .collect()

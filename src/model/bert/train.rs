@@ -442,7 +442,7 @@ fn gold_tags(
         .collect()
 }
 
-fn progress(len: usize, what: &str) -> ProgressBar {
+pub(super) fn progress(len: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
     bar.set_style(
         ProgressStyle::with_template(
@@ -842,6 +842,8 @@ fn expand_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
 
 /// The file of trained tensors `train tagger` writes and `models/tagger/` ships.
 pub const TRAINED_WEIGHTS: &str = "tagger.safetensors";
+/// The fitted linker beside the tagger's weights (`train linker` writes it).
+pub const LINKER_FILE: &str = "linker.json";
 
 /// Writes a Hugging Face folder from the encoder folder `base` with the trained tensors
 /// of `trained` laid over it: what `bert:` loads. Used by training and by the `tagger`
