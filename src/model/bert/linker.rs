@@ -13,6 +13,7 @@ use super::labels::Layer;
 use super::link::quote_type;
 use crate::attribution::{Attribution, QuoteType, Span};
 use crate::dataset::Article;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Words the tagger gave at least this SOURCE probability are candidates even when
@@ -29,7 +30,7 @@ const PRONOUNS: [&str; 14] = [
 ];
 
 /// The features of one option, by name; the order is the weight vector's.
-pub const FEATURES: [&str; 32] = [
+pub const FEATURES: [&str; 36] = [
     "candidate: tagged source",
     "candidate: likely-source word",
     "candidate: SOURCE probability",
@@ -56,6 +57,10 @@ pub const FEATURES: [&str; 32] = [
     "candidate: content is direct",
     "candidate: ln(content words) / 4",
     "candidate: content starts with 'that'",
+    "candidate: a cue right after it",
+    "candidate: a cue right before it",
+    "candidate: same sentence x ln(1 + gap) / 6",
+    "candidate: first candidate of its sentence",
     "empty: bias",
     "empty: content confidence",
     "empty: content is direct",
@@ -65,7 +70,7 @@ pub const FEATURES: [&str; 32] = [
 ];
 
 const FEATURE_COUNT: usize = FEATURES.len();
-const EMPTY_FIRST: usize = 26;
+const EMPTY_FIRST: usize = 30;
 
 /// The fitted weights; [`FEATURES`] names them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -390,6 +395,21 @@ fn features(
         x[23] = flag(direct);
         x[24] = content_words;
         x[25] = flag(starts_with_that);
+        x[26] = flag(
+            cues.iter()
+                .any(|cue| cue.start >= span.end && cue.start - span.end <= 3),
+        );
+        x[27] = flag(
+            cues.iter()
+                .any(|cue| cue.end <= span.start && span.start - cue.end <= 3),
+        );
+        x[28] = x[4] * x[7];
+        x[29] = flag(
+            sentence_ends == 0
+                && !candidates.iter().any(|other| {
+                    other.span.start < span.start && sentences.between(other.span, span) == 0
+                }),
+        );
         rows.push(x);
     }
     let mut empty = [0.0; FEATURE_COUNT];
@@ -578,8 +598,31 @@ pub fn fit(examples: &[Example], steps: usize, l2: f64) -> (Linker, FitReport) {
 }
 
 /// Summed negative log-likelihood with the L2 penalty (scaled by the example count so
-/// that it does not fade on large sets), and its gradient.
+/// that it does not fade on large sets), and its gradient. Examples are summed in fixed
+/// chunks on rayon's threads and the chunks' sums added in order, so the result does not
+/// depend on the thread count.
 fn loss_and_gradient(examples: &[Example], weights: &[f64], l2: f64) -> (f64, Vec<f64>) {
+    let partial: Vec<(f64, Vec<f64>)> = examples
+        .par_chunks(1024)
+        .map(|chunk| chunk_loss_and_gradient(chunk, weights))
+        .collect();
+    let mut loss = 0.0;
+    let mut gradient = vec![0.0; FEATURE_COUNT];
+    for (chunk_loss, chunk_gradient) in partial {
+        loss += chunk_loss;
+        for (g, c) in gradient.iter_mut().zip(chunk_gradient) {
+            *g += c;
+        }
+    }
+    let n = examples.len().max(1) as f64;
+    for (g, w) in gradient.iter_mut().zip(weights) {
+        loss += 0.5 * l2 * n * w * w;
+        *g += l2 * n * w;
+    }
+    (loss, gradient)
+}
+
+fn chunk_loss_and_gradient(examples: &[Example], weights: &[f64]) -> (f64, Vec<f64>) {
     let mut loss = 0.0;
     let mut gradient = vec![0.0; FEATURE_COUNT];
     let mut scores = Vec::new();
@@ -615,11 +658,6 @@ fn loss_and_gradient(examples: &[Example], weights: &[f64], l2: f64) -> (f64, Ve
                 *g += (p - q) * x;
             }
         }
-    }
-    let n = examples.len().max(1) as f64;
-    for (g, w) in gradient.iter_mut().zip(weights) {
-        loss += 0.5 * l2 * n * w * w;
-        *g += l2 * n * w;
     }
     (loss, gradient)
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 /// Articles per batch handed to the tagger.
 const ARTICLES_PER_BATCH: usize = 8;
 /// Adam steps of the fit: the loss is convex and flat well before this.
-const FIT_STEPS: usize = 400;
+const FIT_STEPS: usize = 4000;
 /// L2 penalty per example.
 const L2: f64 = 1e-4;
 /// SPEC 3's headline overlap: a content that matches a gold quote this well is that
