@@ -835,6 +835,29 @@ mod tests {
     }
 
     #[test]
+    fn the_fit_does_not_depend_on_the_thread_count() {
+        let (article, spans) = tagged();
+        let golds = [
+            gold(&article, "It is over", Some("Peskov")),
+            gold(&article, "It is over", Some("Lavrov")),
+            gold(&article, "It is over", None),
+        ];
+        // More examples than one chunk of the parallel sum, with conflicting labels so
+        // that the weights come out of many non-trivial additions.
+        let all: Vec<Example> = (0..3000)
+            .flat_map(|i| examples(&article, &spans, &[], &golds[i % 7 % 3..][..1], 300, 0.5))
+            .collect();
+        let fit_on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| fit(&all, 50, 1e-4).0)
+        };
+        assert_eq!(fit_on(1), fit_on(3));
+    }
+
+    #[test]
     fn weights_of_other_features_are_refused() {
         let linker = linker_with(&[]);
         let json = serde_json::to_vec(&linker).unwrap();
