@@ -146,3 +146,38 @@ fn a_folder_without_a_model_is_a_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("config.json not found"));
 }
+
+/// `train linker` end to end on the shipped tagger: tags the seed, fits, prints both dev
+/// figures and writes a linker the `tagger` spec can load.
+#[test]
+fn train_linker_writes_a_linker_the_tagger_loads() {
+    if attr_eval::model::tagger_encoder().is_none() {
+        eprintln!("skipped: the MiniLM encoder is missing (run scripts/setup-libtorch.sh)");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let train = || {
+        Command::cargo_bin("attr-eval")
+            .unwrap()
+            .current_dir(repo())
+            .args([
+                "train", "linker", "--train", "seed", "--dev", "seed", "--out",
+            ])
+            .arg(out.path())
+            .arg("--cache")
+            .arg(cache.path())
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("hand-written linking"))
+            .stdout(predicates::str::contains("fitted linker"));
+        std::fs::read(out.path().join("linker.json")).unwrap()
+    };
+    let first = train();
+    let linker = attr_eval::model::bert::Linker::from_json(&first).unwrap();
+    assert!(linker.weights.iter().any(|w| *w != 0.0));
+    // The second run reads the tagger's output from the cache and fits the same weights.
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 2);
+    let second = attr_eval::model::bert::Linker::from_json(&train()).unwrap();
+    assert_eq!(second, linker);
+}
