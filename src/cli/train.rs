@@ -1,4 +1,4 @@
-//! `attr-eval train tagger`.
+//! `attr-eval train tagger` and `attr-eval train linker`.
 
 use crate::cli::args::TrainCommand;
 use crate::error::Result;
@@ -10,12 +10,18 @@ pub fn execute(command: TrainCommand) -> Result<i32> {
     }
 }
 
+/// libtorch's intra-op threads; 0 keeps libtorch's choice.
+#[cfg(feature = "bert")]
+fn set_threads(threads: usize) {
+    if threads > 0 {
+        tch::set_num_threads(threads as i32);
+    }
+}
+
 #[cfg(feature = "bert")]
 fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
     use crate::model::bert::train_linker::{LinkerOptions, train_linker};
-    if args.threads > 0 {
-        tch::set_num_threads(args.threads as i32);
-    }
+    set_threads(args.threads);
     let options = LinkerOptions {
         train: args.train,
         dev: args.dev,
@@ -53,20 +59,13 @@ fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
 
 #[cfg(not(feature = "bert"))]
 fn linker(_args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
-    Err(crate::error::Error::Usage(
-        "train linker needs the neural models: run `bash scripts/setup-libtorch.sh && \
-         source .libtorch/env.sh` once, then `cargo run --release --features bert -- train \
-         linker ...` (see README)"
-            .into(),
-    ))
+    Err(needs_bert("linker"))
 }
 
 #[cfg(feature = "bert")]
 fn tagger(args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
     use crate::model::bert::train::{TrainOptions, train_tagger};
-    if args.threads > 0 {
-        tch::set_num_threads(args.threads as i32);
-    }
+    set_threads(args.threads);
     let options = TrainOptions {
         base: args.base,
         train: args.train,
@@ -95,10 +94,14 @@ fn tagger(args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
 
 #[cfg(not(feature = "bert"))]
 fn tagger(_args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
-    Err(crate::error::Error::Usage(
-        "train tagger needs the neural models: run `bash scripts/setup-libtorch.sh && \
+    Err(needs_bert("tagger"))
+}
+
+#[cfg(not(feature = "bert"))]
+fn needs_bert(what: &str) -> crate::error::Error {
+    crate::error::Error::Usage(format!(
+        "train {what} needs the neural models: run `bash scripts/setup-libtorch.sh && \
          source .libtorch/env.sh` once, then `cargo run --release --features bert -- train \
-         tagger ...` (see README)"
-            .into(),
+         {what} ...` (see README)"
     ))
 }

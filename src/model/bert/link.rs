@@ -9,10 +9,10 @@ use crate::dataset::Article;
 
 /// How far a cue may sit from its source when it is not between source and content
 /// ("“…,” Smith said": content, source, cue), in characters.
-const CUE_NEAR_SOURCE: usize = 20;
+pub(super) const CUE_NEAR_SOURCE: usize = 20;
 
 /// Characters between two spans; 0 when they touch or overlap.
-fn gap(a: Span, b: Span) -> usize {
+pub(super) fn gap(a: Span, b: Span) -> usize {
     // At most one of the two is non-zero; both are zero for touching or overlapping spans.
     b.start
         .saturating_sub(a.end)
@@ -20,7 +20,7 @@ fn gap(a: Span, b: Span) -> usize {
 }
 
 /// True when `inner` lies in the stretch of text between `a` and `b`.
-fn between(inner: Span, a: Span, b: Span) -> bool {
+pub(super) fn between(inner: Span, a: Span, b: Span) -> bool {
     let (left, right) = if a.start <= b.start { (a, b) } else { (b, a) };
     left.end <= inner.start && inner.end <= right.start
 }
@@ -76,7 +76,7 @@ pub fn quote_type(quote: &str) -> QuoteType {
 }
 
 /// The span without surrounding white space; `None` when nothing is left.
-fn trimmed(article: &Article, span: Span) -> Option<(Span, String)> {
+pub(super) fn trimmed(article: &Article, span: Span) -> Option<(Span, String)> {
     let text = article.slice(span)?;
     let lead = text.chars().take_while(|c| c.is_whitespace()).count();
     let inner = text.trim();
@@ -222,6 +222,17 @@ fn rescue(
         .then_some(Piece { span, text })
 }
 
+/// Test data: the first occurrence of `needle` as a span of `layer`.
+#[cfg(test)]
+pub(super) fn span_of(article: &Article, needle: &str, layer: Layer) -> LayerSpan {
+    let byte = article.text.find(needle).expect("needle in text");
+    LayerSpan {
+        layer,
+        span: article.span_of_bytes(byte..byte + needle.len()).unwrap(),
+        confidence: 0.9,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,15 +243,6 @@ mod tests {
         BertOptions {
             max_link_distance,
             ..BertOptions::default()
-        }
-    }
-
-    fn span_of(article: &Article, needle: &str, layer: Layer) -> LayerSpan {
-        let byte = article.text.find(needle).expect("needle in text");
-        LayerSpan {
-            layer,
-            span: article.span_of_bytes(byte..byte + needle.len()).unwrap(),
-            confidence: 0.9,
         }
     }
 

@@ -10,7 +10,7 @@
 
 use super::decode::{LayerSpan, TokenPrediction};
 use super::labels::Layer;
-use super::link::quote_type;
+use super::link::{CUE_NEAR_SOURCE, between, gap, quote_type, trimmed};
 use crate::attribution::{Attribution, QuoteType, Span};
 use crate::dataset::Article;
 use rayon::prelude::*;
@@ -19,9 +19,6 @@ use serde::{Deserialize, Serialize};
 /// Words the tagger gave at least this SOURCE probability are candidates even when
 /// another tag won: the speaker is often there, just under the winning tag.
 const CANDIDATE_SOURCE_PROBABILITY: f32 = 0.05;
-
-/// How far a cue may sit from its source when it is not between source and content.
-const CUE_NEAR_SOURCE: usize = 20;
 
 /// Pronouns that name a speaker; the tagger tags them as sources and PolNeAR's gold
 /// mentions are often exactly these words.
@@ -185,32 +182,6 @@ impl Sentences {
         let to = self.ends.partition_point(|&p| p < right.start);
         to - from
     }
-}
-
-fn gap(a: Span, b: Span) -> usize {
-    b.start
-        .saturating_sub(a.end)
-        .max(a.start.saturating_sub(b.end))
-}
-
-fn between(inner: Span, a: Span, b: Span) -> bool {
-    let (left, right) = if a.start <= b.start { (a, b) } else { (b, a) };
-    left.end <= inner.start && inner.end <= right.start
-}
-
-/// The span without surrounding white space; `None` when nothing is left.
-fn trimmed(article: &Article, span: Span) -> Option<(Span, String)> {
-    let text = article.slice(span)?;
-    let lead = text.chars().take_while(|c| c.is_whitespace()).count();
-    let inner = text.trim();
-    if inner.is_empty() {
-        return None;
-    }
-    let start = span.start + lead;
-    Some((
-        Span::new(start, start + inner.chars().count()),
-        inner.to_string(),
-    ))
 }
 
 fn word_count(text: &str) -> usize {
@@ -666,15 +637,7 @@ fn chunk_loss_and_gradient(examples: &[Example], weights: &[f64]) -> (f64, Vec<f
 mod tests {
     use super::*;
     use crate::model::bert::labels::Tag;
-
-    fn span_of(article: &Article, needle: &str, layer: Layer) -> LayerSpan {
-        let byte = article.text.find(needle).expect("needle in text");
-        LayerSpan {
-            layer,
-            span: article.span_of_bytes(byte..byte + needle.len()).unwrap(),
-            confidence: 0.9,
-        }
-    }
+    use crate::model::bert::link::span_of;
 
     fn feature(name: &str) -> usize {
         FEATURES.iter().position(|f| *f == name).expect("a feature")
