@@ -548,7 +548,7 @@ impl Sims<'_> {
             } else {
                 b.byte_end
             };
-            self.text.get(byte_lo..byte_hi).map_or(0, count_positions)
+            count_positions(self.text, byte_lo..byte_hi)
         };
         Sim::from_counts(common, count_a, count_b)
     }
@@ -559,11 +559,8 @@ impl Sims<'_> {
         } else {
             &mut self.rows.pred[i]
         };
-        *row.count.get_or_insert_with(|| {
-            self.text
-                .get(span.byte_start..span.byte_end)
-                .map_or(0, count_positions)
-        })
+        *row.count
+            .get_or_insert_with(|| count_positions(self.text, span.byte_start..span.byte_end))
     }
 
     fn token_sim(&mut self, g: usize, p: usize) -> Sim {

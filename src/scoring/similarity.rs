@@ -169,33 +169,80 @@ pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
     }
 }
 
-/// The number of counting positions (see [`position_counts`]) in a piece of article
-/// text. Non-ASCII bytes are never ASCII alphanumeric, so one pass over the bytes counts
-/// the ASCII positions and only text with other characters needs decoding.
-pub fn count_positions(text: &str) -> u64 {
+/// The number of counting positions (see [`position_counts`]) in `text[range]`, zero
+/// if that is not a piece of `text`. Non-ASCII bytes are never ASCII alphanumeric, so
+/// one pass over the bytes counts the ASCII positions and tells whether any other
+/// character needs decoding.
+///
+/// The pass goes 64 bytes at a time, branch-free, which the compiler turns into vector
+/// code. The last, partial block is read whole from the text past the range (a quote
+/// is seldom at the very end of its article) with the bytes beyond the range masked
+/// out: a span is most often shorter than two blocks, and a byte-wise tail would cost
+/// as much as the rest.
+pub fn count_positions(text: &str, range: std::ops::Range<usize>) -> u64 {
+    let Some(piece) = text.get(range.clone()) else {
+        return 0;
+    };
     let bytes = text.as_bytes();
-    // Branch-free over fixed-size chunks, which the compiler turns into vector code.
-    let ascii_count = |chunk: &[u8]| -> u64 {
-        chunk
-            .iter()
-            .map(|&b| is_ascii_alnum(b) as u8)
-            .fold(0u8, u8::wrapping_add) as u64
-    };
-    let mut chunks = bytes.chunks_exact(64);
-    let mut ascii: u64 = chunks.by_ref().map(ascii_count).sum();
-    // The remainder, most of a short span, eight bytes at a time when it is ASCII.
-    ascii += match alnum_bits(chunks.remainder()) {
-        (bits, true) => bits.count_ones() as u64,
-        (_, false) => ascii_count(chunks.remainder()),
-    };
-    let other = if bytes.is_ascii() {
+    let mut ascii = 0u64;
+    let mut high = 0u8;
+    let mut at = range.start;
+    let block_at = |at: usize| bytes.get(at..).and_then(<[u8]>::first_chunk::<64>);
+    while range.end - at >= 64 {
+        let Some(block) = block_at(at) else { break };
+        let (count, or) = count_block(block, &[0xff; 64]);
+        ascii += count;
+        high |= or;
+        at += 64;
+    }
+    let rest = range.end - at;
+    if rest > 0 {
+        // `MASK[64 - rest..]` begins with `rest` bytes 0xff, then zeros.
+        let mask = MASK[64 - rest..].first_chunk::<64>().unwrap_or(&[0; 64]);
+        let (count, or) = match block_at(at) {
+            Some(block) => count_block(block, mask),
+            None => {
+                let mut padded = [0u8; 64];
+                padded[..rest].copy_from_slice(&bytes[at..range.end]);
+                count_block(&padded, mask)
+            }
+        };
+        ascii += count;
+        high |= or;
+    }
+    let other = if high < 0x80 {
         0
     } else {
-        text.chars()
+        piece
+            .chars()
             .filter(|&c| !c.is_ascii() && position_counts(c))
             .count() as u64
     };
     ascii + other
+}
+
+/// 64 bytes 0xff, then 64 zeros: any window of 64 masks a prefix of a block.
+static MASK: [u8; 128] = {
+    let mut mask = [0u8; 128];
+    let mut i = 0;
+    while i < 64 {
+        mask[i] = 0xff;
+        i += 1;
+    }
+    mask
+};
+
+/// The ASCII alphanumeric bytes of a 64-byte block under `mask`, and the OR of the
+/// masked bytes (its top bit tells whether any is not ASCII). A count fits a `u8`.
+#[inline]
+fn count_block(block: &[u8; 64], mask: &[u8; 64]) -> (u64, u8) {
+    let (mut count, mut or) = (0u8, 0u8);
+    for (&b, &m) in block.iter().zip(mask) {
+        let b = b & m;
+        count = count.wrapping_add(is_ascii_alnum(b) as u8);
+        or |= b;
+    }
+    (count as u64, or)
 }
 
 /// `b.is_ascii_alphanumeric()` without branches: `| 0x20` lowercases exactly the ASCII
