@@ -594,6 +594,27 @@ impl Sims<'_> {
         range
     }
 
+    /// `f(gi, sim)` for each kept gold row `gi` and prediction `p`, which has no offsets:
+    /// its tokens are counted once for all the gold rows.
+    fn token_sims_of_pred(&mut self, p: usize, kept_gold: &[usize], mut f: impl FnMut(usize, Sim)) {
+        let (b0, b1) = self.tokens(false, p);
+        {
+            let rows = &mut *self.rows;
+            rows.interner.hold(&rows.tokens[b0..b1]);
+        }
+        for (gi, &g) in kept_gold.iter().enumerate() {
+            let (a0, a1) = self.tokens(true, g);
+            let rows = &mut *self.rows;
+            let common = rows.interner.common_with_held(&rows.tokens[a0..a1]);
+            f(
+                gi,
+                Sim::from_counts(common, (a1 - a0) as u64, (b1 - b0) as u64),
+            );
+        }
+        let rows = &mut *self.rows;
+        rows.interner.release(&rows.tokens[b0..b1]);
+    }
+
     /// Every pair of kept rows with `sim > 0`, as edges between kept indices, in no
     /// particular order. Pairs of disjoint spans are skipped unseen.
     fn positive_pairs(
@@ -616,7 +637,7 @@ impl Sims<'_> {
             reach = reach.max(end);
             sweep.reach.push(reach);
         }
-        let mut push = |this: &mut Self, gi: usize, pi: usize| {
+        let push = |this: &mut Self, out: &mut Vec<Edge>, gi: usize, pi: usize| {
             let sim = this.sim(kept_gold[gi], kept_pred[pi]);
             if sim.is_positive() {
                 out.push(edge(gi, pi, sim));
@@ -630,18 +651,22 @@ impl Sims<'_> {
                     let first = sweep.reach.partition_point(|&r| r <= b.start);
                     let last = sweep.spans.partition_point(|&(s, _, _)| s < b.end);
                     for &(_, _, gi) in sweep.spans.get(first..last).unwrap_or(&[]) {
-                        push(self, gi, pi);
+                        push(self, out, gi, pi);
                     }
                 }
                 // Token similarity: any gold row may share a word.
-                None => (0..kept_gold.len()).for_each(|gi| push(self, gi, pi)),
+                None => self.token_sims_of_pred(p, kept_gold, |gi, sim| {
+                    if sim.is_positive() {
+                        out.push(edge(gi, pi, sim));
+                    }
+                }),
             }
         }
         for (gi, &g) in kept_gold.iter().enumerate() {
             if self.rows.gold[g].span.is_none() {
                 for (pi, &p) in kept_pred.iter().enumerate() {
                     if self.rows.pred[p].span.is_some() {
-                        push(self, gi, pi);
+                        push(self, out, gi, pi);
                     }
                 }
             }

@@ -858,7 +858,7 @@ proptest! {
 }
 
 fn check_interned_tokens(quotes: &[String]) -> Result<(), TestCaseError> {
-    use super::similarity::{TokenInterner, Tokens, token_sim};
+    use super::similarity::{TokenInterner, Tokens, multiset_common, token_sim};
     let mut interner = TokenInterner::default();
     let mut ids = Vec::new();
     let mut ranges = Vec::new();
@@ -876,6 +876,19 @@ fn check_interned_tokens(quotes: &[String]) -> Result<(), TestCaseError> {
             let fast = Sim::from_counts(common, ia.len() as u64, ib.len() as u64);
             prop_assert_eq!(fast, token_sim(&ta, &tb));
         }
+    }
+    // A held multiset gives the same counts, and leaves `common` its zeroed counters.
+    for (j, b) in quotes.iter().enumerate() {
+        let ib = &ids[ranges[j].clone()];
+        interner.hold(ib);
+        for (i, a) in quotes.iter().enumerate() {
+            let held = interner.common_with_held(&ids[ranges[i].clone()]);
+            prop_assert_eq!(held, multiset_common(&Tokens::new(a), &Tokens::new(b)));
+        }
+        interner.release(ib);
+        let ia = &ids[ranges[0].clone()];
+        let (ta, tb) = (Tokens::new(&quotes[0]), Tokens::new(b));
+        prop_assert_eq!(interner.common(ia, ib), multiset_common(&ta, &tb));
     }
     Ok(())
 }
