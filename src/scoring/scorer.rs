@@ -678,7 +678,10 @@ impl Sims<'_> {
 /// index into them. An article names few people many times, so each is normalized once.
 #[derive(Debug, Default)]
 struct NameIds {
-    names: Vec<String>,
+    /// Each name's byte range in `name_text`: one buffer for all, rather than a string
+    /// allocated and freed per name and article.
+    names: Vec<(usize, usize)>,
+    name_text: String,
     gold: Vec<u32>,
     pred: Vec<u32>,
     /// For each name, the row (gold rows, then predictions) whose speaker gave it.
@@ -705,6 +708,7 @@ impl NameIds {
         pred: &[Attribution],
     ) {
         self.names.clear();
+        self.name_text.clear();
         self.gold.clear();
         self.pred.clear();
         self.first_row.clear();
@@ -731,8 +735,10 @@ impl NameIds {
                     entry.insert(id);
                     first_row.push(row);
                     let key = cached_name_key(&mut self.keys, raw);
-                    self.names
-                        .push(scorer.aliases.resolve(&article.id, key.to_string()));
+                    let name = scorer.aliases.lookup(&article.id, key).unwrap_or(key);
+                    let start = self.name_text.len();
+                    self.name_text.push_str(name);
+                    self.names.push((start, self.name_text.len()));
                     id
                 }
             };
@@ -754,9 +760,9 @@ impl NameIds {
         if a == b {
             return true;
         }
-        let names = &self.names;
-        *self.pair_match[a * names.len() + b]
-            .get_or_insert_with(|| names_match(&names[a], &names[b]))
+        let (names, text) = (&self.names, &self.name_text);
+        let name = |i: usize| text.get(names[i].0..names[i].1).unwrap_or("");
+        *self.pair_match[a * names.len() + b].get_or_insert_with(|| names_match(name(a), name(b)))
     }
 }
 
