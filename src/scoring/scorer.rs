@@ -133,6 +133,11 @@ impl Scorer {
             sweep,
             names,
         } = scratch;
+        // Before anything reads them (the canonical sort, the speakers, the tokens).
+        for row in gold.iter().chain(pred) {
+            prefetch(&row.quote);
+            prefetch(&row.speaker);
+        }
         let kept = |g: &Attribution| self.keep[g.gold_type().index()];
         kept_gold.clear();
         kept_gold.extend((0..gold.len()).filter(|&g| kept(&gold[g])));
@@ -390,6 +395,26 @@ pub(super) fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ord
             let bits = |c: Option<f64>| c.map(f64::to_bits);
             bits(a.confidence).cmp(&bits(b.confidence))
         })
+}
+
+/// Asks for the first 256 bytes of `text` (most quotes and names whole) to be brought
+/// into the cache, without waiting for them: the strings of an article's rows lie apart
+/// in memory, and fetched one at a time, as each is first read, every one costs a whole
+/// trip to memory, where prefetched together the trips overlap.
+#[inline]
+fn prefetch(text: &str) {
+    #[cfg(target_arch = "x86_64")]
+    for line in text.as_bytes().chunks(64).take(4) {
+        // SAFETY: a prefetch is only a hint: it reads nothing the program sees and never
+        // faults, and the address is inside `text` anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                line.as_ptr().cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = text;
 }
 
 fn is_blank(speaker: &str) -> bool {
