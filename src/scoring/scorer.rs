@@ -53,7 +53,7 @@ struct Scratch {
     kept_gold: Vec<usize>,
     dropped_gold: Vec<usize>,
     kept_pred: Vec<usize>,
-    span_keys: Vec<(Option<Span>, usize)>,
+    span_keys: SortKeys,
     excusable: Vec<bool>,
     /// Pairs with `sim > 0` (every pair when τ ≤ 0), by kept gold then kept prediction.
     candidates: Vec<Edge>,
@@ -359,26 +359,80 @@ fn edge(gold: usize, pred: usize, sim: Sim) -> Edge {
 /// span, so the rows are sorted by (span, index) as plain keys, and only rows that share
 /// a span are compared in full: comparing through the rows costs a comparator call and
 /// two row loads per step.
-pub(super) fn sort_canonically(
-    kept: &mut [usize],
-    rows: &[Attribution],
-    keys: &mut Vec<(Option<Span>, usize)>,
-) {
-    keys.clear();
-    keys.extend(kept.iter().map(|&r| (rows[r].quote_span, r)));
-    keys.sort_unstable();
-    for (slot, &(_, r)) in kept.iter_mut().zip(keys.iter()) {
-        *slot = r;
-    }
+///
+/// When the offsets and indices fit, each key is packed into one `u64` that orders as
+/// the (span, index) pair does: the standard sort handles small slices of values of at
+/// most 8 bytes with sorting networks (branch-free compare-and-swap), while pairs take
+/// its general small sort, with a mispredicted branch every other comparison (the
+/// predictions of a file come in no particular order).
+pub(super) fn sort_canonically(kept: &mut [usize], rows: &[Attribution], keys: &mut SortKeys) {
+    let widest = kept
+        .iter()
+        .filter_map(|&r| rows[r].quote_span)
+        .fold(0, |m, s| m | s.start | s.end);
+    let pos_bits = usize::BITS - widest.leading_zeros();
+    let index_bits = usize::BITS - rows.len().leading_zeros();
+    // One bit for `Some`, then start, end and index.
+    let ties = if 1 + 2 * pos_bits + index_bits <= 64 {
+        let packed = &mut keys.packed;
+        packed.clear();
+        packed.extend(kept.iter().map(|&r| {
+            let span = rows[r].quote_span.map_or(0, |s| {
+                (1 << (2 * pos_bits)) | ((s.start as u64) << pos_bits) | s.end as u64
+            });
+            (span << index_bits) | r as u64
+        }));
+        packed.sort_unstable();
+        let index_mask = (1u64 << index_bits) - 1;
+        for (slot, &k) in kept.iter_mut().zip(packed.iter()) {
+            *slot = (k & index_mask) as usize;
+        }
+        Ties::Packed(packed.as_slice(), index_bits)
+    } else {
+        let wide = &mut keys.wide;
+        wide.clear();
+        wide.extend(kept.iter().map(|&r| (rows[r].quote_span, r)));
+        wide.sort_unstable();
+        for (slot, &(_, r)) in kept.iter_mut().zip(wide.iter()) {
+            *slot = r;
+        }
+        Ties::Wide(wide.as_slice())
+    };
     let mut start = 0;
-    while start < keys.len() {
-        let span = keys[start].0;
-        let end = start + keys[start..].iter().take_while(|k| k.0 == span).count();
+    while start < kept.len() {
+        let end = start
+            + 1
+            + (start + 1..kept.len())
+                .take_while(|&i| ties.same_span(start, i))
+                .count();
         if end - start > 1 {
             kept[start..end]
                 .sort_unstable_by(|&a, &b| canonical_order(&rows[a], &rows[b]).then(a.cmp(&b)));
         }
         start = end;
+    }
+}
+
+/// The buffers of [`sort_canonically`].
+#[derive(Debug, Default)]
+pub(super) struct SortKeys {
+    packed: Vec<u64>,
+    wide: Vec<(Option<Span>, usize)>,
+}
+
+/// The sorted keys of [`sort_canonically`], to find the rows that share a span.
+enum Ties<'a> {
+    /// Packed keys and the number of index bits below the span.
+    Packed(&'a [u64], u32),
+    Wide(&'a [(Option<Span>, usize)]),
+}
+
+impl Ties<'_> {
+    fn same_span(&self, i: usize, j: usize) -> bool {
+        match *self {
+            Ties::Packed(keys, index_bits) => keys[i] >> index_bits == keys[j] >> index_bits,
+            Ties::Wide(keys) => keys[i].0 == keys[j].0,
+        }
     }
 }
 
