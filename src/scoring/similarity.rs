@@ -508,20 +508,26 @@ fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
 
 /// The key of the ASCII alphanumeric token `bytes[start..end]` if it has at most 16
 /// bytes: its bytes lowercased, packed as [`pack`] does, read with one 16-byte load
-/// where the quote has 16 bytes from `start` on. `b | 0x20` lowercases an ASCII letter
-/// and leaves a digit as it is (digits have that bit set already).
+/// where the quote has 16 bytes from `start` on, or else 16 bytes up to `end` (the
+/// last token of every quote; a copy of its few bytes is a call to `memcpy`).
+/// `b | 0x20` lowercases an ASCII letter and leaves a digit as it is (digits have that
+/// bit set already).
 fn packed_lowercase(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
     let len = end - start;
     if len > 16 {
         return None;
     }
-    let raw = match bytes.get(start..start + 16) {
-        Some(window) => {
-            let mut word = [0u8; 16];
-            word.copy_from_slice(window);
-            u128::from_le_bytes(word)
-        }
-        None => pack(&bytes[start..end])?,
+    let load = |from: usize| {
+        let window = bytes.get(from..)?.first_chunk::<16>()?;
+        Some(u128::from_le_bytes(*window))
+    };
+    let raw = match load(start) {
+        Some(raw) => raw,
+        // The token is the last `len` bytes of the window, its high bytes.
+        None => match end.checked_sub(16).and_then(load) {
+            Some(raw) => raw >> (8 * (16 - len)),
+            None => pack(&bytes[start..end])?,
+        },
     };
     let mask = u128::MAX >> (8 * (16 - len));
     Some((raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & mask)
