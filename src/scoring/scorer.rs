@@ -757,9 +757,9 @@ impl Sims<'_> {
 /// index into them. An article names few people many times, so each is normalized once.
 #[derive(Debug, Default)]
 struct NameIds {
-    /// Each name's byte range in `name_text`: one buffer for all, rather than a string
-    /// allocated and freed per name and article.
-    names: Vec<(usize, usize)>,
+    /// Each name's byte range in `name_text` (one buffer for all, rather than a string
+    /// allocated and freed per name and article), and where its last token begins.
+    names: Vec<(usize, usize, usize)>,
     name_text: String,
     gold: Vec<u32>,
     pred: Vec<u32>,
@@ -817,7 +817,8 @@ impl NameIds {
                     let name = scorer.aliases.lookup(&article.id, key).unwrap_or(key);
                     let start = self.name_text.len();
                     self.name_text.push_str(name);
-                    self.names.push((start, self.name_text.len()));
+                    let last = start + name.rfind(' ').map_or(0, |space| space + 1);
+                    self.names.push((start, last, self.name_text.len()));
                     id
                 }
             };
@@ -840,8 +841,13 @@ impl NameIds {
             return true;
         }
         let (names, text) = (&self.names, &self.name_text);
-        let name = |i: usize| text.get(names[i].0..names[i].1).unwrap_or("");
-        *self.pair_match[a * names.len() + b].get_or_insert_with(|| names_match(name(a), name(b)))
+        let name = |i: usize| text.get(names[i].0..names[i].2).unwrap_or("");
+        let last = |i: usize| text.get(names[i].1..names[i].2).unwrap_or("");
+        *self.pair_match[a * names.len() + b].get_or_insert_with(|| {
+            // Names with different last tokens never match (nor are they equal): most
+            // pairs of people are told apart here, without splitting both names again.
+            last(a) == last(b) && names_match(name(a), name(b))
+        })
     }
 }
 
