@@ -8,10 +8,13 @@
 //! - Alphanumeric positions are counted over the spans themselves (once per row) and
 //!   over an overlap only when it is neither span, never over the whole article.
 //! - A quote is tokenized at most once per article, its tokens interned as dense ids
-//!   whose multiset intersections are counted in an array (no sorted token lists).
+//!   whose multiset intersections are counted in an array (no sorted token lists). A
+//!   prediction without offsets, which meets every gold row, is counted in once.
 //! - Similarities and speaker matches are computed once for all three schemes; each
 //!   scheme keeps the candidate pairs that reach its threshold.
 //! - Working buffers live per thread and are reused from article to article.
+//! - A corpus is larger than the caches: an article's row strings are prefetched
+//!   together before the first is read, so that their trips to memory overlap.
 //!
 //! `#[cfg(test)] reference` keeps the straightforward version (all pairs, prefix counts
 //! over the article, per-row token lists); tests check both give identical scores.
