@@ -8,10 +8,13 @@
 //! - Alphanumeric positions are counted over the spans themselves (once per row) and
 //!   over an overlap only when it is neither span, never over the whole article.
 //! - A quote is tokenized at most once per article, its tokens interned as dense ids
-//!   whose multiset intersections are counted in an array (no sorted token lists).
+//!   whose multiset intersections are counted in an array (no sorted token lists). A
+//!   prediction without offsets, which meets every gold row, is counted in once.
 //! - Similarities and speaker matches are computed once for all three schemes; each
 //!   scheme keeps the candidate pairs that reach its threshold.
 //! - Working buffers live per thread and are reused from article to article.
+//! - A corpus is larger than the caches: an article's row strings are prefetched
+//!   together before the first is read, so that their trips to memory overlap.
 //!
 //! `#[cfg(test)] reference` keeps the straightforward version (all pairs, prefix counts
 //! over the article, per-row token lists); tests check both give identical scores.
@@ -53,7 +56,7 @@ struct Scratch {
     kept_gold: Vec<usize>,
     dropped_gold: Vec<usize>,
     kept_pred: Vec<usize>,
-    span_keys: Vec<(Option<Span>, usize)>,
+    span_keys: SortKeys,
     excusable: Vec<bool>,
     /// Pairs with `sim > 0` (every pair when τ ≤ 0), by kept gold then kept prediction.
     candidates: Vec<Edge>,
@@ -133,6 +136,11 @@ impl Scorer {
             sweep,
             names,
         } = scratch;
+        // Before anything reads them (the canonical sort, the speakers, the tokens).
+        for row in gold.iter().chain(pred) {
+            prefetch(&row.quote);
+            prefetch(&row.speaker);
+        }
         let kept = |g: &Attribution| self.keep[g.gold_type().index()];
         kept_gold.clear();
         kept_gold.extend((0..gold.len()).filter(|&g| kept(&gold[g])));
@@ -354,26 +362,80 @@ fn edge(gold: usize, pred: usize, sim: Sim) -> Edge {
 /// span, so the rows are sorted by (span, index) as plain keys, and only rows that share
 /// a span are compared in full: comparing through the rows costs a comparator call and
 /// two row loads per step.
-pub(super) fn sort_canonically(
-    kept: &mut [usize],
-    rows: &[Attribution],
-    keys: &mut Vec<(Option<Span>, usize)>,
-) {
-    keys.clear();
-    keys.extend(kept.iter().map(|&r| (rows[r].quote_span, r)));
-    keys.sort_unstable();
-    for (slot, &(_, r)) in kept.iter_mut().zip(keys.iter()) {
-        *slot = r;
-    }
+///
+/// When the offsets and indices fit, each key is packed into one `u64` that orders as
+/// the (span, index) pair does: the standard sort handles small slices of values of at
+/// most 8 bytes with sorting networks (branch-free compare-and-swap), while pairs take
+/// its general small sort, with a mispredicted branch every other comparison (the
+/// predictions of a file come in no particular order).
+pub(super) fn sort_canonically(kept: &mut [usize], rows: &[Attribution], keys: &mut SortKeys) {
+    let widest = kept
+        .iter()
+        .filter_map(|&r| rows[r].quote_span)
+        .fold(0, |m, s| m | s.start | s.end);
+    let pos_bits = usize::BITS - widest.leading_zeros();
+    let index_bits = usize::BITS - rows.len().leading_zeros();
+    // One bit for `Some`, then start, end and index.
+    let ties = if 1 + 2 * pos_bits + index_bits <= 64 {
+        let packed = &mut keys.packed;
+        packed.clear();
+        packed.extend(kept.iter().map(|&r| {
+            let span = rows[r].quote_span.map_or(0, |s| {
+                (1 << (2 * pos_bits)) | ((s.start as u64) << pos_bits) | s.end as u64
+            });
+            (span << index_bits) | r as u64
+        }));
+        packed.sort_unstable();
+        let index_mask = (1u64 << index_bits) - 1;
+        for (slot, &k) in kept.iter_mut().zip(packed.iter()) {
+            *slot = (k & index_mask) as usize;
+        }
+        Ties::Packed(packed.as_slice(), index_bits)
+    } else {
+        let wide = &mut keys.wide;
+        wide.clear();
+        wide.extend(kept.iter().map(|&r| (rows[r].quote_span, r)));
+        wide.sort_unstable();
+        for (slot, &(_, r)) in kept.iter_mut().zip(wide.iter()) {
+            *slot = r;
+        }
+        Ties::Wide(wide.as_slice())
+    };
     let mut start = 0;
-    while start < keys.len() {
-        let span = keys[start].0;
-        let end = start + keys[start..].iter().take_while(|k| k.0 == span).count();
+    while start < kept.len() {
+        let end = start
+            + 1
+            + (start + 1..kept.len())
+                .take_while(|&i| ties.same_span(start, i))
+                .count();
         if end - start > 1 {
             kept[start..end]
                 .sort_unstable_by(|&a, &b| canonical_order(&rows[a], &rows[b]).then(a.cmp(&b)));
         }
         start = end;
+    }
+}
+
+/// The buffers of [`sort_canonically`].
+#[derive(Debug, Default)]
+pub(super) struct SortKeys {
+    packed: Vec<u64>,
+    wide: Vec<(Option<Span>, usize)>,
+}
+
+/// The sorted keys of [`sort_canonically`], to find the rows that share a span.
+enum Ties<'a> {
+    /// Packed keys and the number of index bits below the span.
+    Packed(&'a [u64], u32),
+    Wide(&'a [(Option<Span>, usize)]),
+}
+
+impl Ties<'_> {
+    fn same_span(&self, i: usize, j: usize) -> bool {
+        match *self {
+            Ties::Packed(keys, index_bits) => keys[i] >> index_bits == keys[j] >> index_bits,
+            Ties::Wide(keys) => keys[i].0 == keys[j].0,
+        }
     }
 }
 
@@ -390,6 +452,26 @@ pub(super) fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ord
             let bits = |c: Option<f64>| c.map(f64::to_bits);
             bits(a.confidence).cmp(&bits(b.confidence))
         })
+}
+
+/// Asks for the first 256 bytes of `text` (most quotes and names whole) to be brought
+/// into the cache, without waiting for them: the strings of an article's rows lie apart
+/// in memory, and fetched one at a time, as each is first read, every one costs a whole
+/// trip to memory, where prefetched together the trips overlap.
+#[inline]
+fn prefetch(text: &str) {
+    #[cfg(target_arch = "x86_64")]
+    for line in text.as_bytes().chunks(64).take(4) {
+        // SAFETY: a prefetch is only a hint: it reads nothing the program sees and never
+        // faults, and the address is inside `text` anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                line.as_ptr().cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = text;
 }
 
 fn is_blank(speaker: &str) -> bool {
@@ -548,7 +630,7 @@ impl Sims<'_> {
             } else {
                 b.byte_end
             };
-            self.text.get(byte_lo..byte_hi).map_or(0, count_positions)
+            count_positions(self.text, byte_lo..byte_hi)
         };
         Sim::from_counts(common, count_a, count_b)
     }
@@ -559,11 +641,8 @@ impl Sims<'_> {
         } else {
             &mut self.rows.pred[i]
         };
-        *row.count.get_or_insert_with(|| {
-            self.text
-                .get(span.byte_start..span.byte_end)
-                .map_or(0, count_positions)
-        })
+        *row.count
+            .get_or_insert_with(|| count_positions(self.text, span.byte_start..span.byte_end))
     }
 
     fn token_sim(&mut self, g: usize, p: usize) -> Sim {
@@ -597,6 +676,27 @@ impl Sims<'_> {
         range
     }
 
+    /// `f(gi, sim)` for each kept gold row `gi` and prediction `p`, which has no offsets:
+    /// its tokens are counted once for all the gold rows.
+    fn token_sims_of_pred(&mut self, p: usize, kept_gold: &[usize], mut f: impl FnMut(usize, Sim)) {
+        let (b0, b1) = self.tokens(false, p);
+        {
+            let rows = &mut *self.rows;
+            rows.interner.hold(&rows.tokens[b0..b1]);
+        }
+        for (gi, &g) in kept_gold.iter().enumerate() {
+            let (a0, a1) = self.tokens(true, g);
+            let rows = &mut *self.rows;
+            let common = rows.interner.common_with_held(&rows.tokens[a0..a1]);
+            f(
+                gi,
+                Sim::from_counts(common, (a1 - a0) as u64, (b1 - b0) as u64),
+            );
+        }
+        let rows = &mut *self.rows;
+        rows.interner.release(&rows.tokens[b0..b1]);
+    }
+
     /// Every pair of kept rows with `sim > 0`, as edges between kept indices, in no
     /// particular order. Pairs of disjoint spans are skipped unseen.
     fn positive_pairs(
@@ -619,7 +719,7 @@ impl Sims<'_> {
             reach = reach.max(end);
             sweep.reach.push(reach);
         }
-        let mut push = |this: &mut Self, gi: usize, pi: usize| {
+        let push = |this: &mut Self, out: &mut Vec<Edge>, gi: usize, pi: usize| {
             let sim = this.sim(kept_gold[gi], kept_pred[pi]);
             if sim.is_positive() {
                 out.push(edge(gi, pi, sim));
@@ -633,18 +733,22 @@ impl Sims<'_> {
                     let first = sweep.reach.partition_point(|&r| r <= b.start);
                     let last = sweep.spans.partition_point(|&(s, _, _)| s < b.end);
                     for &(_, _, gi) in sweep.spans.get(first..last).unwrap_or(&[]) {
-                        push(self, gi, pi);
+                        push(self, out, gi, pi);
                     }
                 }
                 // Token similarity: any gold row may share a word.
-                None => (0..kept_gold.len()).for_each(|gi| push(self, gi, pi)),
+                None => self.token_sims_of_pred(p, kept_gold, |gi, sim| {
+                    if sim.is_positive() {
+                        out.push(edge(gi, pi, sim));
+                    }
+                }),
             }
         }
         for (gi, &g) in kept_gold.iter().enumerate() {
             if self.rows.gold[g].span.is_none() {
                 for (pi, &p) in kept_pred.iter().enumerate() {
                     if self.rows.pred[p].span.is_some() {
-                        push(self, gi, pi);
+                        push(self, out, gi, pi);
                     }
                 }
             }
@@ -656,7 +760,10 @@ impl Sims<'_> {
 /// index into them. An article names few people many times, so each is normalized once.
 #[derive(Debug, Default)]
 struct NameIds {
-    names: Vec<String>,
+    /// Each name's byte range in `name_text` (one buffer for all, rather than a string
+    /// allocated and freed per name and article), and where its last token begins.
+    names: Vec<(usize, usize, usize)>,
+    name_text: String,
     gold: Vec<u32>,
     pred: Vec<u32>,
     /// For each name, the row (gold rows, then predictions) whose speaker gave it.
@@ -683,6 +790,7 @@ impl NameIds {
         pred: &[Attribution],
     ) {
         self.names.clear();
+        self.name_text.clear();
         self.gold.clear();
         self.pred.clear();
         self.first_row.clear();
@@ -709,8 +817,11 @@ impl NameIds {
                     entry.insert(id);
                     first_row.push(row);
                     let key = cached_name_key(&mut self.keys, raw);
-                    self.names
-                        .push(scorer.aliases.resolve(&article.id, key.to_string()));
+                    let name = scorer.aliases.lookup(&article.id, key).unwrap_or(key);
+                    let start = self.name_text.len();
+                    self.name_text.push_str(name);
+                    let last = start + name.rfind(' ').map_or(0, |space| space + 1);
+                    self.names.push((start, last, self.name_text.len()));
                     id
                 }
             };
@@ -732,9 +843,14 @@ impl NameIds {
         if a == b {
             return true;
         }
-        let names = &self.names;
-        *self.pair_match[a * names.len() + b]
-            .get_or_insert_with(|| names_match(&names[a], &names[b]))
+        let (names, text) = (&self.names, &self.name_text);
+        let name = |i: usize| text.get(names[i].0..names[i].2).unwrap_or("");
+        let last = |i: usize| text.get(names[i].1..names[i].2).unwrap_or("");
+        *self.pair_match[a * names.len() + b].get_or_insert_with(|| {
+            // Names with different last tokens never match (nor are they equal): most
+            // pairs of people are told apart here, without splitting both names again.
+            last(a) == last(b) && names_match(name(a), name(b))
+        })
     }
 }
 

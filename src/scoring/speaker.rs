@@ -123,15 +123,21 @@ impl NormalizedAliases {
     }
 
     /// The speaker's normalized name (a [`name_key`]) after aliases.
+    #[cfg(test)]
     pub fn resolve(&self, article_id: &str, key: String) -> String {
-        if key.is_empty() || self.is_empty() {
-            return key;
-        }
-        let own = self.by_article.get(article_id).and_then(|m| m.get(&key));
-        match own.or_else(|| self.global.get(&key)) {
-            Some(name) => name.clone(),
+        match self.lookup(article_id, &key) {
+            Some(name) => name.to_string(),
             None => key,
         }
+    }
+
+    /// The name an alias stands for, `None` if `key` (a [`name_key`]) is no alias.
+    pub fn lookup(&self, article_id: &str, key: &str) -> Option<&str> {
+        if key.is_empty() || self.is_empty() {
+            return None;
+        }
+        let own = self.by_article.get(article_id).and_then(|m| m.get(key));
+        own.or_else(|| self.global.get(key)).map(String::as_str)
     }
 }
 
