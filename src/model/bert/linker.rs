@@ -26,48 +26,59 @@ const PRONOUNS: [&str; 14] = [
     "he", "she", "they", "we", "i", "it", "you", "him", "her", "them", "us", "me", "his", "their",
 ];
 
-/// The features of one option, by name; the order is the weight vector's.
-pub const FEATURES: [&str; 36] = [
-    "candidate: tagged source",
-    "candidate: likely-source word",
-    "candidate: SOURCE probability",
-    "candidate: SOURCE log-odds / 7",
-    "candidate: same sentence",
-    "candidate: next or previous sentence",
-    "candidate: before the content",
-    "candidate: ln(1 + gap) / 6",
-    "candidate: gap <= 3",
-    "candidate: cue between",
-    "candidate: cue beside it, outside",
-    "candidate: another content between",
-    "candidate: inside another content",
-    "candidate: nearest candidate",
-    "candidate: second nearest",
-    "candidate: a tagged source between",
-    "candidate: pronoun",
-    "candidate: capitalized",
-    "candidate: ln(1 + words)",
-    "candidate: most likely source of its sentence",
-    "candidate: direct content x before",
-    "candidate: direct content x same sentence",
-    "candidate: content confidence",
-    "candidate: content is direct",
-    "candidate: ln(content words) / 4",
-    "candidate: content starts with 'that'",
-    "candidate: a cue right after it",
-    "candidate: a cue right before it",
-    "candidate: same sentence x ln(1 + gap) / 6",
-    "candidate: first candidate of its sentence",
-    "empty: bias",
-    "empty: content confidence",
-    "empty: content is direct",
-    "empty: no candidate in the sentence",
-    "empty: no candidate at all",
-    "empty: ln(content words) / 4",
-];
+/// Declares the features once: the enum that indexes a feature vector, and their names
+/// in the same order (`linker.json` carries the names, so a file fitted for other
+/// features is refused).
+macro_rules! features {
+    ($($variant:ident => $name:literal,)*) => {
+        #[derive(Debug, Clone, Copy)]
+        enum Feature { $($variant,)* }
+
+        /// The features of one option, by name; the order is the weight vector's.
+        pub const FEATURES: &[&str] = &[$($name,)*];
+    };
+}
+
+features! {
+    Tagged => "candidate: tagged source",
+    LikelyWord => "candidate: likely-source word",
+    SourceProbability => "candidate: SOURCE probability",
+    SourceLogOdds => "candidate: SOURCE log-odds / 7",
+    SameSentence => "candidate: same sentence",
+    NextOrPreviousSentence => "candidate: next or previous sentence",
+    Before => "candidate: before the content",
+    LogGap => "candidate: ln(1 + gap) / 6",
+    Touching => "candidate: gap <= 3",
+    CueBetween => "candidate: cue between",
+    CueBeside => "candidate: cue beside it, outside",
+    ContentBetween => "candidate: another content between",
+    InsideContent => "candidate: inside another content",
+    Nearest => "candidate: nearest candidate",
+    SecondNearest => "candidate: second nearest",
+    SourceBetween => "candidate: a tagged source between",
+    Pronoun => "candidate: pronoun",
+    Capitalized => "candidate: capitalized",
+    LogWords => "candidate: ln(1 + words)",
+    LikeliestInSentence => "candidate: most likely source of its sentence",
+    DirectBefore => "candidate: direct content x before",
+    DirectSameSentence => "candidate: direct content x same sentence",
+    ContentConfidence => "candidate: content confidence",
+    ContentDirect => "candidate: content is direct",
+    ContentLength => "candidate: ln(content words) / 4",
+    ContentThat => "candidate: content starts with 'that'",
+    CueRightAfter => "candidate: a cue right after it",
+    CueRightBefore => "candidate: a cue right before it",
+    SameSentenceLogGap => "candidate: same sentence x ln(1 + gap) / 6",
+    FirstInSentence => "candidate: first candidate of its sentence",
+    EmptyBias => "empty: bias",
+    EmptyConfidence => "empty: content confidence",
+    EmptyDirect => "empty: content is direct",
+    EmptyNoneInSentence => "empty: no candidate in the sentence",
+    EmptyNoCandidate => "empty: no candidate at all",
+    EmptyContentLength => "empty: ln(content words) / 4",
+}
 
 const FEATURE_COUNT: usize = FEATURES.len();
-const EMPTY_FIRST: usize = 30;
 
 /// The fitted weights; [`FEATURES`] names them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -297,6 +308,7 @@ fn features(
     cues: &[Span],
     contents: &[(Span, String, f64)],
 ) -> Vec<[f64; FEATURE_COUNT]> {
+    use Feature::*;
     let direct = quote_type(content_text) == QuoteType::Direct;
     let content_words = (word_count(content_text).max(1) as f64).ln() / 4.0;
     let starts_with_that = content_text
@@ -318,64 +330,65 @@ fn features(
         let p = candidate.source_probability.clamp(1e-3, 1.0 - 1e-3);
         let lower = candidate.text.to_lowercase();
         let mut x = [0.0; FEATURE_COUNT];
-        x[0] = flag(candidate.tagged);
-        x[1] = flag(!candidate.tagged);
-        x[2] = f64::from(candidate.source_probability);
-        x[3] = f64::from((p / (1.0 - p)).ln()) / 7.0;
-        x[4] = flag(sentence_ends == 0);
-        x[5] = flag(sentence_ends == 1);
-        x[6] = flag(before);
-        x[7] = (1.0 + distance as f64).ln() / 6.0;
-        x[8] = flag(distance <= 3);
-        x[9] = flag(cues.iter().any(|cue| between(*cue, span, content)));
-        x[10] = flag(cues.iter().any(|cue| {
+        x[Tagged as usize] = flag(candidate.tagged);
+        x[LikelyWord as usize] = flag(!candidate.tagged);
+        x[SourceProbability as usize] = f64::from(candidate.source_probability);
+        x[SourceLogOdds as usize] = f64::from((p / (1.0 - p)).ln()) / 7.0;
+        x[SameSentence as usize] = flag(sentence_ends == 0);
+        x[NextOrPreviousSentence as usize] = flag(sentence_ends == 1);
+        x[Before as usize] = flag(before);
+        x[LogGap as usize] = (1.0 + distance as f64).ln() / 6.0;
+        x[Touching as usize] = flag(distance <= 3);
+        x[CueBetween as usize] = flag(cues.iter().any(|cue| between(*cue, span, content)));
+        x[CueBeside as usize] = flag(cues.iter().any(|cue| {
             !between(*cue, span, content)
                 && !cue.overlaps(&content)
                 && gap(*cue, span) <= CUE_NEAR_SOURCE
         }));
-        x[11] = flag(
+        x[ContentBetween as usize] = flag(
             contents
                 .iter()
                 .any(|(other, _, _)| *other != content && between(*other, span, content)),
         );
-        x[12] = flag(
+        x[InsideContent as usize] = flag(
             contents
                 .iter()
                 .any(|(other, _, _)| *other != content && other.overlaps(&span)),
         );
-        x[13] = flag(rank == 0);
-        x[14] = flag(rank == 1);
-        x[15] = flag(
+        x[Nearest as usize] = flag(rank == 0);
+        x[SecondNearest as usize] = flag(rank == 1);
+        x[SourceBetween as usize] = flag(
             sources
                 .iter()
                 .any(|(other, _, _)| *other != span && between(*other, span, content)),
         );
-        x[16] = flag(PRONOUNS.contains(&lower.as_str()));
-        x[17] = flag(
+        x[Pronoun as usize] = flag(PRONOUNS.contains(&lower.as_str()));
+        x[Capitalized as usize] = flag(
             candidate
                 .text
                 .chars()
                 .next()
                 .is_some_and(char::is_uppercase),
         );
-        x[18] = (1.0 + word_count(&candidate.text) as f64).ln();
-        x[19] = flag(sentence_ends == 0 && candidate.source_probability >= best_in_sentence);
-        x[20] = flag(direct && before);
-        x[21] = flag(direct && sentence_ends == 0);
-        x[22] = confidence;
-        x[23] = flag(direct);
-        x[24] = content_words;
-        x[25] = flag(starts_with_that);
-        x[26] = flag(
+        x[LogWords as usize] = (1.0 + word_count(&candidate.text) as f64).ln();
+        x[LikeliestInSentence as usize] =
+            flag(sentence_ends == 0 && candidate.source_probability >= best_in_sentence);
+        x[DirectBefore as usize] = flag(direct && before);
+        x[DirectSameSentence as usize] = flag(direct && sentence_ends == 0);
+        x[ContentConfidence as usize] = confidence;
+        x[ContentDirect as usize] = flag(direct);
+        x[ContentLength as usize] = content_words;
+        x[ContentThat as usize] = flag(starts_with_that);
+        x[CueRightAfter as usize] = flag(
             cues.iter()
                 .any(|cue| cue.start >= span.end && cue.start - span.end <= 3),
         );
-        x[27] = flag(
+        x[CueRightBefore as usize] = flag(
             cues.iter()
                 .any(|cue| cue.end <= span.start && span.start - cue.end <= 3),
         );
-        x[28] = x[4] * x[7];
-        x[29] = flag(
+        x[SameSentenceLogGap as usize] = x[SameSentence as usize] * x[LogGap as usize];
+        x[FirstInSentence as usize] = flag(
             sentence_ends == 0
                 && !candidates.iter().any(|other| {
                     other.span.start < span.start && sentences.between(other.span, span) == 0
@@ -384,16 +397,16 @@ fn features(
         rows.push(x);
     }
     let mut empty = [0.0; FEATURE_COUNT];
-    empty[EMPTY_FIRST] = 1.0;
-    empty[EMPTY_FIRST + 1] = confidence;
-    empty[EMPTY_FIRST + 2] = flag(direct);
-    empty[EMPTY_FIRST + 3] = flag(
+    empty[EmptyBias as usize] = 1.0;
+    empty[EmptyConfidence as usize] = confidence;
+    empty[EmptyDirect as usize] = flag(direct);
+    empty[EmptyNoneInSentence as usize] = flag(
         candidates
             .iter()
             .all(|c| sentences.between(c.span, content) > 0),
     );
-    empty[EMPTY_FIRST + 4] = flag(candidates.is_empty());
-    empty[EMPTY_FIRST + 5] = content_words;
+    empty[EmptyNoCandidate as usize] = flag(candidates.is_empty());
+    empty[EmptyContentLength as usize] = content_words;
     rows.push(empty);
     rows
 }
