@@ -275,6 +275,20 @@ pub struct TokenInterner {
     held: Vec<u32>,
 }
 
+/// Takes each token of `a` out of `counts` where it has one left; returns how many it
+/// took: the size of the multiset intersection of `a` with what `counts` held.
+#[inline]
+fn take_shared(counts: &mut [u32], a: &[u32]) -> u64 {
+    let mut common = 0;
+    for &t in a {
+        let count = &mut counts[t as usize];
+        let shared = *count > 0;
+        common += shared as u64;
+        *count -= shared as u32;
+    }
+    common
+}
+
 impl TokenInterner {
     pub fn clear(&mut self) {
         self.short.clear();
@@ -290,13 +304,7 @@ impl TokenInterner {
         for &t in b {
             counts[t as usize] += 1;
         }
-        let mut common = 0;
-        for &t in a {
-            let count = &mut counts[t as usize];
-            let shared = *count > 0;
-            common += shared as u64;
-            *count -= shared as u32;
-        }
+        let common = take_shared(counts, a);
         for &t in b {
             counts[t as usize] = 0;
         }
@@ -325,13 +333,7 @@ impl TokenInterner {
     /// Size of the multiset intersection of `a` with the held multiset.
     pub fn common_with_held(&mut self, a: &[u32]) -> u64 {
         let counts = &mut self.counts;
-        let mut common = 0;
-        for &t in a {
-            let count = &mut counts[t as usize];
-            let shared = *count > 0;
-            common += shared as u64;
-            *count -= shared as u32;
-        }
+        let common = take_shared(counts, a);
         for &t in a {
             counts[t as usize] = self.held[t as usize];
         }

@@ -128,18 +128,22 @@ pub fn tidy_contents(
     }
     let enough_words = |span: Span| {
         min_words == 0
-            || article.slice(span).is_some_and(|text| {
-                text.split_whitespace()
-                    .filter(|w| w.chars().any(char::is_alphanumeric))
-                    .count()
-                    >= min_words
-            })
+            || article
+                .slice(span)
+                .is_some_and(|text| word_count(text) >= min_words)
     };
     out.retain(|s| {
         s.layer != Layer::Content
             || (s.confidence >= f64::from(min_confidence) && enough_words(s.span))
     });
     out
+}
+
+/// Words of a text that hold a letter or digit (a lone dash or quotation mark is none).
+pub(super) fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
 }
 
 #[cfg(test)]

@@ -150,19 +150,29 @@ pub fn rows_from_words(
     words: &[TokenPrediction],
     options: &BertOptions,
 ) -> Vec<Attribution> {
-    let spans = tidy_contents(
-        article,
-        decode_bio(words),
-        options.content_merge_gap,
-        options.min_content_words,
-        options.min_content_confidence,
-    );
+    let spans = spans_from_words(article, words, options);
     match &options.linker {
         Some(linker) => {
             linker::link_learned(article, &spans, words, options.max_link_distance, linker)
         }
         None => link(article, &spans, words, options),
     }
+}
+
+/// The labelled spans of tagged words: BIO decoding, then the contents tidied as the
+/// options say. What the linking (hand-written or learned) reads.
+pub fn spans_from_words(
+    article: &Article,
+    words: &[TokenPrediction],
+    options: &BertOptions,
+) -> Vec<LayerSpan> {
+    tidy_contents(
+        article,
+        decode_bio(words),
+        options.content_merge_gap,
+        options.min_content_words,
+        options.min_content_confidence,
+    )
 }
 
 /// Stitches the windows' probabilities and gives each word the most probable tag of its

@@ -318,15 +318,11 @@ impl BertModel {
         for (index, p) in prepared.iter().enumerate() {
             match p {
                 Err(e) => answers[index] = Some((Err(e.clone()), elapsed_ms())),
+                // An article without a window (no text) needs no forward pass.
+                Ok(p) if p.windows.is_empty() => {
+                    answers[index] = Some((Ok(finish(&articles[index], p, &[])), elapsed_ms()))
+                }
                 Ok(p) => jobs.extend((0..p.windows.len()).map(|w| (index, w))),
-            }
-        }
-        // Articles without a window (no text) are done before any forward pass.
-        for (index, p) in prepared.iter().enumerate() {
-            if let Ok(p) = p
-                && p.windows.is_empty()
-            {
-                answers[index] = Some((Ok(finish(&articles[index], p, &[])), elapsed_ms()));
             }
         }
         for chunk in jobs.chunks(self.options.batch_size) {

@@ -5,7 +5,7 @@ use super::decode::TokenPrediction;
 use super::labels::Tag;
 use super::linker::{self, FitReport, Linker};
 use super::train::{LINKER_FILE, progress, tagger_options};
-use super::{BertModel, decode_bio, rows_from_words, tidy_contents};
+use super::{BertModel, rows_from_words, spans_from_words};
 use crate::attribution::Span;
 use crate::dataset::{Article, Dataset};
 use crate::error::{Error, Result};
@@ -79,13 +79,7 @@ pub fn train_linker(options: &LinkerOptions) -> Result<(FitReport, Option<DevCom
     let tagger_options = tagger_options();
     let mut examples = Vec::new();
     for (article, words) in &train_words {
-        let spans = tidy_contents(
-            article,
-            decode_bio(words),
-            tagger_options.content_merge_gap,
-            tagger_options.min_content_words,
-            tagger_options.min_content_confidence,
-        );
+        let spans = spans_from_words(article, words, &tagger_options);
         examples.extend(linker::examples(
             article,
             &spans,
@@ -192,14 +186,19 @@ fn read_cache(file: &Path, articles: &[Article]) -> Result<Option<Vec<Vec<TokenP
         return Ok(None);
     };
     let mut out = Vec::with_capacity(articles.len());
-    let mut lines = text.lines();
+    let mut lines = text.lines().enumerate();
     for article in articles {
-        let Some(line) = lines.next() else {
+        let Some((index, line)) = lines.next() else {
             return Ok(None);
         };
         let cached: CachedArticle = serde_json::from_str(line).map_err(|e| Error::Model {
             model: "tagger".into(),
-            message: format!("{}: {e}; delete the cache to tag afresh", file.display()),
+            message: format!(
+                "{}:{}:{}: {e}; delete the cache to tag afresh",
+                file.display(),
+                index + 1,
+                e.column()
+            ),
         })?;
         if cached.id != article.id {
             return Ok(None);
