@@ -259,7 +259,7 @@ fn is_ascii_alnum(b: u8) -> bool {
 #[derive(Debug, Default)]
 pub struct TokenInterner {
     /// Tokens of at most 16 bytes as their packed bytes (see [`pack`]), and their ids.
-    short: HashTable<(u128, u32)>,
+    short: ShortTokens,
     /// Longer tokens as their byte range in `arena`, and their ids.
     long: HashTable<(usize, usize, u32)>,
     /// The texts of long tokens, back to back.
@@ -268,6 +268,8 @@ pub struct TokenInterner {
     buffer: String,
     /// Bitmap of the alphanumeric bytes of an ASCII quote, 64 bytes a word.
     bits: Vec<u64>,
+    /// An ASCII quote followed by 16 zero bytes.
+    padded: Vec<u8>,
     /// One counter per id, zero between calls of [`common`](TokenInterner::common)
     /// except for a [held](TokenInterner::hold) multiset.
     counts: Vec<u32>,
@@ -364,9 +366,10 @@ impl TokenInterner {
     /// lowercasing; `false` (and nothing appended) if the quote is not ASCII.
     ///
     /// Tokens are the runs of set bits in a bitmap of the alphanumeric bytes, built 8
-    /// bytes at a time without branches, and walked with `trailing_zeros`: a
-    /// byte-at-a-time scan spends most of its time on mispredicted branches at token
-    /// boundaries.
+    /// bytes at a time without branches. Each word of the bitmap gives where runs start
+    /// and end as two more words, which are walked with `trailing_zeros`, taking a
+    /// start and an end in turn: a byte-at-a-time scan spends most of its time on
+    /// mispredicted branches at token boundaries.
     fn tokenize_ascii(&mut self, bytes: &[u8], out: &mut Vec<u32>) -> bool {
         let mut bits = std::mem::take(&mut self.bits);
         bits.clear();
@@ -376,28 +379,85 @@ impl TokenInterner {
             bits.push(word);
             ascii &= chunk_ascii;
         }
-        let mut at = 0;
-        while let Some(start) = next_bit(&bits, at, true).filter(|_| ascii) {
-            // Bits past the end of the quote are clear, so a run always ends.
-            let end = next_bit(&bits, start, false).unwrap_or(bytes.len());
-            let id = match packed_lowercase(bytes, start, end) {
-                Some(packed) => self.short_id(packed),
-                None => {
-                    let mut buffer = std::mem::take(&mut self.buffer);
-                    buffer.clear();
-                    // ASCII bytes: every range is a valid str.
-                    buffer.push_str(std::str::from_utf8(&bytes[start..end]).unwrap_or(""));
-                    buffer.make_ascii_lowercase();
-                    let id = self.long_id(&buffer);
-                    self.buffer = buffer;
-                    id
+        if ascii {
+            // The quote and 16 zero bytes: a token's 16 bytes load from where it starts.
+            let mut padded = std::mem::take(&mut self.padded);
+            padded.clear();
+            padded.extend_from_slice(bytes);
+            padded.extend_from_slice(&[0; 16]);
+            // A token and a separator take two bytes at least.
+            let most = bytes.len() / 2 + 1;
+            out.reserve(most);
+            self.short.reserve(most);
+            const NONE: usize = usize::MAX;
+            let mut open = NONE;
+            // Whether the last byte of the previous word was alphanumeric.
+            let mut carry = 0;
+            for (i, &word) in bits.iter().enumerate() {
+                let previous = (word << 1) | carry;
+                carry = word >> 63;
+                let mut starts = word & !previous;
+                let mut ends = !word & previous;
+                loop {
+                    if open == NONE {
+                        if starts == 0 {
+                            break;
+                        }
+                        open = i * 64 + starts.trailing_zeros() as usize;
+                        starts &= starts - 1;
+                    } else {
+                        if ends == 0 {
+                            break;
+                        }
+                        let end = i * 64 + ends.trailing_zeros() as usize;
+                        ends &= ends - 1;
+                        out.push(self.ascii_token_id(&padded, open, end));
+                        open = NONE;
+                    }
                 }
-            };
-            out.push(id);
-            at = end;
+            }
+            // A run to the end of a quote of whole words ends with no clear bit after it.
+            if open != NONE {
+                out.push(self.ascii_token_id(&padded, open, bytes.len()));
+            }
+            self.padded = padded;
         }
         self.bits = bits;
         ascii
+    }
+
+    /// The id of the ASCII alphanumeric token `padded[start..end]`, where `padded` has
+    /// 16 bytes at least past `end`; [`ShortTokens::reserve`] must have made room.
+    #[inline(always)]
+    fn ascii_token_id(&mut self, padded: &[u8], start: usize, end: usize) -> u32 {
+        let len = end - start;
+        let window = padded.get(start..).and_then(<[u8]>::first_chunk::<16>);
+        match window {
+            Some(window) if len <= 16 => {
+                // `b | 0x20` lowercases an ASCII letter and leaves a digit as it is
+                // (digits have that bit set already).
+                let packed = (u128::from_le_bytes(*window)
+                    | 0x2020_2020_2020_2020_2020_2020_2020_2020)
+                    & PREFIX_MASKS[len];
+                let next = self.counts.len() as u32;
+                let (id, inserted) = self.short.id(packed, next);
+                if inserted {
+                    self.next_id();
+                }
+                id
+            }
+            _ => {
+                let mut buffer = std::mem::take(&mut self.buffer);
+                buffer.clear();
+                // ASCII bytes: every range is a valid str.
+                let token = padded.get(start..end).unwrap_or_default();
+                buffer.push_str(std::str::from_utf8(token).unwrap_or(""));
+                buffer.make_ascii_lowercase();
+                let id = self.long_id(&buffer);
+                self.buffer = buffer;
+                id
+            }
+        }
     }
 
     fn next_id(&mut self) -> u32 {
@@ -407,18 +467,13 @@ impl TokenInterner {
     }
 
     fn short_id(&mut self, packed: u128) -> u32 {
-        match self.short.entry(
-            short_hash(packed),
-            |&(key, _)| key == packed,
-            |&(key, _)| short_hash(key),
-        ) {
-            Entry::Occupied(entry) => entry.get().1,
-            Entry::Vacant(entry) => {
-                let id = self.counts.len() as u32;
-                entry.insert((packed, id));
-                self.next_id()
-            }
+        self.short.reserve(1);
+        let next = self.counts.len() as u32;
+        let (id, inserted) = self.short.id(packed, next);
+        if inserted {
+            self.next_id();
         }
+        id
     }
 
     fn long_id(&mut self, token: &str) -> u32 {
@@ -442,9 +497,103 @@ impl TokenInterner {
     }
 }
 
-/// A hash of a packed token for [`HashTable`], which takes its bucket from the low bits
-/// and a tag from the top ones: a folded multiply mixes every input bit into both, for
-/// less than the generic hashing of a `u128` costs.
+/// The ids of the short tokens of one article: an open-addressing table with linear
+/// probing over packed tokens, which every token of every quote is looked up in.
+/// A general hash table spends more per lookup on its probing groups and tags than
+/// this one spends in all: one multiply and, mostly, one slot. Emptied in O(1) by
+/// moving to a new generation (a slot of an older one counts as free), since an
+/// article's handful of distinct words would otherwise pay for clearing every slot.
+#[derive(Debug, Default)]
+struct ShortTokens {
+    /// A power of two in length (or empty), at most half full.
+    slots: Vec<ShortSlot>,
+    generation: u32,
+    len: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ShortSlot {
+    /// The packed token's low and high 64 bits (two `u64`s, not a `u128`, keep the slot
+    /// at 24 bytes rather than 32).
+    key: [u64; 2],
+    id: u32,
+    /// In use when equal to the table's generation.
+    generation: u32,
+}
+
+impl ShortTokens {
+    fn clear(&mut self) {
+        self.len = 0;
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Once in 2^32 articles: slots of the generation about to recur must go.
+            self.slots.fill(ShortSlot::default());
+            self.generation = 1;
+        }
+    }
+
+    /// Makes room for `more` new tokens (the table stays at most half full).
+    #[inline]
+    fn reserve(&mut self, more: usize) {
+        while 2 * (self.len + more) > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    /// The id of `packed`, or `next` (and `true`) if it is new; after
+    /// [`reserve`](ShortTokens::reserve) for it.
+    #[inline(always)]
+    fn id(&mut self, packed: u128, next: u32) -> (u32, bool) {
+        let key = [packed as u64, (packed >> 64) as u64];
+        let mask = self.slots.len() - 1;
+        let mut at = short_hash(packed) as usize & mask;
+        loop {
+            let slot = &mut self.slots[at];
+            if slot.generation != self.generation {
+                *slot = ShortSlot {
+                    key,
+                    id: next,
+                    generation: self.generation,
+                };
+                self.len += 1;
+                return (next, true);
+            }
+            if slot.key == key {
+                return (slot.id, false);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let live: Vec<ShortSlot> = self
+            .slots
+            .iter()
+            .filter(|slot| slot.generation == self.generation && self.generation != 0)
+            .copied()
+            .collect();
+        let size = (self.slots.len() * 2).max(256);
+        self.slots.clear();
+        self.slots.resize(size, ShortSlot::default());
+        self.generation = 1;
+        let mask = size - 1;
+        for slot in live {
+            let packed = slot.key[0] as u128 | (slot.key[1] as u128) << 64;
+            let mut at = short_hash(packed) as usize & mask;
+            while self.slots[at].generation == self.generation {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = ShortSlot {
+                generation: self.generation,
+                ..slot
+            };
+        }
+    }
+}
+
+/// A hash of a packed token for [`ShortTokens`], which takes its slot from the low
+/// bits: a folded multiply mixes every input bit into them.
 fn short_hash(packed: u128) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let x = (packed as u64) ^ ((packed >> 64) as u64).wrapping_mul(K);
@@ -495,45 +644,16 @@ fn alnum_bits8(x: u64) -> u64 {
     ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// The first position at or after `from` whose bit is `set`; bits past the bitmap count
-/// as clear.
-fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
-    let flip = if set { 0 } else { !0 };
-    let mut word = from / 64;
-    let mut current = (bits.get(word)? ^ flip) & (!0u64 << (from % 64));
-    while current == 0 {
-        word += 1;
-        current = bits.get(word)? ^ flip;
+/// `PREFIX_MASKS[n]` keeps the low `n` bytes of a `u128`.
+static PREFIX_MASKS: [u128; 17] = {
+    let mut masks = [0u128; 17];
+    let mut n = 1;
+    while n <= 16 {
+        masks[n] = u128::MAX >> (8 * (16 - n));
+        n += 1;
     }
-    Some(word * 64 + current.trailing_zeros() as usize)
-}
-
-/// The key of the ASCII alphanumeric token `bytes[start..end]` if it has at most 16
-/// bytes: its bytes lowercased, packed as [`pack`] does, read with one 16-byte load
-/// where the quote has 16 bytes from `start` on, or else 16 bytes up to `end` (the
-/// last token of every quote; a copy of its few bytes is a call to `memcpy`).
-/// `b | 0x20` lowercases an ASCII letter and leaves a digit as it is (digits have that
-/// bit set already).
-fn packed_lowercase(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
-    let len = end - start;
-    if len > 16 {
-        return None;
-    }
-    let load = |from: usize| {
-        let window = bytes.get(from..)?.first_chunk::<16>()?;
-        Some(u128::from_le_bytes(*window))
-    };
-    let raw = match load(start) {
-        Some(raw) => raw,
-        // The token is the last `len` bytes of the window, its high bytes.
-        None => match end.checked_sub(16).and_then(load) {
-            Some(raw) => raw >> (8 * (16 - len)),
-            None => pack(&bytes[start..end])?,
-        },
-    };
-    let mask = u128::MAX >> (8 * (16 - len));
-    Some((raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & mask)
-}
+    masks
+};
 
 /// A token of at most 16 bytes as one integer, zero-padded: tokens are alphanumeric, so
 /// hold no NUL byte, and two distinct tokens never pack alike.
@@ -743,5 +863,28 @@ mod tests {
         assert_eq!(token_sim(&a, &c), Sim::ZERO);
         let d = Tokens::new("ＷＥ ｗｉｌｌ we will WIN"); // fullwidth: NFKC
         assert!(token_sim(&a, &d).is_exact());
+    }
+
+    /// Ids stay dense and one per distinct token when the short-token table grows
+    /// (hundreds of distinct words) and across articles (a cleared interner forgets
+    /// the last article's words, whatever their slots held).
+    #[test]
+    fn interner_ids_survive_growth_and_clearing() {
+        let mut interner = TokenInterner::default();
+        for article in 0..3 {
+            interner.clear();
+            let words: Vec<String> = (0..700).map(|i| format!("w{article}x{i}")).collect();
+            let quote = words.join(" ");
+            let mut ids = Vec::new();
+            interner.tokenize(&quote, &mut ids);
+            assert_eq!(ids, (0..700).collect::<Vec<u32>>());
+            // Again, capitalized: the same words, so the same ids and no new ones.
+            let mut again = Vec::new();
+            interner.tokenize(&quote.to_uppercase(), &mut again);
+            assert_eq!(again, ids);
+            let mut fresh = Vec::new();
+            interner.tokenize("brand new", &mut fresh);
+            assert_eq!(fresh, vec![700, 701]);
+        }
     }
 }
