@@ -614,7 +614,12 @@ impl Sims<'_> {
             return Sim::ZERO;
         }
         let count_a = self.count(true, g, a);
-        let count_b = self.count(false, p, b);
+        // A prediction that copies the gold span (the most common kind) has its count.
+        let count_b = if (a.start, a.end) == (b.start, b.end) {
+            *self.rows.pred[p].count.get_or_insert(count_a)
+        } else {
+            self.count(false, p, b)
+        };
         let common = if (lo, hi) == (a.start, a.end) {
             count_a
         } else if (lo, hi) == (b.start, b.end) {
