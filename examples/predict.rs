@@ -8,6 +8,7 @@ use attr_eval::model::rules::Rules;
 use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
+    attr_eval::cli::restore_default_sigpipe();
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
         anyhow::bail!("usage: predict FOLDER_OF_TXT");
     };

@@ -50,6 +50,7 @@ fn thread_cpu_seconds() -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    attr_eval::cli::restore_default_sigpipe();
     let mut rounds = 5;
     let mut dirs = Vec::new();
     let mut dump = None;

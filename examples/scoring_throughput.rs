@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
 fn main() -> anyhow::Result<()> {
+    attr_eval::cli::restore_default_sigpipe();
     let passes: usize = match std::env::args().nth(1) {
         Some(arg) => arg.parse()?,
         None => 5,

@@ -19,6 +19,19 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
+/// `attr-eval run | head` should end quietly when `head` closes the pipe, as other
+/// command-line tools do, instead of panicking on a failed print: Rust ignores SIGPIPE
+/// by default, so put back the default action. Call it first thing in `main`, before
+/// any thread starts (the examples do too).
+pub fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: SIG_DFL is a valid disposition for SIGPIPE, and the caller runs this
+    // before any thread starts, so no other thread is changing signal dispositions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 mod compare;
 mod import;
 mod run;
