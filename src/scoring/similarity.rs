@@ -388,7 +388,6 @@ impl TokenInterner {
             // A token and a separator take two bytes at least.
             let most = bytes.len() / 2 + 1;
             out.reserve(most);
-            self.short.reserve(most);
             const NONE: usize = usize::MAX;
             let mut open = NONE;
             // Whether the last byte of the previous word was alphanumeric.
@@ -427,7 +426,7 @@ impl TokenInterner {
     }
 
     /// The id of the ASCII alphanumeric token `padded[start..end]`, where `padded` has
-    /// 16 bytes at least past `end`; [`ShortTokens::reserve`] must have made room.
+    /// 16 bytes at least past `end`.
     #[inline(always)]
     fn ascii_token_id(&mut self, padded: &[u8], start: usize, end: usize) -> u32 {
         let len = end - start;
@@ -439,12 +438,7 @@ impl TokenInterner {
                 let packed = (u128::from_le_bytes(*window)
                     | 0x2020_2020_2020_2020_2020_2020_2020_2020)
                     & PREFIX_MASKS[len];
-                let next = self.counts.len() as u32;
-                let (id, inserted) = self.short.id(packed, next);
-                if inserted {
-                    self.next_id();
-                }
-                id
+                self.short_id(packed)
             }
             _ => {
                 let mut buffer = std::mem::take(&mut self.buffer);
@@ -466,8 +460,8 @@ impl TokenInterner {
         (self.counts.len() - 1) as u32
     }
 
+    #[inline(always)]
     fn short_id(&mut self, packed: u128) -> u32 {
-        self.short.reserve(1);
         let next = self.counts.len() as u32;
         let (id, inserted) = self.short.id(packed, next);
         if inserted {
@@ -532,18 +526,15 @@ impl ShortTokens {
         }
     }
 
-    /// Makes room for `more` new tokens (the table stays at most half full).
-    #[inline]
-    fn reserve(&mut self, more: usize) {
-        while 2 * (self.len + more) > self.slots.len() {
-            self.grow();
-        }
-    }
-
-    /// The id of `packed`, or `next` (and `true`) if it is new; after
-    /// [`reserve`](ShortTokens::reserve) for it.
+    /// The id of `packed`, or `next` (and `true`) if it is new.
     #[inline(always)]
     fn id(&mut self, packed: u128, next: u32) -> (u32, bool) {
+        // Room for one more, so that a free slot ends every probe. (Growing by the
+        // distinct tokens seen, not by a quote's length, keeps a huge quote of few
+        // words from leaving a huge table behind.)
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.grow();
+        }
         let key = [packed as u64, (packed >> 64) as u64];
         let mask = self.slots.len() - 1;
         let mut at = short_hash(packed) as usize & mask;
