@@ -489,97 +489,12 @@ fn hungarian_i128(n: usize, at: &[usize], weights: &[i128]) -> Solution<i128> {
     if max > limit {
         return hungarian(n, at, weights);
     }
-    hungarian_i64(n, at, weights)
-}
-
-/// [`hungarian`] for weights that fit an `i64` with room for the potentials, written
-/// out for that case: "no value yet" is `i64::MAX` rather than `None` (every reduced
-/// cost is far below it), which spares a branch in the innermost loop, and the
-/// potentials are widened only at the end. The steps, and so the tie-breaking, are
-/// those of [`hungarian`]; a test checks both give the same solutions.
-fn hungarian_i64(n: usize, at: &[usize], weights: &[i128]) -> Solution<i128> {
-    const NONE: i64 = i64::MAX;
-    let matrix: Vec<i64> = at
-        .iter()
-        .map(|&k| match k {
-            NO_EDGE => 0,
-            k => -(weights[k] as i64),
-        })
-        .collect();
-    let mut u = vec![0i64; n + 1];
-    for r in 1..=n {
-        u[r] = matrix[(r - 1) * n..r * n]
-            .iter()
-            .copied()
-            .min()
-            .unwrap_or(0);
-    }
-    let mut v = vec![0i64; n + 1];
-    let mut row_of = vec![0usize; n + 1];
-    let mut way = vec![0usize; n + 1];
-    let mut min_v = vec![NONE; n + 1];
-    let mut used = vec![false; n + 1];
-    for r in 1..=n {
-        row_of[0] = r;
-        let mut c0 = 0usize;
-        min_v.fill(NONE);
-        used.fill(false);
-        loop {
-            used[c0] = true;
-            let r0 = row_of[c0];
-            let costs = &matrix[(r0 - 1) * n..r0 * n];
-            let mut delta = NONE;
-            let mut c1 = 0usize;
-            for c in 1..=n {
-                if used[c] {
-                    continue;
-                }
-                let reduced = costs[c - 1] - u[r0] - v[c];
-                if reduced < min_v[c] {
-                    min_v[c] = reduced;
-                    way[c] = c0;
-                }
-                if min_v[c] < delta {
-                    delta = min_v[c];
-                    c1 = c;
-                }
-            }
-            // Fewer rows are placed than there are columns, so an unused one remains.
-            assert!(
-                delta != NONE,
-                "an unused column remains in a square assignment"
-            );
-            for c in 0..=n {
-                if used[c] {
-                    let r = row_of[c];
-                    u[r] += delta;
-                    v[c] -= delta;
-                } else if min_v[c] != NONE {
-                    min_v[c] -= delta;
-                }
-            }
-            c0 = c1;
-            if row_of[c0] == 0 {
-                break;
-            }
-        }
-        loop {
-            let c1 = way[c0];
-            row_of[c0] = row_of[c1];
-            c0 = c1;
-            if c0 == 0 {
-                break;
-            }
-        }
-    }
-    let mut assignment = vec![0usize; n];
-    for c in 1..=n {
-        assignment[row_of[c] - 1] = c - 1;
-    }
+    let small: Vec<i64> = weights.iter().map(|&w| w as i64).collect();
+    let solution = hungarian(n, at, &small);
     Solution {
-        assignment,
-        row_potential: u[1..].iter().map(|&x| i128::from(x)).collect(),
-        col_potential: v[1..].iter().map(|&x| i128::from(x)).collect(),
+        assignment: solution.assignment,
+        row_potential: solution.row_potential.into_iter().map(i128::from).collect(),
+        col_potential: solution.col_potential.into_iter().map(i128::from).collect(),
     }
 }
 
@@ -891,31 +806,6 @@ mod tests {
     }
 
     proptest! {
-        /// The written-out `i64` method takes the generic method's steps: the same
-        /// assignment and potentials, ties included (small weights make many).
-        #[test]
-        fn i64_hungarian_equals_the_generic_one(
-            n in 1usize..7,
-            cells in proptest::collection::vec(prop::option::weighted(0.6, 1i128..6), 36),
-        ) {
-            let mut weights = Vec::new();
-            let at: Vec<usize> = cells[..n * n]
-                .iter()
-                .map(|cell| match cell {
-                    Some(w) => {
-                        weights.push(*w);
-                        weights.len() - 1
-                    }
-                    None => NO_EDGE,
-                })
-                .collect();
-            let fast = hungarian_i64(n, &at, &weights);
-            let generic = hungarian(n, &at, &weights);
-            prop_assert_eq!(fast.assignment, generic.assignment);
-            prop_assert_eq!(fast.row_potential, generic.row_potential);
-            prop_assert_eq!(fast.col_potential, generic.col_potential);
-        }
-
         #[test]
         fn every_route_matches_brute_force((g, p, edges) in arb_edges()) {
             let chosen = best_matching(g, p, &edges);
