@@ -64,8 +64,6 @@ pub struct Matcher {
     sub: Vec<Edge>,
     parent: Vec<usize>,
     order: Vec<(usize, usize)>,
-    roots: Vec<usize>,
-    root_starts: Vec<usize>,
     local_gold: Vec<usize>,
     local_pred: Vec<usize>,
     component: Vec<Edge>,
@@ -196,24 +194,15 @@ impl Matcher {
                 parent[a] = b;
             }
         }
-        // (root, edge) by root, then edge: a counting sort, as roots are node indices.
-        let roots = &mut self.roots;
-        roots.clear();
-        roots.extend(edges.iter().map(|e| find(parent, e.gold)));
-        let starts = &mut self.root_starts;
-        reset(starts, n_gold + n_pred + 1, 0);
-        for &root in roots.iter() {
-            starts[root + 1] += 1;
-        }
-        for i in 0..n_gold + n_pred {
-            starts[i + 1] += starts[i];
-        }
         let order = &mut self.order;
-        reset(order, edges.len(), (0, 0));
-        for (k, &root) in roots.iter().enumerate() {
-            order[starts[root]] = (root, k);
-            starts[root] += 1;
-        }
+        order.clear();
+        order.extend(
+            edges
+                .iter()
+                .enumerate()
+                .map(|(k, e)| (find(parent, e.gold), k)),
+        );
+        order.sort_unstable();
 
         let local_gold = &mut self.local_gold;
         let local_pred = &mut self.local_pred;
