@@ -536,47 +536,55 @@ impl ShortTokens {
             self.grow();
         }
         let key = [packed as u64, (packed >> 64) as u64];
+        let at = self.probe(key);
+        let generation = self.generation;
+        let slot = &mut self.slots[at];
+        if slot.generation == generation {
+            return (slot.id, false);
+        }
+        *slot = ShortSlot {
+            key,
+            id: next,
+            generation,
+        };
+        self.len += 1;
+        (next, true)
+    }
+
+    /// The slot holding `key`, or else the free slot where it would go.
+    #[inline(always)]
+    fn probe(&self, key: [u64; 2]) -> usize {
         let mask = self.slots.len() - 1;
+        let packed = key[0] as u128 | (key[1] as u128) << 64;
         let mut at = short_hash(packed) as usize & mask;
         loop {
-            let slot = &mut self.slots[at];
-            if slot.generation != self.generation {
-                *slot = ShortSlot {
-                    key,
-                    id: next,
-                    generation: self.generation,
-                };
-                self.len += 1;
-                return (next, true);
-            }
-            if slot.key == key {
-                return (slot.id, false);
+            let slot = &self.slots[at];
+            if slot.generation != self.generation || slot.key == key {
+                return at;
             }
             at = (at + 1) & mask;
         }
     }
 
+    /// Doubles the table (256 slots at first). Its slots all go to generation 1; the
+    /// generation is never 0 while there are slots, since a slot at 0 is a free one.
     #[cold]
     fn grow(&mut self) {
+        let generation = self.generation;
         let live: Vec<ShortSlot> = self
             .slots
             .iter()
-            .filter(|slot| slot.generation == self.generation && self.generation != 0)
+            .filter(|slot| slot.generation == generation)
             .copied()
             .collect();
         let size = (self.slots.len() * 2).max(256);
         self.slots.clear();
         self.slots.resize(size, ShortSlot::default());
         self.generation = 1;
-        let mask = size - 1;
         for slot in live {
-            let packed = slot.key[0] as u128 | (slot.key[1] as u128) << 64;
-            let mut at = short_hash(packed) as usize & mask;
-            while self.slots[at].generation == self.generation {
-                at = (at + 1) & mask;
-            }
+            let at = self.probe(slot.key);
             self.slots[at] = ShortSlot {
-                generation: self.generation,
+                generation: 1,
                 ..slot
             };
         }
