@@ -19,15 +19,15 @@ use std::time::{Duration, Instant};
 
 fn main() -> anyhow::Result<()> {
     attr_eval::cli::restore_default_sigpipe();
-    let passes: usize = match std::env::args().nth(1) {
-        Some(arg) => arg.parse()?,
-        None => 5,
+    let arg = |n: usize, default: usize| -> anyhow::Result<usize> {
+        Ok(match std::env::args().nth(n) {
+            Some(arg) => arg.parse()?,
+            None => default,
+        })
     };
+    let passes = arg(1, 5)?;
     // A smaller corpus fits the caches, or an instruction-counting profiler's patience.
-    let articles: usize = match std::env::args().nth(2) {
-        Some(arg) => arg.parse()?,
-        None => ARTICLES,
-    };
+    let articles = arg(2, ARTICLES)?;
     let corpus = corpus(articles);
     let gold_rows: usize = corpus.iter().map(|c| c.gold.len()).sum();
     let scorer = Scorer::new(&Aliases::default(), &ScoringOptions::default());
