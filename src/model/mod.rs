@@ -73,6 +73,47 @@ pub trait Model: Send + Sync {
             })
             .collect()
     }
+
+    /// The `speakers` task (SPEC 3.7): a speaker for each given quote. A row answers a
+    /// quote by carrying its span; rows without a span answer by their quote text.
+    ///
+    /// The default attributes each quote from the model's own extraction
+    /// ([`task::answers_from_rows`]); models that can use the given quotes or the cast
+    /// override it.
+    fn attribute(
+        &self,
+        article: &Article,
+        request: &SpeakersRequest,
+    ) -> Result<Vec<Attribution>, ModelError> {
+        let rows = self.predict(article)?;
+        Ok(task::answers_from_rows(&article.id, &rows, request))
+    }
+
+    /// [`Model::attribute`] over a chunk: `requests[i]` goes with `articles[i]`, one
+    /// answer per article in the same order.
+    fn attribute_batch(
+        &self,
+        articles: &[Article],
+        requests: &[SpeakersRequest],
+    ) -> Vec<TimedPrediction> {
+        use rayon::prelude::*;
+        articles
+            .par_iter()
+            .zip(requests.par_iter())
+            .map(|(article, request)| {
+                let started = std::time::Instant::now();
+                let cpu_started = crate::cpu_time::thread_seconds();
+                let result = self.attribute(article, request);
+                TimedPrediction {
+                    result,
+                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                    cpu_s: cpu_started
+                        .zip(crate::cpu_time::thread_seconds())
+                        .map(|(before, after)| (after - before).max(0.0)),
+                }
+            })
+            .collect()
+    }
 }
 
 pub mod bert;
@@ -81,9 +122,11 @@ pub mod command;
 mod file;
 pub mod rules;
 mod spec;
+pub mod task;
 
 pub use file::FileModel;
 pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec, default_models, tagger_encoder, tagger_head};
+pub use task::{CastMember, GivenQuote, SpeakersRequest};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
