@@ -349,12 +349,13 @@ fn run_one(
     folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
-    let throughput = model.as_ref().map(|_| {
+    let throughput = model.as_ref().map(|model| {
         let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
         t.bytes = bytes;
         let cpu_s = article_cpu_s.or(process_cpu_s);
         t.cpu_s = cpu_s;
         t.bytes_per_cpu_s = cpu_s.filter(|&cpu| cpu > 0.0).map(|cpu| bytes as f64 / cpu);
+        t.usage = model.usage();
         t
     });
     Ok((
@@ -436,6 +437,7 @@ fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize
         bytes: 0,
         cpu_s: None,
         bytes_per_cpu_s: None,
+        usage: None,
     }
 }
 

@@ -696,7 +696,7 @@ fn parse_row(
 
 /// The first occurrence of `quote` not already given to an earlier row, so that two
 /// rows with the same quote land on two occurrences.
-fn locate(article: &Article, quote: &str, located: &mut HashSet<Span>) -> Option<Span> {
+pub(crate) fn locate(article: &Article, quote: &str, located: &mut HashSet<Span>) -> Option<Span> {
     let span = article
         .text
         .match_indices(quote)

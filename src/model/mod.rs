@@ -114,15 +114,23 @@ pub trait Model: Send + Sync {
             })
             .collect()
     }
+
+    /// What the model spent calling a service (requests, retries, tokens) since it was
+    /// built, for the run record's `throughput.usage`; `None` for models that call none.
+    fn usage(&self) -> Option<usage::ModelUsage> {
+        None
+    }
 }
 
 pub mod bert;
 pub mod cache;
 pub mod command;
 mod file;
+pub mod llm;
 pub mod rules;
 mod spec;
 pub mod task;
+pub mod usage;
 
 pub use file::FileModel;
 pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec, default_models, tagger_encoder, tagger_head};
@@ -174,7 +182,31 @@ pub fn load(spec: &ModelSpec, dataset: &Dataset, options: &LoadOptions) -> Resul
             options.command.clone(),
         )?)),
         ModelKind::Bert(dir) => load_bert(spec, dir).and_then(cached),
+        // Not behind the prediction cache: it keeps each reply as it arrives, so a
+        // resumed article of many chunks sends only the chunks not yet answered.
+        ModelKind::Llm(text) => Ok(Box::new(llm::LlmModel::open(
+            &spec.name,
+            &spec.spec,
+            text,
+            &llm_options(options),
+        )?)),
         ModelKind::Tagger => load_tagger(spec).and_then(cached),
+    }
+}
+
+/// `llm:` models share the `cmd:` flags (`--workers`, `--timeout`) and the cache flags;
+/// their replies go beside the prediction cache, in `llm/`.
+fn llm_options(options: &LoadOptions) -> llm::LlmOptions {
+    let cache_dir = options
+        .cache_dir
+        .parent()
+        .map(|root| root.join("llm"))
+        .unwrap_or_else(|| PathBuf::from(llm::DEFAULT_CACHE_DIR));
+    llm::LlmOptions {
+        workers: options.command.workers,
+        timeout: options.command.timeout,
+        cache: options.cache,
+        cache_dir,
     }
 }
 

@@ -15,6 +15,9 @@ pub enum ModelKind {
     /// The MiniLM tagger: the trained tensors in `models/tagger/` on the encoder of
     /// scripts/setup-libtorch.sh (cargo feature `bert`).
     Tagger,
+    /// A chat model behind an OpenAI-compatible endpoint: what follows `llm:`
+    /// (`MODEL@BASE_URL[?OPTIONS]`, parsed by [`super::llm::LlmConfig`]).
+    Llm(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,10 +88,14 @@ impl ModelSpec {
                 ));
             }
             ModelKind::Bert(PathBuf::from(dir))
+        } else if let Some(rest) = spec.strip_prefix("llm:") {
+            // Checked here so a typo stops the run before any model runs.
+            super::llm::LlmConfig::parse(rest).map_err(Error::Usage)?;
+            ModelKind::Llm(rest.to_string())
         } else {
             return Err(Error::Usage(format!(
-                "unknown model spec `{spec}`: expected `rules`, `tagger`, `file:PATH`, `cmd:COMMAND` \
-                 or `bert:DIR`, optionally as NAME=SPEC"
+                "unknown model spec `{spec}`: expected `rules`, `tagger`, `file:PATH`, `cmd:COMMAND`, \
+                 `bert:DIR` or `llm:MODEL@BASE_URL`, optionally as NAME=SPEC"
             )));
         };
         let name = match explicit_name {
@@ -154,6 +161,9 @@ fn default_name(kind: &ModelKind) -> String {
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "bert".into()),
+        ModelKind::Llm(rest) => super::llm::LlmConfig::parse(rest)
+            .map(|config| config.default_name())
+            .unwrap_or_else(|_| "llm".into()),
         ModelKind::Command(command) => {
             // The program's file stem: for `python3 adapter.py`, name the script, since
             // every Python adapter would otherwise be called `python3`.

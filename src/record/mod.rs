@@ -98,6 +98,10 @@ pub struct Throughput {
     /// `bytes / cpu_s`: throughput per core, measured rather than divided by threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_per_cpu_s: Option<f64>,
+    /// Models that call a service (`llm:`): requests, retries, parse failures, tokens,
+    /// request latency and the server's fingerprints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::model::usage::ModelUsage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,92 @@
+//! Placement of reply rows; the HTTP side is tested against a local server in
+//! tests/llm_model.rs.
+
+use super::*;
+use crate::model::task::GivenQuote;
+
+fn row(quote: Option<&str>, id: Option<&str>, speaker: &str) -> ReplyRow {
+    ReplyRow {
+        quote: quote.map(str::to_string),
+        quote_id: id.map(str::to_string),
+        speaker: speaker.into(),
+        ..ReplyRow::default()
+    }
+}
+
+#[test]
+fn extracted_rows_are_placed_by_their_quote_within_their_chunk() {
+    let article = Article::new("a", "“Yes,” said Ann. Then: “Yes,” said Bob. «No»");
+    let whole = Chunk {
+        start: 0,
+        end: article.char_len(),
+    };
+    let rows = [
+        row(Some("Yes,"), None, "Ann"),
+        row(Some("“Yes,”"), None, "Bob"),
+        row(Some(" «No» "), None, "Cy"),
+        row(Some("Maybe"), None, "Dee"),
+        row(None, Some("q0"), "Eve"),
+    ];
+    let (placed, dropped) = place_extracted(&article, whole, &rows);
+    assert_eq!(dropped, 2);
+    let spans: Vec<Span> = placed.iter().map(|r| r.quote_span.unwrap()).collect();
+    assert_eq!(
+        spans,
+        [Span::new(1, 5), Span::new(24, 28), Span::new(41, 43)]
+    );
+    assert_eq!(placed[2].quote, "No");
+
+    // In a later chunk, offsets count from the article's start.
+    let tail = Chunk {
+        start: 17,
+        end: article.char_len(),
+    };
+    let (placed, _) = place_extracted(&article, tail, &rows[..1]);
+    assert_eq!(placed[0].quote_span, Some(Span::new(24, 28)));
+    assert_eq!(article.slice(Span::new(24, 28)), Some("Yes,"));
+}
+
+#[test]
+fn answers_take_the_span_of_the_quote_they_name() {
+    let article = Article::new("a", "“Hi,” he said. “Hi,” she said. “Go.”");
+    let given = |i: usize, start: usize, end: usize| GivenQuote {
+        quote_id: format!("q{i}"),
+        start,
+        end,
+        quote: article.slice(Span::new(start, end)).unwrap().to_string(),
+    };
+    let request = SpeakersRequest {
+        quotes: vec![given(0, 1, 4), given(1, 16, 19), given(2, 32, 35)],
+        cast: Vec::new(),
+    };
+    let rows = [
+        row(None, Some("q2"), "Ann"),
+        row(Some("Hi,"), None, "Bob"),
+        row(Some("\"Hi,\""), None, "Cy"),
+        row(Some("Hi,"), None, "Dee"),
+        row(None, Some("q9"), "Eve"),
+    ];
+    let (placed, dropped) = place_answers(&article, &request, &[0, 1, 2], &rows);
+    let got: Vec<(Span, &str)> = placed
+        .iter()
+        .map(|r| (r.quote_span.unwrap(), r.speaker.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Span::new(32, 35), "Ann"),
+            (Span::new(1, 4), "Bob"),
+            (Span::new(16, 19), "Cy")
+        ]
+    );
+    assert_eq!(dropped, 2, "a third `Hi,` and an unknown id answer nothing");
+    // An id of a quote this request did not ask about is not taken.
+    let (placed, dropped) = place_answers(&article, &request, &[0], &rows[..1]);
+    assert!(placed.is_empty() && dropped == 1);
+}
+
+#[test]
+fn chars_are_sliced_by_code_points() {
+    assert_eq!(slice_chars("éaé b", Chunk { start: 1, end: 4 }), "aé ");
+    assert_eq!(slice_chars("abc", Chunk { start: 3, end: 3 }), "");
+}
