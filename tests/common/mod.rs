@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod llm_server;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::fmt::Write as _;
