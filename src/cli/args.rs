@@ -284,6 +284,9 @@ pub struct CompareArgs {
     /// Bootstrap seed
     #[arg(long, default_value_t = 12345, value_name = "N")]
     pub seed: u64,
+    /// Fail the gate (exit 1) when the candidate lacks a model or dataset of the baseline
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]

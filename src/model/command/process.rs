@@ -395,17 +395,20 @@ mod tests {
     }
 
     #[test]
-    fn lines_past_the_cap_are_dropped_and_counted() {
-        let input = b"short
-this line is far too long
-ok
-endless without newline";
-        let got = read_all(input, 10, false);
-        assert_eq!(got[0], (LineRead::Line, b"short".to_vec()));
-        assert_eq!(got[1], (LineRead::TooLong(25), Vec::new()));
-        assert_eq!(got[2], (LineRead::Line, b"ok".to_vec()));
-        assert_eq!(got[3], (LineRead::TooLong(23), Vec::new()));
-        assert_eq!(got.len(), 4);
+    fn a_line_past_the_cap_stops_the_read_at_once() {
+        let input = b"short\nthis line is far too long and has no end";
+        let mut reader = BufReader::with_capacity(7, &input[..]);
+        let mut line = Vec::new();
+        let read = |reader: &mut BufReader<&[u8]>, line: &mut Vec<u8>| {
+            read_line_bounded(reader, line, 10, false).unwrap()
+        };
+        assert_eq!(read(&mut reader, &mut line), LineRead::Line);
+        assert_eq!(line, b"short");
+        // Stops within a buffer's length past the cap, holding nothing.
+        assert!(matches!(read(&mut reader, &mut line), LineRead::TooLong(n) if n <= 10 + 7));
+        assert!(line.is_empty());
+        let left = reader.fill_buf().unwrap().len();
+        assert!(left > 0, "the rest of the line was not read");
     }
 
     #[test]
