@@ -465,7 +465,9 @@ pub fn compare_metric(
     // difference, the bootstrap shows no spread at all: `(c+1)/(n+1)` would then read
     // as certainty it does not have.
     let articles_with_gold = base.iter().filter(|c| c.gold > 0).count();
-    let spread = diffs.first().is_some_and(|first| diffs.iter().any(|d| d != first));
+    let spread = diffs
+        .first()
+        .is_some_and(|first| diffs.iter().any(|d| d != first));
     let tested = diff.is_some() && articles_with_gold >= 2 && spread;
     let abs_diffs: Vec<f64> = diffs.iter().map(|d| d.abs()).collect();
     let p_bootstrap = diff.filter(|_| tested).and_then(|d| p_value(&abs_diffs, d));

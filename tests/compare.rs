@@ -155,8 +155,18 @@ fn a_one_article_gate_claims_no_p_value_and_fails_on_a_real_drop() {
     let bad = dir.path().join("bad.csv");
     write_rows(&good, &rows);
     write_rows(&bad, &degraded(&rows, |i| i % 2 == 0));
-    let base = run(&dataset, &format!("m=file:{}", good.display()), dir.path(), "b");
-    let cand = run(&dataset, &format!("m=file:{}", bad.display()), dir.path(), "c");
+    let base = run(
+        &dataset,
+        &format!("m=file:{}", good.display()),
+        dir.path(),
+        "b",
+    );
+    let cand = run(
+        &dataset,
+        &format!("m=file:{}", bad.display()),
+        dir.path(),
+        "c",
+    );
     for test in ["bootstrap", "ar"] {
         let (code, json) = compare_json(&base, &cand, &["--test", test]);
         assert_eq!(code, 1, "{json}");

@@ -150,7 +150,11 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
          pair F1 drops by more than {} with p < {}.",
         c.scheme, c.resamples, c.seed, c.max_drop, c.alpha
     );
-    if c.pairs.iter().flat_map(|p| &p.metrics).any(|m| !m.significance_tested) {
+    if c.pairs
+        .iter()
+        .flat_map(|p| &p.metrics)
+        .any(|m| !m.significance_tested)
+    {
         let _ = writeln!(
             out,
             "\nRows marked \"not significance-tested\": the bootstrap shows no uncertainty \
@@ -162,7 +166,11 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
         let _ = writeln!(
             out,
             "\nMissing from the candidate{}: {}.",
-            if c.strict { " (fails the gate: --strict)" } else { "" },
+            if c.strict {
+                " (fails the gate: --strict)"
+            } else {
+                ""
+            },
             c.missing.join("; ")
         );
     }

@@ -50,20 +50,17 @@ pub(super) enum LineRead {
     Eof,
     /// A line (without its `\n`) in the buffer.
     Line,
-    /// A line of this many bytes, longer than the cap. With `keep_tail` the buffer holds
-    /// its last bytes, else nothing.
+    /// A line longer than the cap, of which this many bytes were read (none kept).
     TooLong(usize),
 }
 
-/// Reads one line into `line` (cleared first), holding at most `cap` bytes of it.
-/// Past the cap, without `keep_tail`, it stops at once with [`LineRead::TooLong`] (a
-/// line without end must not be waited for); with `keep_tail` the line is read to its
-/// end keeping only its last `cap` bytes.
+/// Reads one line into `line` (cleared first), holding at most `cap` bytes of it: past
+/// the cap it stops at once with [`LineRead::TooLong`] (a line without end must not be
+/// waited for).
 pub(super) fn read_line_bounded(
     reader: &mut impl BufRead,
     line: &mut Vec<u8>,
     cap: usize,
-    keep_tail: bool,
 ) -> std::io::Result<LineRead> {
     line.clear();
     let mut total = 0usize;
@@ -87,11 +84,6 @@ pub(super) fn read_line_bounded(
         total += piece.len();
         if total <= cap {
             line.extend_from_slice(piece);
-        } else if keep_tail {
-            line.extend_from_slice(piece);
-            if line.len() > 2 * cap {
-                line.drain(..line.len() - cap);
-            }
         } else {
             line.clear();
             let consumed = done.unwrap_or(available.len());
@@ -101,22 +93,112 @@ pub(super) fn read_line_bounded(
         let consumed = done.unwrap_or(available.len());
         reader.consume(consumed);
         if done.is_some() {
-            if total > cap {
-                if keep_tail && line.len() > cap {
-                    line.drain(..line.len() - cap);
-                }
-                return Ok(LineRead::TooLong(total));
-            }
             return Ok(LineRead::Line);
         }
     }
 }
 
-/// The last lines of a program's stderr, kept while it runs.
-#[derive(Default)]
+/// The last lines of a program's stderr, kept while it runs, and the pipe they come
+/// from. Whoever holds the lock reads what the pipe holds: the drain thread as data
+/// arrives, and [`Process::tail`] before it quotes the tail, so an error message shows
+/// everything the program wrote to stderr before the answer that caused it (nothing
+/// is still in flight in a reader thread).
 struct StderrTail {
     lines: VecDeque<String>,
     total: usize,
+    /// The end of a line not yet ended by `\n`.
+    partial: Vec<u8>,
+    pipe: Option<std::process::ChildStderr>,
+}
+
+impl StderrTail {
+    /// Reads what the pipe holds now without blocking, up to a bound (a program
+    /// flooding stderr must not keep the lock); false once the pipe has closed.
+    fn drain(&mut self) -> bool {
+        use std::io::Read;
+        const MAX_PER_DRAIN: usize = 1 << 20;
+        let mut buf = [0u8; 8192];
+        let mut drained = 0;
+        while drained < MAX_PER_DRAIN {
+            let Some(pipe) = self.pipe.as_mut() else {
+                return false;
+            };
+            match pipe.read(&mut buf) {
+                Ok(0) => {
+                    self.pipe = None;
+                    if !self.partial.is_empty() {
+                        let line = std::mem::take(&mut self.partial);
+                        self.push(&line);
+                    }
+                    return false;
+                }
+                Ok(n) => {
+                    drained += n;
+                    self.take(&buf[..n]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+                Err(_) => {
+                    self.pipe = None;
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn take(&mut self, mut bytes: &[u8]) {
+        while let Some(i) = memchr::memchr(b'\n', bytes) {
+            let mut line = std::mem::take(&mut self.partial);
+            line.extend_from_slice(&bytes[..i]);
+            self.push(&line);
+            bytes = &bytes[i + 1..];
+        }
+        self.partial.extend_from_slice(bytes);
+        // A line without end keeps only its end, as a terminal would show it.
+        if self.partial.len() > 2 * MAX_STDERR_LINE {
+            self.partial.drain(..self.partial.len() - MAX_STDERR_LINE);
+        }
+    }
+
+    fn push(&mut self, line: &[u8]) {
+        let start = line.len().saturating_sub(MAX_STDERR_LINE);
+        self.total += 1;
+        self.lines.push_back(stderr_line(&line[start..]));
+        if self.lines.len() > STDERR_TAIL_LINES {
+            self.lines.pop_front();
+        }
+    }
+}
+
+/// Waits until `fd` can be read (or has closed) without consuming anything.
+#[cfg(unix)]
+fn wait_readable(fd: std::os::fd::RawFd) {
+    let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll reads and writes only the one pollfd we own; fd stays open while the
+    // drain thread runs (the pipe is closed only under the lock, after which the thread
+    // stops polling it).
+    unsafe {
+        libc::poll(&mut poll, 1, -1);
+    }
+}
+
+#[cfg(unix)]
+fn set_nonblocking(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+    // SAFETY: fcntl on a descriptor we own, changing only its status flags.
+    let status = unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK)
+    };
+    if status < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 /// One running program with its three pipes, each served by its own thread so that a
@@ -191,21 +273,20 @@ impl Process {
                 let mut reader = BufReader::with_capacity(1 << 16, stdout);
                 let mut line = Vec::new();
                 loop {
-                    let event =
-                        match read_line_bounded(&mut reader, &mut line, MAX_ANSWER_LINE, false) {
-                            Ok(LineRead::Eof) => Event::Closed(None),
-                            Ok(LineRead::Line) => {
-                                while line.last().is_some_and(|b| *b == b'\r') {
-                                    line.pop();
-                                }
-                                if line.iter().all(u8::is_ascii_whitespace) {
-                                    continue;
-                                }
-                                Event::Line(std::mem::take(&mut line))
+                    let event = match read_line_bounded(&mut reader, &mut line, MAX_ANSWER_LINE) {
+                        Ok(LineRead::Eof) => Event::Closed(None),
+                        Ok(LineRead::Line) => {
+                            while line.last().is_some_and(|b| *b == b'\r') {
+                                line.pop();
                             }
-                            Ok(LineRead::TooLong(bytes)) => Event::TooLong(bytes),
-                            Err(e) => Event::Closed(Some(e)),
-                        };
+                            if line.iter().all(u8::is_ascii_whitespace) {
+                                continue;
+                            }
+                            Event::Line(std::mem::take(&mut line))
+                        }
+                        Ok(LineRead::TooLong(bytes)) => Event::TooLong(bytes),
+                        Err(e) => Event::Closed(Some(e)),
+                    };
                     let closed = matches!(event, Event::Closed(_));
                     if events_tx.send(event).is_err() || closed {
                         return;
@@ -213,23 +294,29 @@ impl Process {
                 }
             })?;
 
-        let tail = Arc::new(Mutex::new(StderrTail::default()));
+        #[cfg(unix)]
+        let fd = {
+            use std::os::fd::AsRawFd;
+            let fd = stderr.as_raw_fd();
+            set_nonblocking(fd)?;
+            fd
+        };
+        let tail = Arc::new(Mutex::new(StderrTail {
+            lines: VecDeque::new(),
+            total: 0,
+            partial: Vec::new(),
+            pipe: Some(stderr),
+        }));
         let (closed_tx, stderr_closed) = mpsc::channel::<()>();
         let tail_writer = Arc::clone(&tail);
         thread::Builder::new()
             .name("cmd-stderr".into())
             .spawn(move || {
-                let mut reader = BufReader::new(stderr);
-                let mut line = Vec::new();
-                while let Ok(LineRead::Line | LineRead::TooLong(_)) =
-                    read_line_bounded(&mut reader, &mut line, MAX_STDERR_LINE, true)
-                {
-                    let text = stderr_line(&line);
-                    let mut tail = lock(&tail_writer);
-                    tail.total += 1;
-                    tail.lines.push_back(text);
-                    if tail.lines.len() > STDERR_TAIL_LINES {
-                        tail.lines.pop_front();
+                loop {
+                    #[cfg(unix)]
+                    wait_readable(fd);
+                    if !lock(&tail_writer).drain() {
+                        break;
                     }
                 }
                 drop(closed_tx);
@@ -330,7 +417,8 @@ impl Process {
     }
 
     pub(super) fn tail(&self) -> String {
-        let tail = lock(&self.stderr);
+        let mut tail = lock(&self.stderr);
+        tail.drain();
         if tail.lines.is_empty() {
             return "stderr: (empty)".to_string();
         }
@@ -381,26 +469,13 @@ fn describe_exit(status: ExitStatus) -> String {
 mod tests {
     use super::*;
 
-    fn read_all(input: &[u8], cap: usize, keep_tail: bool) -> Vec<(LineRead, Vec<u8>)> {
-        let mut reader = BufReader::with_capacity(7, input);
-        let mut line = Vec::new();
-        let mut out = Vec::new();
-        loop {
-            let read = read_line_bounded(&mut reader, &mut line, cap, keep_tail).unwrap();
-            if read == LineRead::Eof {
-                return out;
-            }
-            out.push((read, line.clone()));
-        }
-    }
-
     #[test]
     fn a_line_past_the_cap_stops_the_read_at_once() {
         let input = b"short\nthis line is far too long and has no end";
         let mut reader = BufReader::with_capacity(7, &input[..]);
         let mut line = Vec::new();
         let read = |reader: &mut BufReader<&[u8]>, line: &mut Vec<u8>| {
-            read_line_bounded(reader, line, 10, false).unwrap()
+            read_line_bounded(reader, line, 10).unwrap()
         };
         assert_eq!(read(&mut reader, &mut line), LineRead::Line);
         assert_eq!(line, b"short");
@@ -412,15 +487,25 @@ mod tests {
     }
 
     #[test]
-    fn stderr_lines_past_the_cap_keep_their_end() {
-        let got = read_all(
-            b"0123456789abcdefghij
-xy",
-            8,
-            true,
-        );
-        assert_eq!(got[0], (LineRead::TooLong(20), b"cdefghij".to_vec()));
-        assert_eq!(got[1], (LineRead::Line, b"xy".to_vec()));
+    fn the_stderr_tail_keeps_the_last_lines_and_the_end_of_an_endless_one() {
+        let mut tail = StderrTail {
+            lines: VecDeque::new(),
+            total: 0,
+            partial: Vec::new(),
+            pipe: None,
+        };
+        for i in 0..30 {
+            tail.take(format!("line {i}\n").as_bytes());
+        }
+        tail.take(b"half a ");
+        tail.take(b"line\n");
+        assert_eq!(tail.total, 31);
+        assert_eq!(tail.lines.len(), STDERR_TAIL_LINES);
+        assert_eq!(tail.lines.back().map(String::as_str), Some("half a line"));
+        for _ in 0..100 {
+            tail.take(&[b'x'; 4096]);
+        }
+        assert!(tail.partial.len() <= 2 * MAX_STDERR_LINE);
     }
 
     #[test]
