@@ -56,8 +56,37 @@ pub struct CompareOptions {
     pub alpha: f64,
     pub resamples: usize,
     pub seed: u64,
-    /// Also run an approximate randomization test.
+    /// Also run an approximate randomization test; a verdict then needs both p-values
+    /// below `alpha`.
     pub randomization: bool,
+    /// Fail the gate when the candidate lacks a model or dataset of the baseline.
+    pub strict: bool,
+}
+
+/// What a row of the comparison says (docs/compare.md#verdicts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Significantly higher in the candidate.
+    Better,
+    /// Lower by more than `--max-drop`, significantly (or, when it cannot be tested,
+    /// by the drop alone).
+    Worse,
+    NoSignificantChange,
+    /// The bootstrap could show no uncertainty (fewer than 2 articles with gold rows,
+    /// or every resampled difference equal) and the drop is within `--max-drop`.
+    NotTested,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            Verdict::NoSignificantChange => "no significant change",
+            Verdict::NotTested => "not tested",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,11 +98,14 @@ pub struct MetricComparison {
     pub diff: Option<f64>,
     /// 95% percentile interval of the resampled differences.
     pub diff_ci95: Option<[f64; 2]>,
-    /// Paired bootstrap p-value (two-sided).
+    /// Paired bootstrap p-value (two-sided); `None` when the bootstrap cannot show
+    /// uncertainty (then `significance_tested` is false).
     pub p_bootstrap: Option<f64>,
     /// Approximate randomization p-value, with `--test ar`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p_randomization: Option<f64>,
+    pub significance_tested: bool,
+    pub verdict: Verdict,
 }
 
 /// What changed for one gold row or the spurious count of one article.
@@ -129,7 +161,9 @@ pub struct PairComparison {
     pub dataset: String,
     pub articles: usize,
     pub metrics: Vec<MetricComparison>,
-    /// True when pair F1 dropped by more than `max_drop` with `p < alpha`.
+    /// The headline metric's verdict (pair F1, or speaker accuracy in the speakers
+    /// task): the gate fails when it is `worse`.
+    pub verdict: Verdict,
     pub regression: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed_articles: Vec<ArticleChange>,
@@ -145,13 +179,23 @@ pub struct Comparison {
     pub max_drop: f64,
     pub alpha: f64,
     pub pairs: Vec<PairComparison>,
-    /// Models present in only one run: named so a user sees nothing was silently dropped.
+    /// What the baseline has and the candidate lacks (models, datasets, a model's lines
+    /// on a dataset): named in every format so nothing is dropped silently; `--strict`
+    /// fails the gate on it.
+    pub missing: Vec<String>,
+    /// What only the candidate has (new models, new datasets): listed, never a failure.
     pub unpaired: Vec<String>,
+    pub strict: bool,
 }
 
 impl Comparison {
     pub fn has_regression(&self) -> bool {
         self.pairs.iter().any(|p| p.regression)
+    }
+
+    /// Whether the gate fails: a regression, or with `--strict` anything missing.
+    pub fn gate_fails(&self) -> bool {
+        self.has_regression() || (self.strict && !self.missing.is_empty())
     }
 }
 
@@ -166,9 +210,16 @@ pub fn compare_paths(base: &Path, cand: &Path, options: &CompareOptions) -> Resu
 }
 
 fn check_comparable(base: &RunRecord, cand: &RunRecord) -> Result<()> {
+    if base.task != cand.task {
+        return Err(Error::Incomparable(format!(
+            "the baseline ran the `{}` task and the candidate the `{}` task: runs of \
+             different tasks measure different things and are not compared",
+            base.task, cand.task
+        )));
+    }
     let (b, c) = (&base.scoring, &cand.scoring);
     if b.overlap != c.overlap || b.speaker_match != c.speaker_match || b.types != c.types {
-        return Err(Error::Usage(format!(
+        return Err(Error::Incomparable(format!(
             "the runs were scored differently (base: overlap {}, speaker match {}, types {:?}; \
              candidate: overlap {}, speaker match {}, types {:?}): re-run one with the other's \
              scoring flags",
@@ -211,19 +262,22 @@ pub fn compare_runs(
         }
     }
     if model_pairs.is_empty() {
-        return Err(Error::Usage(
-            "the runs share no model name: pair models with --pair BASE_NAME=CAND_NAME".into(),
+        return Err(Error::Incomparable(
+            "nothing to compare: the runs share no model name (pair models with --pair \
+             BASE_NAME=CAND_NAME)"
+                .into(),
         ));
     }
     let mut unpaired: Vec<String> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
     for model in &base.record.models {
         if !model_pairs.iter().any(|(b, _)| b == &model.name) {
-            unpaired.push(format!("{} (baseline only)", model.name));
+            missing.push(format!("model {} (baseline only)", model.name));
         }
     }
     for model in &cand.record.models {
         if !model_pairs.iter().any(|(_, c)| c == &model.name) {
-            unpaired.push(format!("{} (candidate only)", model.name));
+            unpaired.push(format!("model {} (candidate only)", model.name));
         }
     }
 
@@ -232,11 +286,11 @@ pub fn compare_runs(
     let mut pairs = Vec::new();
     for dataset in &base.record.datasets {
         let Some(other) = cand.record.datasets.iter().find(|d| d.name == dataset.name) else {
-            unpaired.push(format!("dataset {} (baseline only)", dataset.name));
+            missing.push(format!("dataset {} (baseline only)", dataset.name));
             continue;
         };
         if other.fingerprint != dataset.fingerprint {
-            return Err(Error::Usage(format!(
+            return Err(Error::Incomparable(format!(
                 "dataset `{}` differs between the runs (fingerprint {} vs {}): a comparison \
                  needs the same articles and gold; re-run both on one version of the dataset",
                 dataset.name, dataset.fingerprint, other.fingerprint
@@ -245,8 +299,22 @@ pub fn compare_runs(
         for (base_model, cand_model) in &model_pairs {
             let key_base = (base_model.as_str(), dataset.name.as_str());
             let key_cand = (cand_model.as_str(), dataset.name.as_str());
-            let (Some(b), Some(c)) = (base_lines.get(&key_base), cand_lines.get(&key_cand)) else {
-                continue;
+            let (b, c) = match (base_lines.get(&key_base), cand_lines.get(&key_cand)) {
+                (Some(b), Some(c)) => (b, c),
+                (None, _) => {
+                    missing.push(format!(
+                        "{base_model} on {}: the baseline has no article lines",
+                        dataset.name
+                    ));
+                    continue;
+                }
+                (Some(_), None) => {
+                    missing.push(format!(
+                        "{cand_model} on {}: the candidate has no article lines",
+                        dataset.name
+                    ));
+                    continue;
+                }
             };
             pairs.push(compare_pair(
                 base_model,
@@ -263,6 +331,19 @@ pub fn compare_runs(
             unpaired.push(format!("dataset {} (candidate only)", dataset.name));
         }
     }
+    // The gate never passes on nothing.
+    if pairs.is_empty() {
+        let why = if missing.is_empty() {
+            "no model × dataset is in both runs".to_string()
+        } else {
+            missing.join("; ")
+        };
+        return Err(Error::Incomparable(format!(
+            "nothing to compare between {} and {}: {why}",
+            base.folder.display(),
+            cand.folder.display()
+        )));
+    }
     Ok(Comparison {
         base: base.folder.display().to_string(),
         cand: cand.folder.display().to_string(),
@@ -272,7 +353,9 @@ pub fn compare_runs(
         max_drop: options.max_drop,
         alpha: options.alpha,
         pairs,
+        missing,
         unpaired,
+        strict: options.strict,
     })
 }
 
@@ -298,7 +381,7 @@ fn compare_pair(
     options: &CompareOptions,
 ) -> Result<PairComparison> {
     if base.len() != cand.len() || base.keys().any(|id| !cand.contains_key(id)) {
-        return Err(Error::Usage(format!(
+        return Err(Error::Incomparable(format!(
             "`{base_model}` and `{cand_model}` on `{dataset}` were scored on different \
              articles ({} vs {}): was one run interrupted?",
             base.len(),
@@ -312,11 +395,7 @@ fn compare_pair(
         .into_iter()
         .map(|metric| compare_metric(metric, &base_counts, &cand_counts, options))
         .collect();
-    let pair_f1 = &metrics[0];
-    let regression = match (pair_f1.diff, pair_f1.p_bootstrap) {
-        (Some(diff), Some(p)) => -diff > options.max_drop && p < options.alpha,
-        _ => false,
-    };
+    let verdict = metrics[0].verdict;
     let changed_articles = base
         .iter()
         .filter_map(|(id, b)| cand.get(id).and_then(|c| article_change(id, b, c)))
@@ -329,7 +408,8 @@ fn compare_pair(
         dataset: dataset.to_string(),
         articles: base_counts.len(),
         metrics,
-        regression,
+        verdict,
+        regression: verdict == Verdict::Worse,
         changed_articles,
     })
 }
@@ -381,14 +461,38 @@ pub fn compare_metric(
             diffs.push(c - b);
         }
     });
+    // With one article (or none) that has gold, or every resample giving the same
+    // difference, the bootstrap shows no spread at all: `(c+1)/(n+1)` would then read
+    // as certainty it does not have.
+    let articles_with_gold = base.iter().filter(|c| c.gold > 0).count();
+    let spread = diffs
+        .first()
+        .is_some_and(|first| diffs.iter().any(|d| d != first));
+    let tested = diff.is_some() && articles_with_gold >= 2 && spread;
     let abs_diffs: Vec<f64> = diffs.iter().map(|d| d.abs()).collect();
-    let p_bootstrap = diff.and_then(|d| p_value(&abs_diffs, d));
+    let p_bootstrap = diff.filter(|_| tested).and_then(|d| p_value(&abs_diffs, d));
     diffs.sort_by(f64::total_cmp);
     let diff_ci95 = diff.and_then(|_| scoring::percentile_interval(&diffs));
-    let p_randomization = if options.randomization {
+    let p_randomization = if options.randomization && tested {
         diff.and_then(|d| randomization_p(metric, base, cand, d, options))
     } else {
         None
+    };
+    let significant = p_bootstrap.is_some_and(|p| p < options.alpha)
+        && (!options.randomization || p_randomization.is_some_and(|p| p < options.alpha));
+    let drop = diff.map_or(0.0, |d| -d);
+    let verdict = if !tested {
+        if drop > options.max_drop {
+            Verdict::Worse
+        } else {
+            Verdict::NotTested
+        }
+    } else if significant && drop > options.max_drop {
+        Verdict::Worse
+    } else if significant && drop < 0.0 {
+        Verdict::Better
+    } else {
+        Verdict::NoSignificantChange
     };
     MetricComparison {
         metric,
@@ -398,6 +502,8 @@ pub fn compare_metric(
         diff_ci95,
         p_bootstrap,
         p_randomization,
+        significance_tested: tested,
+        verdict,
     }
 }
 
@@ -502,33 +608,71 @@ mod tests {
             resamples,
             seed: 12345,
             randomization: true,
+            strict: false,
         }
     }
 
+    /// Identical runs: every resampled difference is 0, so nothing can be tested.
     #[test]
-    fn identical_outcomes_give_no_difference_and_p_one() {
+    fn identical_outcomes_are_not_tested_and_not_worse() {
         let base = vec![counts(4, 3, 2), counts(2, 2, 2), counts(5, 0, 0)];
         let m = compare_metric(Metric::PairF1, &base, &base, &options(500));
         assert_eq!(m.diff, Some(0.0));
         assert_eq!(m.diff_ci95, Some([0.0, 0.0]));
-        assert_eq!(m.p_bootstrap, Some(1.0));
-        assert_eq!(m.p_randomization, Some(1.0));
+        assert_eq!(m.p_bootstrap, None);
+        assert_eq!(m.p_randomization, None);
+        assert!(!m.significance_tested);
+        assert_eq!(m.verdict, Verdict::NotTested);
     }
 
-    /// When every article has the same outcomes, every resample has the same F1s, so the
-    /// difference is constant: the interval is that one point, and no centred resampled
-    /// difference reaches it: p = (0 + 1) / (n + 1).
+    /// When every article has the same outcomes, every resample has the same F1s: the
+    /// interval is one point and p is undefined, never 1/(n+1); the verdict follows
+    /// the drop alone.
     #[test]
-    fn a_constant_difference_has_a_point_interval_and_the_smallest_p() {
+    fn a_constant_difference_is_judged_by_the_drop_alone() {
         let base = vec![counts(4, 4, 4); 10];
         let cand = vec![counts(4, 4, 2); 10];
-        let n = 999;
-        let m = compare_metric(Metric::PairF1, &base, &cand, &options(n));
-        assert_eq!(m.base, Some(1.0));
-        assert_eq!(m.cand, Some(0.5));
-        assert_eq!(m.diff, Some(-0.5));
+        let m = compare_metric(Metric::PairF1, &base, &cand, &options(999));
+        assert_eq!((m.base, m.cand, m.diff), (Some(1.0), Some(0.5), Some(-0.5)));
         assert_eq!(m.diff_ci95, Some([-0.5, -0.5]));
-        assert_eq!(m.p_bootstrap, Some(1.0 / (n as f64 + 1.0)));
+        assert_eq!(m.p_bootstrap, None);
+        assert_eq!(m.verdict, Verdict::Worse);
+        let tolerant = CompareOptions {
+            max_drop: 0.6,
+            ..options(999)
+        };
+        let m = compare_metric(Metric::PairF1, &base, &cand, &tolerant);
+        assert_eq!(m.verdict, Verdict::NotTested);
+    }
+
+    /// One article with gold (the shipped seed): no spread to show.
+    #[test]
+    fn one_article_is_not_significance_tested() {
+        let base = vec![counts(36, 38, 36)];
+        let cand = vec![counts(36, 30, 20)];
+        let m = compare_metric(Metric::PairF1, &base, &cand, &options(1000));
+        assert_eq!(m.p_bootstrap, None);
+        assert!(!m.significance_tested);
+        assert_eq!(m.verdict, Verdict::Worse);
+    }
+
+    #[test]
+    fn a_real_gain_is_better_and_with_ar_needs_both_p_values() {
+        let base: Vec<Counts> = (0..40).map(|i| counts(4, 4, 1 + (i % 2))).collect();
+        let cand: Vec<Counts> = (0..40).map(|i| counts(4, 4, 3 + (i % 2))).collect();
+        let mut opts = options(500);
+        opts.randomization = false;
+        let m = compare_metric(Metric::PairF1, &base, &cand, &opts);
+        assert!(m.significance_tested && m.p_bootstrap < Some(0.05));
+        assert_eq!(m.verdict, Verdict::Better);
+        // A randomization test with one trial cannot reach p < 0.05: no verdict then.
+        let strict_ar = CompareOptions {
+            randomization: true,
+            resamples: 1,
+            ..options(1)
+        };
+        let m = compare_metric(Metric::PairF1, &base, &cand, &strict_ar);
+        assert_ne!(m.verdict, Verdict::Better);
     }
 
     /// The bootstrap computed by hand from the same resampled article lists.

@@ -111,9 +111,22 @@ pub enum Error {
     #[error("model `{model}`: {message}")]
     Model { model: String, message: String },
 
-    /// `compare` found a regression: the quality gate of SPEC 7.
+    /// Two runs that cannot be compared (other datasets, other tasks, nothing shared).
     #[error("{0}")]
-    Regression(String),
+    Incomparable(String),
+}
+
+/// The exit codes of the command line (docs/exit-codes.md), named in one place.
+pub mod exit_code {
+    /// Everything asked was done.
+    pub const SUCCESS: i32 = 0;
+    /// A quality gate failed: `compare` found a regression.
+    pub const GATE_FAILED: i32 = 1;
+    /// Bad usage or bad input: nothing was run (the message names the file, line and
+    /// column).
+    pub const BAD_INPUT: i32 = 2;
+    /// The run finished partial or was interrupted; its record is written and says so.
+    pub const PARTIAL: i32 = 3;
 }
 
 impl Error {
@@ -124,13 +137,32 @@ impl Error {
         }
     }
 
-    /// Exit codes of SPEC 5: 1 for a failed quality gate, 2 for bad usage or input.
+    /// Every error stops a command before it could finish: bad usage or input (a gate
+    /// that fails or a partial run is a result, not an error).
     pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Regression(_) => 1,
-            _ => 2,
+        exit_code::BAD_INPUT
+    }
+}
+
+/// Text from a user's file or a model's output, made safe to print: control characters
+/// (a stray escape sequence, a carriage return) are shown escaped (`\u{1b}`, `\r`)
+/// rather than acting on the terminal. Tabs and newlines of multi-line messages stay.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
         }
     }
+    std::borrow::Cow::Owned(out)
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

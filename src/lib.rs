@@ -20,6 +20,7 @@ pub mod model;
 pub mod record;
 pub mod runner;
 pub mod scoring;
+pub mod signals;
 
 pub use attribution::{Attribution, QuoteType, Span};
 pub use error::{Error, InputError, Location, Result};

@@ -8,11 +8,11 @@
 use crate::attribution::Attribution;
 use crate::dataset::{Article, Dataset, check_rows_against_article};
 use crate::error::{Error, Result};
-use crate::model::{self, ModelInfo, ModelSpec, TimedPrediction};
+use crate::model::{self, Model, ModelErrorKind, ModelInfo, ModelSpec, Task, TimedPrediction};
 use crate::record::{
-    ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Latency, OutcomeLine,
-    ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput, ToolInfo,
-    markdown_report,
+    ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Interruption, Latency,
+    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput,
+    ToolInfo, markdown_report,
 };
 use crate::scoring::{self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerMatch};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -30,6 +30,7 @@ pub struct RunPlan {
     /// Dataset specs: names under `datasets/` or paths.
     pub datasets: Vec<String>,
     pub models: Vec<ModelSpec>,
+    pub task: Task,
     pub scoring: ScoringOptions,
     pub threads: usize,
     pub out_dir: PathBuf,
@@ -66,15 +67,25 @@ pub fn default_datasets() -> Result<Vec<String>> {
 }
 
 pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
-    // Every dataset is loaded and validated before any model runs (SPEC 2).
+    // Everything a user can get wrong is checked before any model runs (docs/datasets.md):
+    // the datasets, every `file:` model's CSV, the run folder's name.
     let datasets = plan
         .datasets
         .iter()
         .map(|spec| Dataset::open(spec))
         .collect::<Result<Vec<_>>>()?;
+    refuse_same_names(&datasets)?;
     if plan.scoring.speaker_match == SpeakerMatch::Mention {
         for dataset in &datasets {
             dataset.check_mention_offsets()?;
+        }
+    }
+    let mut preloaded: HashMap<(usize, usize), Box<dyn Model>> = HashMap::new();
+    for (d, dataset) in datasets.iter().enumerate() {
+        for (m, spec) in plan.models.iter().enumerate() {
+            if matches!(spec.kind, model::ModelKind::File(_)) {
+                preloaded.insert((d, m), model::load(spec, dataset, &plan.load)?);
+            }
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -85,15 +96,20 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
     let mut folder = RunFolder::create(&plan.out_dir, &plan.name)?;
     let mut results = Vec::new();
     let mut model_infos: Vec<ModelInfo> = Vec::new();
-    for dataset in &datasets {
-        for spec in &plan.models {
-            let (result, info) = pool.install(|| run_one(plan, spec, dataset, &mut folder))?;
-            if let Some(info) = info
+    let mut reached = 0usize;
+    let mut total = 0usize;
+    for (d, dataset) in datasets.iter().enumerate() {
+        for (m, spec) in plan.models.iter().enumerate() {
+            let preloaded = preloaded.remove(&(d, m));
+            let done = pool.install(|| run_one(plan, spec, preloaded, dataset, &mut folder))?;
+            if let Some(info) = done.info
                 && !model_infos.iter().any(|m| m.name == info.name)
             {
                 model_infos.push(info);
             }
-            results.push(result);
+            reached += done.reached;
+            total += dataset.article_ids().len();
+            results.push(done.result);
         }
     }
     // A model that failed everywhere still appears, so the record says what was asked.
@@ -108,7 +124,14 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
         }
     }
 
-    let status = if results.iter().any(|r| !r.errors.is_empty()) {
+    let interruption = crate::signals::signal_name().map(|signal| Interruption {
+        signal: signal.to_string(),
+        articles_reached: reached,
+        articles_total: total,
+    });
+    let status = if interruption.is_some() {
+        RunStatus::Interrupted
+    } else if results.iter().any(|r| !r.errors.is_empty()) {
         RunStatus::Partial
     } else {
         RunStatus::Complete
@@ -118,7 +141,9 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
         tool: ToolInfo::current(),
         created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         command: plan.command.clone(),
+        task: plan.task,
         status,
+        interruption,
         scoring: plan.scoring.clone(),
         datasets: datasets
             .iter()
@@ -136,6 +161,23 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
     let report = markdown_report(&plan.name, &record);
     let folder = folder.finish(&record, &report)?;
     Ok(RunOutcome { folder, record })
+}
+
+/// Two datasets of one name would write over each other's predictions and could not be
+/// told apart in the record.
+fn refuse_same_names(datasets: &[Dataset]) -> Result<()> {
+    for (i, a) in datasets.iter().enumerate() {
+        if let Some(b) = datasets[..i].iter().find(|b| b.name() == a.name()) {
+            return Err(Error::Usage(format!(
+                "two datasets are both named `{}` ({} and {}): a run names datasets by \
+                 their folder, so rename one folder or pass each once",
+                a.name(),
+                b.path().display(),
+                a.path().display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Scores a predictions file against a dataset's gold without running a model: what
@@ -173,6 +215,8 @@ struct Predicted {
     latency_ms: f64,
     cpu_s: Option<f64>,
     error: Option<String>,
+    /// Whether the model was asked about it (false after an interrupt).
+    reached: bool,
 }
 
 /// Checks a model's answer for one article against its text: rows that do not fit the
@@ -185,6 +229,7 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
             latency_ms: 0.0,
             cpu_s: None,
             error: Some("the model gave no answer for this article".into()),
+            reached: true,
         };
     };
     let (rows, error) = match answer.result {
@@ -205,6 +250,17 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
                 )
             }
         }
+        // Not a failure of the model: the run stopped before it answered.
+        Err(error) if error.kind == ModelErrorKind::Interrupted => {
+            return Predicted {
+                article,
+                rows: Vec::new(),
+                latency_ms: 0.0,
+                cpu_s: None,
+                error: None,
+                reached: false,
+            };
+        }
         Err(error) => (Vec::new(), Some(error.message)),
     };
     Predicted {
@@ -213,6 +269,7 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
         latency_ms: answer.latency_ms,
         cpu_s: answer.cpu_s,
         error,
+        reached: true,
     }
 }
 
@@ -234,14 +291,27 @@ fn progress_bar(plan: &RunPlan, total: usize, label: String) -> ProgressBar {
     bar
 }
 
+/// One model on one dataset, as far as the run got.
+struct ModelOnDataset {
+    result: ResultRecord,
+    info: Option<ModelInfo>,
+    /// Articles the model was asked about before an interrupt (all, without one).
+    reached: usize,
+}
+
 fn run_one(
     plan: &RunPlan,
     spec: &ModelSpec,
+    preloaded: Option<Box<dyn Model>>,
     dataset: &Dataset,
     folder: &mut RunFolder,
-) -> Result<(ResultRecord, Option<ModelInfo>)> {
+) -> Result<ModelOnDataset> {
     let mut errors = Vec::new();
-    let model = match model::load(spec, dataset, &plan.load) {
+    let loaded = match preloaded {
+        Some(model) => Ok(model),
+        None => model::load(spec, dataset, &plan.load),
+    };
+    let model = match loaded {
         Ok(model) => Some(model),
         // Bad input in a file model's CSV is the user's to fix: stop, as for gold.
         Err(error @ (Error::Input(_) | Error::InputErrors(_))) => return Err(error),
@@ -271,11 +341,13 @@ fn run_one(
     let mut latencies: Vec<f64> = Vec::new();
     let mut chars = 0usize;
     let mut bytes = 0usize;
+    let mut reached = 0usize;
     let mut predict_wall_s = 0.0;
     let mut process_cpu_s = Some(0.0);
     // Summed per article when the model measured each on its own thread: exact model
     // work, unlike the process clock, which also counts idle workers spinning.
     let mut article_cpu_s = Some(0.0);
+    let external_cpu_before = model.as_ref().and_then(|m| m.external_cpu_s());
     let mut articles = dataset.articles().peekable();
     while articles.peek().is_some() {
         let chunk = articles
@@ -284,9 +356,12 @@ fn run_one(
             .collect::<Result<Vec<Article>>>()?;
         let started = Instant::now();
         let cpu_started = crate::cpu_time::process_seconds();
-        let predicted: Vec<Predicted> = match &model {
+        // After an interrupt the articles left are not sent: they count as predicting
+        // nothing, so the scores still cover the whole dataset.
+        let active = model.as_ref().filter(|_| !crate::signals::interrupted());
+        let predicted: Vec<Predicted> = match active {
             Some(model) => {
-                let answers = model.predict_batch(&chunk);
+                let answers = model.run_batch(&chunk, None, &|_, _| {});
                 let mut answers = answers.into_iter();
                 chunk
                     .into_iter()
@@ -301,6 +376,7 @@ fn run_one(
                     latency_ms: 0.0,
                     cpu_s: None,
                     error: None,
+                    reached: false,
                 })
                 .collect(),
         };
@@ -332,7 +408,8 @@ fn run_one(
                     message: message.clone(),
                 });
             }
-            if model.is_some() {
+            if p.reached {
+                reached += 1;
                 chars += p.article.char_len();
                 bytes += p.article.text.len();
                 latencies.push(p.latency_ms);
@@ -349,17 +426,26 @@ fn run_one(
     folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
+    let external_cpu_s = external_cpu_before
+        .zip(model.as_ref().and_then(|m| m.external_cpu_s()))
+        .map(|(before, after)| (after - before).max(0.0));
     let throughput = model.as_ref().map(|model| {
         let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
         t.bytes = bytes;
-        let cpu_s = article_cpu_s.or(process_cpu_s);
+        let own_cpu_s = article_cpu_s.or(process_cpu_s);
+        // An external program's work is its own CPU time plus the harness's piping.
+        let cpu_s = match external_cpu_s {
+            Some(external) => own_cpu_s.map(|own| own + external),
+            None => own_cpu_s,
+        };
         t.cpu_s = cpu_s;
+        t.external_cpu_s = external_cpu_s;
         t.bytes_per_cpu_s = cpu_s.filter(|&cpu| cpu > 0.0).map(|cpu| bytes as f64 / cpu);
         t.usage = model.usage();
         t
     });
-    Ok((
-        ResultRecord {
+    Ok(ModelOnDataset {
+        result: ResultRecord {
             model: spec.name.clone(),
             dataset: dataset.name().to_string(),
             scores: aggregate.scores,
@@ -368,7 +454,8 @@ fn run_one(
             errors,
         },
         info,
-    ))
+        reached: if model.is_some() { reached } else { 0 },
+    })
 }
 
 fn article_line(
@@ -436,6 +523,7 @@ fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize
         threads,
         bytes: 0,
         cpu_s: None,
+        external_cpu_s: None,
         bytes_per_cpu_s: None,
         usage: None,
     }

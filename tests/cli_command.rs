@@ -82,7 +82,7 @@ fn a_crash_midway_gives_a_partial_record_that_keeps_earlier_answers() {
         ])
         .arg(&out)
         .assert()
-        .code(2)
+        .code(3)
         .stderr(predicate::str::contains("partial"));
     let record = read_json(&out.join("crash/run.json"));
     assert_eq!(record["status"], "partial");
@@ -126,7 +126,7 @@ fn garbage_and_bad_offsets_cost_only_their_article() {
         ])
         .arg(&out)
         .assert()
-        .code(2);
+        .code(3);
     let record = read_json(&out.join("bad/run.json"));
     let errors = record["results"][0]["errors"].as_array().unwrap();
     let failed: Vec<&str> = errors

@@ -52,7 +52,10 @@ fn equal_runs_compare_as_equal_and_pass() {
     assert_eq!(code, 0);
     let f1 = pair_f1(&json);
     assert_eq!(f1["diff"], 0.0);
-    assert_eq!(f1["p_bootstrap"], 1.0);
+    // Every resampled difference is 0: nothing to test, and nothing worse.
+    assert_eq!(f1["p_bootstrap"], serde_json::Value::Null);
+    assert_eq!(f1["verdict"], "not_tested");
+    assert_eq!(json["pairs"][0]["verdict"], "not_tested");
     assert_eq!(json["pairs"][0]["regression"], false);
 }
 
@@ -140,4 +143,128 @@ fn runs_on_different_gold_cannot_be_compared() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("fingerprint"));
+}
+
+/// The shipped seed is one article: the bootstrap cannot show uncertainty there, so no
+/// p-value is claimed, and a real drop still fails the gate.
+#[test]
+fn a_one_article_gate_claims_no_p_value_and_fails_on_a_real_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = synthetic_dataset(dir.path(), 1, 8);
+    let good = dir.path().join("good.csv");
+    let bad = dir.path().join("bad.csv");
+    write_rows(&good, &rows);
+    write_rows(&bad, &degraded(&rows, |i| i % 2 == 0));
+    let base = run(
+        &dataset,
+        &format!("m=file:{}", good.display()),
+        dir.path(),
+        "b",
+    );
+    let cand = run(
+        &dataset,
+        &format!("m=file:{}", bad.display()),
+        dir.path(),
+        "c",
+    );
+    for test in ["bootstrap", "ar"] {
+        let (code, json) = compare_json(&base, &cand, &["--test", test]);
+        assert_eq!(code, 1, "{json}");
+        let f1 = pair_f1(&json);
+        assert_eq!(f1["p_bootstrap"], Value::Null);
+        assert_eq!(f1["significance_tested"], false);
+        assert_eq!(f1["verdict"], "worse");
+        assert_eq!(json["pairs"][0]["verdict"], "worse");
+    }
+    let text = attr_eval()
+        .arg("compare")
+        .arg(&base)
+        .arg(&cand)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("not significance-tested"), "{text}");
+    assert!(!text.contains("0.0010"), "{text}");
+}
+
+fn empty_articles(run: &std::path::Path) -> std::path::PathBuf {
+    std::fs::write(run.join("articles.jsonl"), "").unwrap();
+    run.to_path_buf()
+}
+
+#[test]
+fn the_gate_never_passes_on_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = synthetic_dataset(dir.path(), 3, 2);
+    let preds = dir.path().join("m.csv");
+    write_rows(&preds, &rows);
+    let spec = format!("m=file:{}", preds.display());
+    let base = run(&dataset, &spec, dir.path(), "base");
+    // An empty candidate: its article lines are gone.
+    let cand = empty_articles(&run(&dataset, &spec, dir.path(), "cand"));
+    let out = attr_eval()
+        .arg("compare")
+        .arg(&base)
+        .arg(&cand)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing to compare"), "{stderr}");
+    assert!(stderr.contains("no article lines"), "{stderr}");
+
+    // Disjoint datasets.
+    let other = dir.path().join("other");
+    let (other_dataset, other_rows) = synthetic_dataset(&other, 2, 2);
+    let other_preds = other.join("m.csv");
+    write_rows(&other_preds, &other_rows);
+    let renamed = other.join("elsewhere");
+    std::fs::rename(&other_dataset, &renamed).unwrap();
+    let elsewhere = run(
+        &renamed,
+        &format!("m=file:{}", other_preds.display()),
+        dir.path(),
+        "elsewhere",
+    );
+    let out = attr_eval()
+        .arg("compare")
+        .arg(&base)
+        .arg(&elsewhere)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dataset synthetic (baseline only)"));
+}
+
+#[test]
+fn what_the_candidate_lacks_is_listed_and_strict_fails_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = synthetic_dataset(dir.path(), 3, 2);
+    let preds = dir.path().join("m.csv");
+    write_rows(&preds, &rows);
+    let one = format!("m=file:{}", preds.display());
+    let two = format!("n=file:{}", preds.display());
+    let base = attr_eval()
+        .args(["run", "--resamples", "50", "--dataset"])
+        .arg(&dataset)
+        .args(["--model", &one, "--model", &two, "--name", "base", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    drop(base);
+    let cand = run(&dataset, &one, dir.path(), "cand");
+    let base = dir.path().join("base");
+    let (code, json) = compare_json(&base, &cand, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(json["missing"][0], "model n (baseline only)");
+    let md = attr_eval()
+        .arg("compare")
+        .arg(&base)
+        .arg(&cand)
+        .args(["--format", "md"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&md.stdout).contains("Missing from the candidate"));
+    let (code, _) = compare_json(&base, &cand, &["--strict"]);
+    assert_eq!(code, 1);
 }

@@ -1,16 +1,18 @@
 //! Argument definitions, kept apart from what the commands do.
 
 use crate::attribution::QuoteType;
+use crate::model::Task;
 use crate::scoring::{ScoringOptions, SpeakerMatch};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
-Exit codes:
+Exit codes (docs/exit-codes.md):
   0  success
   1  a quality gate failed (`compare` found a regression)
-  2  bad usage or bad input (the message names the file, line and column),
-     or a run that is partial because a model failed on some articles";
+  2  bad usage or bad input (the message names the file, line and column); nothing ran
+  3  a run finished partial (a model failed on some articles) or was interrupted
+     (SIGINT, SIGTERM): its record is written and says so";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -146,10 +148,14 @@ pub struct RunArgs {
     /// A named experiment (TOML: datasets, models, [scoring]); flags given here win
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// What to measure: `extract` (find quotes and speakers) or `speakers` (name the
+    /// speaker of each given gold quote; docs/tasks.md)
+    #[arg(long, value_enum, default_value_t = Task::Extract)]
+    pub task: Task,
     /// Where run folders go
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
-    /// The run folder's name [default: a UTC time stamp]
+    /// The run folder's name, in [A-Za-z0-9._-] [default: a UTC time stamp]
     #[arg(long)]
     pub name: Option<String>,
     /// Worker threads for models [default: all cores]
@@ -159,7 +165,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub json: bool,
     /// `cmd:` models: seconds to wait for one article's answer before the program is
-    /// restarted and the article recorded as failed
+    /// restarted and the article recorded as failed (at most a year)
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub timeout: f64,
     /// `cmd:` models: how many copies of the program to run side by side
@@ -278,6 +284,9 @@ pub struct CompareArgs {
     /// Bootstrap seed
     #[arg(long, default_value_t = 12345, value_name = "N")]
     pub seed: u64,
+    /// Fail the gate (exit 1) when the candidate lacks a model or dataset of the baseline
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 use super::args::{CompareArgs, OutputFormat, SignificanceTest};
-use crate::compare::{CompareOptions, Comparison, Metric, MetricComparison, compare_paths};
-use crate::error::{Error, Result};
+use crate::compare::{CompareOptions, Comparison, MetricComparison, Verdict, compare_paths};
+use crate::error::{Error, Result, exit_code};
 use crate::record::ratio;
 use comfy_table::{Table, presets};
 use std::fmt::Write as _;
@@ -38,6 +38,7 @@ pub fn execute(args: CompareArgs) -> Result<i32> {
         resamples: args.resamples,
         seed: args.seed,
         randomization: args.test == SignificanceTest::Ar,
+        strict: args.strict,
     };
     let comparison = compare_paths(&args.base, &args.cand, &options)?;
     let output = match args.format {
@@ -46,7 +47,11 @@ pub fn execute(args: CompareArgs) -> Result<i32> {
         OutputFormat::Md => render(&comparison, true, args.articles),
     };
     println!("{output}");
-    Ok(if comparison.has_regression() { 1 } else { 0 })
+    Ok(if comparison.gate_fails() {
+        exit_code::GATE_FAILED
+    } else {
+        exit_code::SUCCESS
+    })
 }
 
 fn signed(value: Option<f64>) -> String {
@@ -67,6 +72,8 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
     let mut out = String::new();
     let verdict = if c.has_regression() {
         "REGRESSION: the gate fails"
+    } else if c.gate_fails() {
+        "the candidate lacks part of the baseline (--strict): the gate fails"
     } else {
         "no significant regression: the gate passes"
     };
@@ -113,14 +120,11 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
             format!("{} → {}", pair.base_model, pair.cand_model)
         };
         for m in &pair.metrics {
-            let verdict = if m.metric != Metric::PairF1 {
-                ""
-            } else if pair.regression {
-                "worse ✗"
-            } else if m.diff.unwrap_or(0.0) > 0.0 && m.p_bootstrap.unwrap_or(1.0) < c.alpha {
-                "better ✓"
-            } else {
-                "ok"
+            let verdict = match m.verdict {
+                Verdict::Worse => "worse ✗".to_string(),
+                Verdict::Better => "better ✓".to_string(),
+                Verdict::NotTested => "not significance-tested".to_string(),
+                Verdict::NoSignificantChange => "no significant change".to_string(),
             };
             let mut row = vec![
                 model.clone(),
@@ -135,7 +139,7 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
             if with_ar {
                 row.push(p(m.p_randomization));
             }
-            row.push(verdict.to_string());
+            row.push(verdict);
             table.add_row(row);
         }
     }
@@ -146,8 +150,32 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
          pair F1 drops by more than {} with p < {}.",
         c.scheme, c.resamples, c.seed, c.max_drop, c.alpha
     );
+    if c.pairs
+        .iter()
+        .flat_map(|p| &p.metrics)
+        .any(|m| !m.significance_tested)
+    {
+        let _ = writeln!(
+            out,
+            "\nRows marked \"not significance-tested\": the bootstrap shows no uncertainty \
+             there (fewer than 2 articles with gold rows, or every resampled difference \
+             equal), so their p is undefined and the verdict follows the drop alone."
+        );
+    }
+    if !c.missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nMissing from the candidate{}: {}.",
+            if c.strict {
+                " (fails the gate: --strict)"
+            } else {
+                ""
+            },
+            c.missing.join("; ")
+        );
+    }
     if !c.unpaired.is_empty() {
-        let _ = writeln!(out, "\nNot compared: {}.", c.unpaired.join(", "));
+        let _ = writeln!(out, "\nOnly in the candidate: {}.", c.unpaired.join("; "));
     }
     if with_articles {
         for pair in &c.pairs {

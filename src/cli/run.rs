@@ -1,5 +1,5 @@
 use super::args::RunArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, exit_code};
 use crate::experiment::Experiment;
 use crate::model::LoadOptions;
 use crate::model::cache::CacheMode;
@@ -12,6 +12,8 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 pub fn execute(args: RunArgs) -> Result<i32> {
+    crate::signals::install_interrupt_handlers()
+        .map_err(|e| Error::Usage(format!("cannot catch SIGINT and SIGTERM: {e}")))?;
     let experiment = args.config.as_deref().map(Experiment::load).transpose()?;
     let pick = |given: &[String], from_config: Option<&Vec<String>>| -> Vec<String> {
         if !given.is_empty() {
@@ -38,9 +40,11 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         Some(e) => format!("{}-{stamp}", e.name),
         None => stamp,
     });
+    crate::record::check_run_name(&name)?;
     let plan = RunPlan {
         datasets,
         models: ModelSpec::parse_all(&models)?,
+        task: args.task,
         scoring,
         threads: args
             .threads
@@ -95,15 +99,31 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         if failed > SHOWN {
             eprintln!("  … and {} more", failed - SHOWN);
         }
-        return Ok(2);
+        return Ok(exit_code::PARTIAL);
     }
-    Ok(0)
+    if let Some(interruption) = &outcome.record.interruption {
+        eprintln!(
+            "warning: the run was interrupted by {} after {} of {} model × article \
+             evaluations; the rest count as predicting nothing. The record is in {}; \
+             `--resume` reuses the answers of cached models",
+            interruption.signal,
+            interruption.articles_reached,
+            interruption.articles_total,
+            outcome.folder.join("run.json").display()
+        );
+        return Ok(exit_code::PARTIAL);
+    }
+    Ok(exit_code::SUCCESS)
 }
 
 fn load_options(args: &RunArgs) -> Result<LoadOptions> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+    // A year is longer than any sensible wait and far from Duration's limits, so a
+    // typo such as 1e30 is a usage error, not an overflow.
+    const MAX_TIMEOUT_S: f64 = 365.0 * 86_400.0;
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_S) {
         return Err(Error::Usage(format!(
-            "--timeout must be a positive number of seconds, got {}",
+            "--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_S} \
+             (a year), got {}",
             args.timeout
         )));
     }

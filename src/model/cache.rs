@@ -26,7 +26,7 @@
 //! from an older run) but leaves the answers behind, so that if it is interrupted,
 //! the same command with `--resume` picks up where it stopped.
 
-use super::{Model, ModelError, ModelInfo, TimedPrediction};
+use super::{Model, ModelError, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction};
 use crate::attribution::Attribution;
 use crate::dataset::Article;
 use crate::error::{Error, Result};
@@ -149,11 +149,22 @@ impl PredictionCache {
     }
 
     pub fn entry_path(&self, article: &Article) -> PathBuf {
-        self.folder.join(format!("{}.json", text_sha256(article)))
+        self.entry_path_for(article, None)
+    }
+
+    /// The entry of one article, in the speakers task also keyed by what was asked
+    /// (its quotes and cast): the same text with other quotes is another question.
+    pub fn entry_path_for(&self, article: &Article, request: Option<&SpeakersRequest>) -> PathBuf {
+        self.folder
+            .join(format!("{}.json", input_sha256(article, request)))
     }
 
     pub fn get(&self, article: &Article) -> Lookup {
-        let path = self.entry_path(article);
+        self.get_for(article, None)
+    }
+
+    pub fn get_for(&self, article: &Article, request: Option<&SpeakersRequest>) -> Lookup {
+        let path = self.entry_path_for(article, request);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
@@ -166,9 +177,10 @@ impl PredictionCache {
             && entry.version == self.info.version
             && entry.config_hash == self.info.config_hash
             && entry.text_sha256 == text_sha256(article)
-            && entry.attributions.iter().all(|row| {
-                row.quote_span
-                    .is_some_and(|span| article.slice(span) == Some(row.quote.as_str()))
+            && entry.attributions.iter().all(|row| match row.quote_span {
+                Some(span) => article.slice(span) == Some(row.quote.as_str()),
+                // Only an answer in the speakers task may leave its span to scoring.
+                None => request.is_some(),
             });
         if !fits {
             return Lookup::Unusable;
@@ -193,6 +205,16 @@ impl PredictionCache {
         rows: &[Attribution],
         latency_ms: f64,
     ) -> std::io::Result<()> {
+        self.put_for(article, None, rows, latency_ms)
+    }
+
+    pub fn put_for(
+        &self,
+        article: &Article,
+        request: Option<&SpeakersRequest>,
+        rows: &[Attribution],
+        latency_ms: f64,
+    ) -> std::io::Result<()> {
         let entry = Entry {
             spec: self.info.spec.clone(),
             version: self.info.version.clone(),
@@ -202,12 +224,27 @@ impl PredictionCache {
             attributions: rows.to_vec(),
         };
         let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
-        write_atomically(&self.folder, &self.entry_path(article), &bytes)
+        write_atomically(&self.folder, &self.entry_path_for(article, request), &bytes)
     }
 }
 
 fn text_sha256(article: &Article) -> String {
     format!("{:x}", Sha256::digest(article.text.as_bytes()))
+}
+
+fn input_sha256(article: &Article, request: Option<&SpeakersRequest>) -> String {
+    match request {
+        None => text_sha256(article),
+        Some(request) => {
+            let asked = serde_json::to_vec(request).unwrap_or_default();
+            let digest = Sha256::new()
+                .chain_update(article.text.as_bytes())
+                .chain_update([0])
+                .chain_update(&asked)
+                .finalize();
+            format!("speakers-{digest:x}")
+        }
+    }
 }
 
 /// Temporary file in the same folder, then a rename: readers see the old entry or the
@@ -272,11 +309,15 @@ impl CachedModel {
         self.cache.folder()
     }
 
-    fn lookup(&self, article: &Article) -> Option<TimedPrediction> {
+    fn lookup(
+        &self,
+        article: &Article,
+        request: Option<&SpeakersRequest>,
+    ) -> Option<TimedPrediction> {
         if !self.mode.reads() {
             return None;
         }
-        match self.cache.get(article) {
+        match self.cache.get_for(article, request) {
             Lookup::Hit { rows, latency_ms } => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 return Some(TimedPrediction {
@@ -294,12 +335,20 @@ impl CachedModel {
         None
     }
 
-    fn store(&self, article: &Article, prediction: &TimedPrediction) {
+    fn store(
+        &self,
+        article: &Article,
+        request: Option<&SpeakersRequest>,
+        prediction: &TimedPrediction,
+    ) {
         let Ok(rows) = &prediction.result else { return };
         if !self.mode.writes() {
             return;
         }
-        match self.cache.put(article, rows, prediction.latency_ms) {
+        match self
+            .cache
+            .put_for(article, request, rows, prediction.latency_ms)
+        {
             Ok(()) => self.written.fetch_add(1, Ordering::Relaxed),
             Err(_) => self.write_failures.fetch_add(1, Ordering::Relaxed),
         };
@@ -312,37 +361,86 @@ impl Model for CachedModel {
     }
 
     fn predict(&self, article: &Article) -> std::result::Result<Vec<Attribution>, ModelError> {
-        if let Some(hit) = self.lookup(article) {
-            return hit.result;
-        }
-        let started = std::time::Instant::now();
-        let result = self.inner.predict(article);
-        let prediction = TimedPrediction {
-            result,
-            latency_ms: started.elapsed().as_secs_f64() * 1e3,
-            cpu_s: None,
-        };
-        self.store(article, &prediction);
-        prediction.result
+        self.predict_batch(std::slice::from_ref(article))
+            .pop()
+            .map(|prediction| prediction.result)
+            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
     }
 
-    /// Answers hits from the cache and sends only the misses, as one chunk, to the
-    /// inner model.
     fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
-        let mut slots: Vec<Option<TimedPrediction>> =
-            articles.iter().map(|a| self.lookup(a)).collect();
+        self.run_batch(articles, None, &|_, _| {})
+    }
+
+    fn attribute(
+        &self,
+        article: &Article,
+        request: &SpeakersRequest,
+    ) -> std::result::Result<Vec<Attribution>, ModelError> {
+        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
+            .pop()
+            .map(|prediction| prediction.result)
+            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+    }
+
+    fn attribute_batch(
+        &self,
+        articles: &[Article],
+        requests: &[SpeakersRequest],
+    ) -> Vec<TimedPrediction> {
+        self.run_batch(articles, Some(requests), &|_, _| {})
+    }
+
+    fn external_cpu_s(&self) -> Option<f64> {
+        self.inner.external_cpu_s()
+    }
+
+    /// Cached answers are served at once; the others go to the model in one chunk and
+    /// each is written to the cache as soon as the model gives it, so that a run killed
+    /// mid-chunk loses nothing that was answered.
+    fn run_batch(
+        &self,
+        articles: &[Article],
+        requests: Option<&[SpeakersRequest]>,
+        on_answer: OnAnswer,
+    ) -> Vec<TimedPrediction> {
+        let request = |i: usize| requests.and_then(|r| r.get(i));
+        let mut slots: Vec<Option<TimedPrediction>> = articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.lookup(a, request(i)))
+            .collect();
+        for (index, slot) in slots.iter().enumerate() {
+            if let Some(hit) = slot {
+                on_answer(index, hit);
+            }
+        }
         let missing: Vec<usize> = (0..articles.len())
             .filter(|&i| slots[i].is_none())
             .collect();
         if !missing.is_empty() {
-            let predicted = if missing.len() == articles.len() {
-                self.inner.predict_batch(articles)
+            let all = missing.len() == articles.len();
+            let misses: Vec<Article> = if all {
+                Vec::new()
             } else {
-                let misses: Vec<Article> = missing.iter().map(|&i| articles[i].clone()).collect();
-                self.inner.predict_batch(&misses)
+                missing.iter().map(|&i| articles[i].clone()).collect()
+            };
+            let miss_requests: Option<Vec<SpeakersRequest>> = requests
+                .filter(|_| !all)
+                .map(|r| missing.iter().filter_map(|&i| r.get(i).cloned()).collect());
+            let store = |position: usize, prediction: &TimedPrediction| {
+                let Some(&index) = missing.get(position) else {
+                    return;
+                };
+                self.store(&articles[index], request(index), prediction);
+                on_answer(index, prediction);
+            };
+            let predicted = if all {
+                self.inner.run_batch(articles, requests, &store)
+            } else {
+                self.inner
+                    .run_batch(&misses, miss_requests.as_deref(), &store)
             };
             for (&index, prediction) in missing.iter().zip(predicted) {
-                self.store(&articles[index], &prediction);
                 slots[index] = Some(prediction);
             }
         }

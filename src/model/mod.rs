@@ -20,12 +20,43 @@ pub struct ModelInfo {
 #[error("{message}")]
 pub struct ModelError {
     pub message: String,
+    #[serde(default)]
+    pub kind: ModelErrorKind,
+}
+
+/// What went wrong, for callers that treat failures apart (an interrupted article is
+/// not reached, not failed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelErrorKind {
+    /// The model's process died (or closed its output) before answering.
+    Crash,
+    /// No answer within `--timeout`.
+    Timeout,
+    /// An answer that breaks the protocol or does not fit the text.
+    Protocol,
+    /// The model said it failed on the article.
+    Reported,
+    /// Not sent: no process could be started any more.
+    NotRun,
+    /// Not answered because the run was interrupted.
+    Interrupted,
+    #[default]
+    Other,
 }
 
 impl ModelError {
     pub fn new(message: impl Into<String>) -> Self {
         ModelError {
             message: message.into(),
+            kind: ModelErrorKind::Other,
+        }
+    }
+
+    pub fn of_kind(kind: ModelErrorKind, message: impl Into<String>) -> Self {
+        ModelError {
+            message: message.into(),
+            kind,
         }
     }
 }
@@ -40,6 +71,10 @@ pub struct TimedPrediction {
     /// thread of this process (the default `predict_batch`); `None` otherwise.
     pub cpu_s: Option<f64>,
 }
+
+/// Called with each answer as soon as a model has it, by its index in the batch (so
+/// that the prediction cache keeps what was answered before an interruption).
+pub type OnAnswer<'a> = &'a (dyn Fn(usize, &TimedPrediction) + Sync);
 
 /// A quote-attribution model.
 ///
@@ -115,6 +150,33 @@ pub trait Model: Send + Sync {
             .collect()
     }
 
+    /// One chunk in either task (`requests` for the speakers task), with each answer
+    /// handed to `on_answer` as it comes. The default calls [`Model::predict_batch`] or
+    /// [`Model::attribute_batch`] and hands the answers over at the end; models that
+    /// answer over time (external programs) override it.
+    fn run_batch(
+        &self,
+        articles: &[Article],
+        requests: Option<&[SpeakersRequest]>,
+        on_answer: OnAnswer,
+    ) -> Vec<TimedPrediction> {
+        let answers = match requests {
+            None => self.predict_batch(articles),
+            Some(requests) => self.attribute_batch(articles, requests),
+        };
+        for (index, answer) in answers.iter().enumerate() {
+            on_answer(index, answer);
+        }
+        answers
+    }
+
+    /// CPU seconds spent so far outside this process on the model's behalf (an external
+    /// program's), which the harness's own clocks do not see; `None` for in-process
+    /// models.
+    fn external_cpu_s(&self) -> Option<f64> {
+        None
+    }
+
     /// What the model spent calling a service (requests, retries, tokens) since it was
     /// built, for the run record's `throughput.usage`; `None` for models that call none.
     fn usage(&self) -> Option<usage::ModelUsage> {
@@ -134,7 +196,7 @@ pub mod usage;
 
 pub use file::FileModel;
 pub use spec::{DEFAULT_MODELS, ModelKind, ModelSpec, default_models, tagger_encoder, tagger_head};
-pub use task::{CastMember, GivenQuote, SpeakersRequest};
+pub use task::{CastMember, GivenQuote, SpeakersRequest, Task};
 
 use crate::dataset::Dataset;
 use crate::error::Result;

@@ -5,6 +5,34 @@ use crate::attribution::{Attribution, Span};
 use crate::dataset::Aliases;
 use serde::{Deserialize, Serialize};
 
+/// What a run measures (docs/tasks.md).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Find the quotes and their speakers in the text.
+    #[default]
+    Extract,
+    /// Name the speaker of each given gold quote.
+    Speakers,
+}
+
+impl Task {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::Extract => "extract",
+            Task::Speakers => "speakers",
+        }
+    }
+}
+
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A quote handed to the model, to be attributed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GivenQuote {

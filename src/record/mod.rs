@@ -6,7 +6,7 @@ mod report;
 mod write;
 
 pub use report::{TableStyle, by_type_table, headline_table, markdown_report, ratio, scores_table};
-pub use write::{LoadedRun, PredictionFile, RunFolder, read_run, write_run};
+pub use write::{LoadedRun, RunFolder, check_run_name, read_run};
 
 use crate::attribution::{Attribution, QuoteType};
 use crate::model::ModelInfo;
@@ -22,8 +22,15 @@ pub struct RunRecord {
     pub tool: ToolInfo,
     pub created_at: String,
     pub command: Vec<String>,
-    /// `complete`, or `partial` when a model failed on some articles or as a whole.
+    /// Which task the run measured; records older than the speakers task are extract.
+    #[serde(default)]
+    pub task: crate::model::Task,
+    /// `complete`; `partial` when a model failed on some articles or as a whole;
+    /// `interrupted` when a signal stopped the run.
     pub status: RunStatus,
+    /// How far an interrupted run got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption: Option<Interruption>,
     pub scoring: ScoringOptions,
     pub datasets: Vec<DatasetRecord>,
     pub models: Vec<ModelInfo>,
@@ -34,7 +41,22 @@ pub struct RunRecord {
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Complete,
+    /// A model failed on some articles (`errors` say which).
     Partial,
+    /// The run was stopped by SIGINT or SIGTERM (`interruption` says how far it got).
+    Interrupted,
+}
+
+/// Where an interrupted run stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interruption {
+    /// `SIGINT` or `SIGTERM`.
+    pub signal: String,
+    /// Model × dataset × article evaluations the models answered or failed on before
+    /// the stop; the others count as predicting nothing.
+    pub articles_reached: usize,
+    /// All the model × dataset × article evaluations the run was asked for.
+    pub articles_total: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +117,10 @@ pub struct Throughput {
     /// cannot measure it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_s: Option<f64>,
+    /// The part of `cpu_s` spent by external model programs (`cmd:`), read from their
+    /// processes: the harness's own clocks do not see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_cpu_s: Option<f64>,
     /// `bytes / cpu_s`: throughput per core, measured rather than divided by threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_per_cpu_s: Option<f64>,

@@ -184,6 +184,14 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
              Failed articles count as predicting nothing.\n"
         );
     }
+    if let Some(interruption) = &record.interruption {
+        let _ = writeln!(
+            out,
+            "> **Interrupted run** ({}): {} of {} model × article evaluations were reached; \
+             the others count as predicting nothing.\n",
+            interruption.signal, interruption.articles_reached, interruption.articles_total
+        );
+    }
     let _ = writeln!(
         out,
         "- created {} by {} {}{}\n- scoring: overlap τ = {}, speaker match `{}`, types {}, \

@@ -25,16 +25,25 @@ pub struct RunFolder {
 }
 
 impl RunFolder {
-    /// Creates `parent/name/`; refuses to overwrite an existing run.
+    /// Creates `parent/name/`, which must not exist yet. The folder is made in one step
+    /// that fails if it exists, so of two runs started with the same name exactly one
+    /// gets it and the other stops, instead of both writing into one folder.
     pub fn create(parent: &Path, name: &str) -> Result<Self> {
+        check_run_name(name)?;
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let path = parent.join(name);
-        if path.join("run.json").exists() {
-            return Err(Error::Usage(format!(
-                "{} already holds a run: choose another --name or remove it",
-                path.display()
-            )));
+        match fs::create_dir(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::Usage(format!(
+                    "{} already exists (another run, or one running now): choose another \
+                     --name or remove the folder",
+                    path.display()
+                )));
+            }
+            Err(e) => return Err(Error::io(&path, e)),
         }
-        fs::create_dir_all(path.join("predictions")).map_err(|e| Error::io(&path, e))?;
+        fs::create_dir(path.join("predictions")).map_err(|e| Error::io(&path, e))?;
         let articles_path = path.join("articles.jsonl");
         let articles = File::create(&articles_path).map_err(|e| Error::io(&articles_path, e))?;
         Ok(RunFolder {
@@ -111,30 +120,24 @@ impl RunFolder {
     }
 }
 
-/// One model's rows on one dataset.
-pub struct PredictionFile {
-    pub model: String,
-    pub dataset: String,
-    pub rows: Vec<Attribution>,
-}
-
-/// Writes a finished run in one go (for callers that hold everything in memory).
-pub fn write_run(
-    parent: &Path,
-    name: &str,
-    record: &RunRecord,
-    lines: &[ArticleLine],
-    predictions: &[PredictionFile],
-    report: &str,
-) -> Result<PathBuf> {
-    let mut folder = RunFolder::create(parent, name)?;
-    for line in lines {
-        folder.write_article(line)?;
+/// A run's name becomes a folder under `--out`: a path (`../x`, `a/b`) would put it
+/// elsewhere, so names take the characters of article ids.
+pub fn check_run_name(name: &str) -> Result<()> {
+    let fits = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "--name `{}`: a run name may hold only letters, digits, `.`, `_` and `-` \
+             (it names a folder under --out)",
+            crate::error::escape_controls(name)
+        )))
     }
-    for file in predictions {
-        folder.write_predictions(&file.model, &file.dataset, &file.rows)?;
-    }
-    folder.finish(record, report)
 }
 
 /// A run read back from disk: the record and its article lines.

@@ -53,7 +53,7 @@ impl ClientConfig {
 }
 
 /// A failure that persisted after the retries, or that retrying cannot fix.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RequestError {
     #[error("the server answered HTTP {status} after {attempts} attempt(s): {body}")]
     Status {
@@ -63,6 +63,11 @@ pub enum RequestError {
     },
     #[error("the request failed after {attempts} attempt(s): {message}")]
     Transport { attempts: usize, message: String },
+    #[error("no answer within {timeout_s} s (--timeout), {attempts} attempt(s)")]
+    Timeout { attempts: usize, timeout_s: f64 },
+    /// SIGINT or SIGTERM while the request waited for a retry.
+    #[error("the run was interrupted")]
+    Interrupted,
     /// HTTP 200 with a body that is not a chat completion: counted as an unparseable
     /// reply, like a completion whose content is not the JSON asked for.
     #[error("the server's answer is not a chat completion: {0}")]
@@ -110,6 +115,7 @@ enum Attempt {
     Transport {
         message: String,
         retryable: bool,
+        timed_out: bool,
     },
 }
 
@@ -196,18 +202,29 @@ impl Client {
                     }
                     retries += 1;
                     self.count(|s| s.retries += 1);
-                    std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(retries)));
+                    pause(retry_after.unwrap_or_else(|| self.backoff(retries)))?;
                 }
-                Attempt::Transport { message, retryable } => {
+                Attempt::Transport {
+                    message,
+                    retryable,
+                    timed_out,
+                } => {
                     if !retryable || retries >= self.config.max_retries {
-                        return Err(RequestError::Transport {
-                            attempts,
-                            message: self.mask(&message),
+                        return Err(if timed_out {
+                            RequestError::Timeout {
+                                attempts,
+                                timeout_s: self.config.timeout.as_secs_f64(),
+                            }
+                        } else {
+                            RequestError::Transport {
+                                attempts,
+                                message: self.mask(&message),
+                            }
                         });
                     }
                     retries += 1;
                     self.count(|s| s.retries += 1);
-                    std::thread::sleep(self.backoff(retries));
+                    pause(self.backoff(retries))?;
                 }
             }
         }
@@ -224,6 +241,7 @@ impl Client {
         }
         match request.send_string(body) {
             Ok(response) => response.into_string().map_err(|e| Attempt::Transport {
+                timed_out: is_timeout(&e),
                 message: format!("reading the answer failed: {e}"),
                 retryable: true,
             }),
@@ -247,9 +265,13 @@ impl Client {
                         | ProxyUnauthorized
                         | TooManyRedirects
                 );
+                let timed_out = std::error::Error::source(&transport)
+                    .and_then(|source| source.downcast_ref::<std::io::Error>())
+                    .is_some_and(is_timeout);
                 Err(Attempt::Transport {
                     message: transport.to_string(),
                     retryable,
+                    timed_out,
                 })
             }
         }
@@ -270,6 +292,30 @@ impl Client {
             Some(key) if !key.is_empty() => text.replace(key.as_str(), "***"),
             _ => text.to_string(),
         }
+    }
+}
+
+fn is_timeout(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
+}
+
+/// Waits before a retry in short steps, so that SIGINT or SIGTERM is not kept waiting
+/// for a long `Retry-After`.
+fn pause(wait: Duration) -> Result<(), RequestError> {
+    const STEP: Duration = Duration::from_millis(100);
+    let until = Instant::now() + wait;
+    loop {
+        if crate::signals::interrupted() {
+            return Err(RequestError::Interrupted);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(STEP));
     }
 }
 

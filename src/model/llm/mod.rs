@@ -28,7 +28,7 @@ use self::prompt::{Template, Templates};
 use self::reply::ReplyRow;
 use super::cache::CacheMode;
 use super::usage::ModelUsage;
-use super::{Model, ModelError, ModelInfo, SpeakersRequest, TimedPrediction};
+use super::{Model, ModelError, ModelErrorKind, ModelInfo, SpeakersRequest, TimedPrediction};
 use crate::attribution::{Attribution, Span};
 use crate::dataset::Article;
 use crate::error::{Error, Result};
@@ -107,7 +107,7 @@ struct Job {
 }
 
 /// A job's rows, or the failure that costs its article.
-type JobOutcome = std::result::Result<(Vec<Attribution>, f64), String>;
+type JobOutcome = std::result::Result<(Vec<Attribution>, f64), (ModelErrorKind, String)>;
 
 impl LlmModel {
     /// Builds the model of `spec_text` (what follows `llm:`). Bad options and template
@@ -322,9 +322,14 @@ impl LlmModel {
         request: Option<&SpeakersRequest>,
         job: &Job,
     ) -> JobOutcome {
+        let kind = |e: &RequestError| match e {
+            RequestError::Timeout { .. } => ModelErrorKind::Timeout,
+            RequestError::Interrupted => ModelErrorKind::Interrupted,
+            _ => ModelErrorKind::Other,
+        };
         let Some((content, latency_ms)) = self
             .content(job, request.is_some())
-            .map_err(|e| e.to_string())?
+            .map_err(|e| (kind(&e), e.to_string()))?
         else {
             self.count(|c| c.parse_failures += 1);
             return Ok((Vec::new(), 0.0));
@@ -360,6 +365,10 @@ impl LlmModel {
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(index) else { break };
+                // Interrupted: no new request; what was answered is cached for --resume.
+                if crate::signals::interrupted() {
+                    break;
+                }
                 if failed[job.article].load(Ordering::Relaxed) {
                     continue;
                 }
@@ -389,7 +398,7 @@ impl LlmModel {
             outcomes[index] = Some(outcome);
         }
 
-        let mut answers: Vec<(Vec<Attribution>, f64, Option<String>)> =
+        let mut answers: Vec<(Vec<Attribution>, f64, Option<(ModelErrorKind, String)>)> =
             articles.iter().map(|_| (Vec::new(), 0.0, None)).collect();
         for (job, outcome) in jobs.iter().zip(outcomes) {
             let answer = &mut answers[job.article];
@@ -398,11 +407,25 @@ impl LlmModel {
                     answer.0.extend(rows);
                     answer.1 += latency_ms;
                 }
-                Some(Err(message)) => {
-                    answer.2.get_or_insert(message);
+                Some(Err(failure)) => {
+                    // A real failure outweighs an interruption seen by another request.
+                    if answer
+                        .2
+                        .as_ref()
+                        .is_none_or(|(kind, _)| *kind == ModelErrorKind::Interrupted)
+                    {
+                        answer.2 = Some(failure);
+                    }
                 }
-                // Skipped after another request of the article failed.
-                None => {}
+                // Skipped after another request of the article failed…
+                None if failed[job.article].load(Ordering::Relaxed) => {}
+                // …or never sent because the run was interrupted.
+                None => {
+                    answer.2.get_or_insert((
+                        ModelErrorKind::Interrupted,
+                        "not run: the run was interrupted".into(),
+                    ));
+                }
             }
         }
         articles
@@ -410,12 +433,15 @@ impl LlmModel {
             .zip(answers)
             .map(|(article, (rows, latency_ms, error))| TimedPrediction {
                 result: match error {
-                    Some(message) => Err(ModelError::new(format!(
-                        "article `{}`: `{}` at {}: {message}",
-                        article.id,
-                        self.config.model,
-                        self.client.url()
-                    ))),
+                    Some((kind, message)) => Err(ModelError::of_kind(
+                        kind,
+                        format!(
+                            "article `{}`: `{}` at {}: {message}",
+                            article.id,
+                            self.config.model,
+                            self.client.url()
+                        ),
+                    )),
                     None => Ok(chunk::merge(rows)),
                 },
                 latency_ms,

@@ -38,18 +38,25 @@
 //!   edited adapter is a new version and does not reuse cached predictions; a command
 //!   naming no file is `unversioned`. The config hash is the sha256 of the command.
 
-use super::{Model, ModelError, ModelInfo, TimedPrediction};
-use crate::attribution::{Attribution, QuoteType, Span};
+mod process;
+mod protocol;
+
+pub use protocol::locate;
+
+use super::{
+    Model, ModelError, ModelErrorKind, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction,
+};
+use crate::attribution::Attribution;
 use crate::dataset::Article;
 use crate::error::{Error, Result};
-use serde_json::{Map, Value};
+use process::{Event, Process};
+use protocol::parse_answer;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -69,6 +76,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// Quotes and lines in messages are cut to this many characters.
 const SNIPPET_CHARS: usize = 120;
+
+/// How often a wait for an answer looks whether the run was interrupted.
+const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandOptions {
@@ -98,6 +108,8 @@ pub struct CommandModel {
     idle: Mutex<Vec<Worker>>,
     worker_returned: Condvar,
     restarts: Mutex<Restarts>,
+    /// CPU seconds of the processes that have ended.
+    ended_cpu_s: Mutex<f64>,
 }
 
 #[derive(Default)]
@@ -160,6 +172,7 @@ impl CommandModel {
             idle: Mutex::new(workers),
             worker_returned: Condvar::new(),
             restarts: Mutex::new(Restarts::default()),
+            ended_cpu_s: Mutex::new(0.0),
         })
     }
 
@@ -206,25 +219,43 @@ impl CommandModel {
     }
 
     /// The error of an article on which `problem` happened, with the stderr tail.
-    fn error(&self, article_id: &str, problem: &str, stderr: &str) -> ModelError {
-        ModelError::new(format!(
-            "article `{article_id}`: `{}` {problem}\n{stderr}",
-            self.command
-        ))
+    fn error(
+        &self,
+        kind: ModelErrorKind,
+        article_id: &str,
+        problem: &str,
+        stderr: &str,
+    ) -> ModelError {
+        ModelError::of_kind(
+            kind,
+            format!(
+                "article `{article_id}`: `{}` {problem}\n{stderr}",
+                self.command
+            ),
+        )
     }
 
     /// The error of an article left over once no process can be started any more.
     fn not_run_error(&self, article_id: &str) -> ModelError {
+        if crate::signals::interrupted() {
+            return ModelError::of_kind(
+                ModelErrorKind::Interrupted,
+                format!("article `{article_id}`: not run: the run was interrupted"),
+            );
+        }
         let restarts = lock(&self.restarts);
         let last = restarts
             .last_failure
             .as_deref()
             .unwrap_or("(no failure recorded)");
-        ModelError::new(format!(
-            "article `{article_id}`: not run: `{}` failed and its {} restart(s) \
+        ModelError::of_kind(
+            ModelErrorKind::NotRun,
+            format!(
+                "article `{article_id}`: not run: `{}` failed and its {} restart(s) \
              (max_restarts) are used up. Last failure: {last}",
-            self.command, self.options.max_restarts
-        ))
+                self.command, self.options.max_restarts
+            ),
+        )
     }
 
     /// Feeds articles from the shared queue through one worker's process until the
@@ -234,6 +265,10 @@ impl CommandModel {
         let mut in_flight: VecDeque<Pending> = VecDeque::new();
         let mut last_progress = Instant::now();
         loop {
+            if crate::signals::interrupted() {
+                self.abandon(worker, batch, &mut in_flight, &mut served);
+                break;
+            }
             while in_flight.len() < WINDOW {
                 let Some(index) = batch.pop() else { break };
                 if in_flight.is_empty() {
@@ -252,7 +287,7 @@ impl CommandModel {
                 let article = &batch.articles[index];
                 // A failed write means the process is gone; its closed stdout tells us
                 // next, and this article is charged or re-sent with the others.
-                process.send(article);
+                process.send(&article.id, &batch.request_line(index));
                 let now = Instant::now();
                 if in_flight.is_empty() {
                     last_progress = now;
@@ -268,10 +303,28 @@ impl CommandModel {
             // Subtracting rather than adding: a huge --timeout must not overflow.
             let waited = last_progress.max(oldest.sent_at).elapsed();
             let wait = self.options.timeout.saturating_sub(waited);
-            match process.events.recv_timeout(wait) {
+            // Waits in slices so that an interrupt is seen soon.
+            let slice = wait.min(INTERRUPT_POLL);
+            match process.events.recv_timeout(slice) {
+                Err(RecvTimeoutError::Timeout) if slice < wait => continue,
                 Ok(Event::Line(bytes)) => {
                     last_progress = Instant::now();
                     self.handle_line(&bytes, process, batch, &mut in_flight, &mut served);
+                }
+                Ok(Event::TooLong(bytes)) => {
+                    process.kill();
+                    let problem = format!(
+                        "printed a line of {bytes} bytes, more than the {} MB an answer                          line may take, so it was killed",
+                        process::MAX_ANSWER_LINE >> 20
+                    );
+                    self.lose_process(
+                        worker,
+                        batch,
+                        &mut in_flight,
+                        &mut served,
+                        ModelErrorKind::Protocol,
+                        &problem,
+                    );
                 }
                 Ok(Event::Closed(read_error)) => {
                     let how = process.stop_after_eof();
@@ -280,12 +333,26 @@ impl CommandModel {
                         None => how,
                     };
                     let problem = format!("{how} before answering this article");
-                    self.lose_process(worker, batch, &mut in_flight, &mut served, &problem);
+                    self.lose_process(
+                        worker,
+                        batch,
+                        &mut in_flight,
+                        &mut served,
+                        ModelErrorKind::Crash,
+                        &problem,
+                    );
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let problem =
                         format!("{} before answering this article", process.stop_after_eof());
-                    self.lose_process(worker, batch, &mut in_flight, &mut served, &problem);
+                    self.lose_process(
+                        worker,
+                        batch,
+                        &mut in_flight,
+                        &mut served,
+                        ModelErrorKind::Crash,
+                        &problem,
+                    );
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     process.kill();
@@ -294,7 +361,14 @@ impl CommandModel {
                          flush stdout after each answer line?",
                         self.options.timeout.as_secs_f64()
                     );
-                    self.lose_process(worker, batch, &mut in_flight, &mut served, &problem);
+                    self.lose_process(
+                        worker,
+                        batch,
+                        &mut in_flight,
+                        &mut served,
+                        ModelErrorKind::Timeout,
+                        &problem,
+                    );
                 }
             }
         }
@@ -310,18 +384,46 @@ impl CommandModel {
             let how = process.stop_after_eof();
             let message = format!("`{}` {how} while idle\n{}", self.command, process.tail());
             self.note_failure(&message);
+            self.add_cpu(process);
             worker.process = None;
+        }
+    }
+
+    /// On an interrupt: the articles sent and not answered fail as interrupted, the rest
+    /// of the queue is left unsent, and the process is ended.
+    fn abandon(
+        &self,
+        worker: &mut Worker,
+        batch: &Batch,
+        in_flight: &mut VecDeque<Pending>,
+        served: &mut Served,
+    ) {
+        for pending in in_flight.drain(..) {
+            let article = &batch.articles[pending.index];
+            let error = ModelError::of_kind(
+                ModelErrorKind::Interrupted,
+                format!(
+                    "article `{}`: the run was interrupted before `{}` answered it",
+                    article.id, self.command
+                ),
+            );
+            served.fail(&article.id, pending.index, pending.sent_at, error);
+        }
+        if let Some(mut process) = worker.process.take() {
+            self.add_cpu(&mut process);
         }
     }
 
     /// After a crash or a kill: charges the oldest unanswered article, re-queues the
     /// others for the next process.
+    #[allow(clippy::too_many_arguments)]
     fn lose_process(
         &self,
         worker: &mut Worker,
         batch: &Batch,
         in_flight: &mut VecDeque<Pending>,
         served: &mut Served,
+        kind: ModelErrorKind,
         problem: &str,
     ) {
         let tail = worker
@@ -331,12 +433,20 @@ impl CommandModel {
             .unwrap_or_default();
         if let Some(oldest) = in_flight.pop_front() {
             let article = &batch.articles[oldest.index];
-            let error = self.error(&article.id, problem, &tail);
+            let error = self.error(kind, &article.id, problem, &tail);
             self.note_failure(&error.message);
             served.fail(&article.id, oldest.index, oldest.sent_at, error);
         }
         batch.push_front(in_flight.drain(..).map(|p| p.index).collect());
-        worker.process = None;
+        if let Some(mut process) = worker.process.take() {
+            self.add_cpu(&mut process);
+        }
+    }
+
+    fn add_cpu(&self, process: &mut Process) {
+        if let Some(cpu) = process.cpu_s() {
+            *lock(&self.ended_cpu_s) += cpu;
+        }
     }
 
     fn handle_line(
@@ -379,15 +489,25 @@ impl CommandModel {
             let value = parsed.as_ref().ok();
             let result = value
                 .ok_or_else(|| "unreadable answer".to_string())
-                .and_then(|value| parse_answer(article, value))
-                .map_err(|problem| self.error(id, &problem, &process.tail()));
+                .and_then(|value| parse_answer(article, value, batch.request(pending.index)))
+                .map_err(|problem| {
+                    let kind = if problem.starts_with(protocol::REPORTED) {
+                        ModelErrorKind::Reported
+                    } else {
+                        ModelErrorKind::Protocol
+                    };
+                    self.error(kind, id, &problem, &process.tail())
+                });
             served.answer(id, pending.index, pending.sent_at, result);
+            if let Some(prediction) = served.get(pending.index) {
+                (batch.on_answer)(pending.index, prediction);
+            }
         } else if let Some(Done::Answered(index)) = served.done.get(id).copied() {
             let problem = format!(
                 "answered this article twice; the second answer: `{}`",
                 snippet(&line)
             );
-            let error = self.error(id, &problem, &process.tail());
+            let error = self.error(ModelErrorKind::Protocol, id, &problem, &process.tail());
             served.fail(id, index, Instant::now(), error);
         } else if !process.sent.contains(id) {
             let problem = format!(
@@ -410,7 +530,12 @@ impl CommandModel {
     ) {
         if let Some(oldest) = in_flight.pop_front() {
             let article = &batch.articles[oldest.index];
-            let error = self.error(&article.id, problem, &process.tail());
+            let error = self.error(
+                ModelErrorKind::Protocol,
+                &article.id,
+                problem,
+                &process.tail(),
+            );
             served.fail(&article.id, oldest.index, oldest.sent_at, error);
         }
     }
@@ -428,9 +553,47 @@ impl Model for CommandModel {
             .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
     }
 
+    fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
+        self.run_batch(articles, None, &|_, _| {})
+    }
+
+    fn attribute(
+        &self,
+        article: &Article,
+        request: &SpeakersRequest,
+    ) -> std::result::Result<Vec<Attribution>, ModelError> {
+        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
+            .pop()
+            .map(|prediction| prediction.result)
+            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+    }
+
+    fn attribute_batch(
+        &self,
+        articles: &[Article],
+        requests: &[SpeakersRequest],
+    ) -> Vec<TimedPrediction> {
+        self.run_batch(articles, Some(requests), &|_, _| {})
+    }
+
+    fn external_cpu_s(&self) -> Option<f64> {
+        let mut total = *lock(&self.ended_cpu_s);
+        for worker in lock(&self.idle).iter_mut() {
+            if let Some(process) = worker.process.as_mut() {
+                total += process.cpu_so_far()?;
+            }
+        }
+        Some(total)
+    }
+
     /// Pipelines the chunk through all idle workers: requests are written ahead of the
     /// answers (up to a window per process) and answers are matched by id.
-    fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
+    fn run_batch(
+        &self,
+        articles: &[Article],
+        requests: Option<&[SpeakersRequest]>,
+        on_answer: OnAnswer,
+    ) -> Vec<TimedPrediction> {
         if articles.is_empty() {
             return Vec::new();
         }
@@ -446,7 +609,9 @@ impl Model for CommandModel {
         }
         let batch = Batch {
             articles,
+            requests,
             queue: Mutex::new(unique.clone()),
+            on_answer,
         };
         let mut workers = self.check_out(unique.len());
         let mut slots: Vec<Option<TimedPrediction>> = vec![None; articles.len()];
@@ -470,13 +635,14 @@ impl Model for CommandModel {
             }
         }
         self.check_in(workers);
+        let not_run = |id: &str| TimedPrediction {
+            result: Err(self.not_run_error(id)),
+            latency_ms: 0.0,
+            cpu_s: None,
+        };
         for index in unique {
             if slots[index].is_none() {
-                slots[index] = Some(TimedPrediction {
-                    result: Err(self.not_run_error(&articles[index].id)),
-                    latency_ms: 0.0,
-                    cpu_s: None,
-                });
+                slots[index] = Some(not_run(&articles[index].id));
             }
         }
         articles
@@ -484,11 +650,7 @@ impl Model for CommandModel {
             .enumerate()
             .map(|(index, article)| {
                 let first = first_of[article.id.as_str()];
-                let mut prediction = slots[first].clone().unwrap_or(TimedPrediction {
-                    result: Err(self.not_run_error(&article.id)),
-                    latency_ms: 0.0,
-                    cpu_s: None,
-                });
+                let mut prediction = slots[first].clone().unwrap_or_else(|| not_run(&article.id));
                 if index != first
                     && let Ok(rows) = &mut prediction.result
                 {
@@ -504,10 +666,37 @@ impl Model for CommandModel {
 /// One `predict_batch` call: the articles and the indices not yet handed to a process.
 struct Batch<'a> {
     articles: &'a [Article],
+    /// The speakers task's requests, one per article; `None` in the extract task.
+    requests: Option<&'a [SpeakersRequest]>,
     queue: Mutex<VecDeque<usize>>,
+    on_answer: OnAnswer<'a>,
 }
 
 impl Batch<'_> {
+    /// The request line of SPEC 4 for one article.
+    fn request_line(&self, index: usize) -> Value {
+        let article = &self.articles[index];
+        match self.request(index) {
+            None => serde_json::json!({"id": article.id, "text": article.text}),
+            Some(request) => {
+                let mut line = serde_json::json!({
+                    "id": article.id,
+                    "text": article.text,
+                    "task": "speakers",
+                    "quotes": request.quotes,
+                });
+                if !request.cast.is_empty() {
+                    line["cast"] = serde_json::json!(request.cast);
+                }
+                line
+            }
+        }
+    }
+
+    fn request(&self, index: usize) -> Option<&SpeakersRequest> {
+        self.requests.and_then(|requests| requests.get(index))
+    }
+
     fn pop(&self) -> Option<usize> {
         lock(&self.queue).pop_front()
     }
@@ -569,173 +758,13 @@ impl Served {
         }
     }
 
+    fn get(&self, index: usize) -> Option<&TimedPrediction> {
+        let &slot = self.slot_of.get(&index)?;
+        self.results.get(slot).map(|(_, prediction)| prediction)
+    }
+
     fn fail(&mut self, id: &str, index: usize, sent_at: Instant, error: ModelError) {
         self.answer(id, index, sent_at, Err(error));
-    }
-}
-
-/// Reads an answer object into rows, checking them against the article.
-fn parse_answer(article: &Article, value: &Value) -> std::result::Result<Vec<Attribution>, String> {
-    match value.get("error") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(message)) => {
-            return Err(format!("reported an error on this article: {message}"));
-        }
-        Some(other) => return Err(format!("reported an error on this article: {other}")),
-    }
-    let rows = match value.get("attributions") {
-        Some(Value::Array(rows)) => rows,
-        Some(_) => return Err("answered with `attributions` that is not a list".into()),
-        None => return Err("answered without `attributions` (nor `error`)".into()),
-    };
-    let mut located: HashSet<Span> = HashSet::new();
-    rows.iter()
-        .enumerate()
-        .map(|(i, row)| {
-            parse_row(article, row, &mut located).map_err(|problem| {
-                format!(
-                    "answered with a bad attribution (#{} of {}): {problem}",
-                    i + 1,
-                    rows.len()
-                )
-            })
-        })
-        .collect()
-}
-
-fn parse_row(
-    article: &Article,
-    row: &Value,
-    located: &mut HashSet<Span>,
-) -> std::result::Result<Attribution, String> {
-    let Value::Object(row) = row else {
-        return Err("it is not a JSON object".into());
-    };
-    let quote = string_field(row, "quote")?.unwrap_or_default();
-    if quote.is_empty() {
-        return Err("`quote` is missing or empty".into());
-    }
-    let quote_span = match span_field(row, "start", "end")? {
-        Some(span) => {
-            let found = article.slice(span).ok_or_else(|| {
-                format!(
-                    "offsets [{}, {}) are outside the text ({} code points) or reversed",
-                    span.start,
-                    span.end,
-                    article.char_len()
-                )
-            })?;
-            if found != quote {
-                return Err(format!(
-                    "text[{}:{}] is `{}` but the quote is `{}` (offsets count code points, \
-                     not bytes)",
-                    span.start,
-                    span.end,
-                    snippet(found),
-                    snippet(&quote)
-                ));
-            }
-            span
-        }
-        None => locate(article, &quote, located).ok_or_else(|| {
-            format!(
-                "it has no offsets and its quote `{}` does not occur in the text",
-                snippet(&quote)
-            )
-        })?,
-    };
-    let mut speaker_mention = string_field(row, "speaker_mention")?;
-    let mention_span = span_field(row, "speaker_start", "speaker_end")?;
-    if let Some(span) = mention_span {
-        let found = article.slice(span).ok_or_else(|| {
-            format!(
-                "speaker offsets [{}, {}) are outside the text or reversed",
-                span.start, span.end
-            )
-        })?;
-        match &speaker_mention {
-            Some(mention) if mention != found => {
-                return Err(format!(
-                    "text[{}:{}] is `{}` but speaker_mention is `{}`",
-                    span.start,
-                    span.end,
-                    snippet(found),
-                    snippet(mention)
-                ));
-            }
-            Some(_) => {}
-            None => speaker_mention = Some(found.to_string()),
-        }
-    }
-    let quote_type = string_field(row, "type")?
-        .map(|t| t.parse::<QuoteType>())
-        .transpose()?;
-    let confidence = match row.get("confidence") {
-        None | Some(Value::Null) => None,
-        Some(value) => match value.as_f64() {
-            Some(c) if (0.0..=1.0).contains(&c) => Some(c),
-            _ => {
-                return Err(format!(
-                    "`confidence` must be a number in [0, 1], not {value}"
-                ));
-            }
-        },
-    };
-    Ok(Attribution {
-        article_id: article.id.clone(),
-        quote,
-        speaker: string_field(row, "speaker")?.unwrap_or_default(),
-        quote_span: Some(quote_span),
-        quote_type,
-        cue: string_field(row, "cue")?,
-        speaker_mention,
-        mention_span,
-        confidence,
-    })
-}
-
-/// The first occurrence of `quote` not already given to an earlier row, so that two
-/// rows with the same quote land on two occurrences.
-pub(crate) fn locate(article: &Article, quote: &str, located: &mut HashSet<Span>) -> Option<Span> {
-    let span = article
-        .text
-        .match_indices(quote)
-        .filter_map(|(byte, _)| article.span_of_bytes(byte..byte + quote.len()))
-        .find(|span| !located.contains(span))?;
-    located.insert(span);
-    Some(span)
-}
-
-fn string_field(
-    row: &Map<String, Value>,
-    key: &str,
-) -> std::result::Result<Option<String>, String> {
-    match row.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("`{key}` must be a string, not {other}")),
-    }
-}
-
-fn span_field(
-    row: &Map<String, Value>,
-    start: &str,
-    end: &str,
-) -> std::result::Result<Option<Span>, String> {
-    let offset = |key: &str| match row.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| format!("`{key}` must be a non-negative integer, not {value}")),
-    };
-    match (offset(start)?, offset(end)?) {
-        (Some(s), Some(e)) => Ok(Some(Span::new(s, e))),
-        (None, None) => Ok(None),
-        _ => Err(format!(
-            "it gives one of `{start}` and `{end}` without the other"
-        )),
     }
 }
 
@@ -771,25 +800,6 @@ fn version_of(argv: &[String]) -> String {
     }
 }
 
-/// A stderr line as a terminal would show it: progress bars redraw with `\r`, so only
-/// the last segment counts, and a runaway line is cut to its end.
-fn stderr_line(bytes: &[u8]) -> String {
-    const KEEP: usize = 500;
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_end();
-    let shown = text
-        .rsplit('\r')
-        .find(|s| !s.trim().is_empty())
-        .unwrap_or("");
-    let count = shown.chars().count();
-    if count > KEEP {
-        let tail: String = shown.chars().skip(count - KEEP).collect();
-        format!("…{tail}")
-    } else {
-        shown.to_string()
-    }
-}
-
 fn snippet(text: &str) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(SNIPPET_CHARS).collect();
@@ -807,324 +817,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-enum Event {
-    Line(Vec<u8>),
-    /// Stdout reached its end (or failed to read): the program exited or closed it.
-    Closed(Option<std::io::Error>),
-}
-
-/// The last lines of a program's stderr, kept while it runs.
-#[derive(Default)]
-struct StderrTail {
-    lines: VecDeque<String>,
-    total: usize,
-}
-
-/// One running program with its three pipes, each served by its own thread so that a
-/// program that stops reading or writing can never block the harness.
-struct Process {
-    child: Child,
-    requests: Option<Sender<Vec<u8>>>,
-    events: Receiver<Event>,
-    stderr: Arc<Mutex<StderrTail>>,
-    stderr_closed: Receiver<()>,
-    /// Every id written to this process: tells a late answer from an unknown id.
-    sent: HashSet<String>,
-}
-
-impl Process {
-    fn spawn(argv: &[String]) -> std::io::Result<Process> {
-        let (program, args) = argv
-            .split_first()
-            .ok_or_else(|| std::io::Error::other("empty command"))?;
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let missing = || std::io::Error::other("pipe not opened");
-        let stdin = child.stdin.take().ok_or_else(missing)?;
-        let stdout = child.stdout.take().ok_or_else(missing)?;
-        let stderr = child.stderr.take().ok_or_else(missing)?;
-
-        let (requests, pending) = mpsc::channel::<Vec<u8>>();
-        thread::Builder::new()
-            .name("cmd-stdin".into())
-            .spawn(move || {
-                let mut out = BufWriter::with_capacity(1 << 16, stdin);
-                while let Ok(request) = pending.recv() {
-                    if out.write_all(&request).is_err() {
-                        return;
-                    }
-                    // One flush for all requests queued meanwhile.
-                    while let Ok(request) = pending.try_recv() {
-                        if out.write_all(&request).is_err() {
-                            return;
-                        }
-                    }
-                    if out.flush().is_err() {
-                        return;
-                    }
-                }
-            })?;
-
-        let (events_tx, events) = mpsc::channel();
-        thread::Builder::new()
-            .name("cmd-stdout".into())
-            .spawn(move || {
-                let mut reader = BufReader::with_capacity(1 << 16, stdout);
-                loop {
-                    let mut line = Vec::new();
-                    let event = match reader.read_until(b'\n', &mut line) {
-                        Ok(0) => Event::Closed(None),
-                        Ok(_) => {
-                            while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                                line.pop();
-                            }
-                            if line.iter().all(u8::is_ascii_whitespace) {
-                                continue;
-                            }
-                            Event::Line(line)
-                        }
-                        Err(e) => Event::Closed(Some(e)),
-                    };
-                    let closed = matches!(event, Event::Closed(_));
-                    if events_tx.send(event).is_err() || closed {
-                        return;
-                    }
-                }
-            })?;
-
-        let tail = Arc::new(Mutex::new(StderrTail::default()));
-        let (closed_tx, stderr_closed) = mpsc::channel::<()>();
-        let tail_writer = Arc::clone(&tail);
-        thread::Builder::new()
-            .name("cmd-stderr".into())
-            .spawn(move || {
-                let mut reader = BufReader::new(stderr);
-                let mut line = Vec::new();
-                while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                    let text = stderr_line(&line);
-                    let mut tail = lock(&tail_writer);
-                    tail.total += 1;
-                    tail.lines.push_back(text);
-                    if tail.lines.len() > STDERR_TAIL_LINES {
-                        tail.lines.pop_front();
-                    }
-                    line.clear();
-                }
-                drop(closed_tx);
-            })?;
-
-        Ok(Process {
-            child,
-            requests: Some(requests),
-            events,
-            stderr: tail,
-            stderr_closed,
-            sent: HashSet::new(),
-        })
-    }
-
-    fn send(&mut self, article: &Article) -> bool {
-        let request = serde_json::json!({"id": article.id, "text": article.text});
-        let mut line = request.to_string().into_bytes();
-        line.push(b'\n');
-        self.sent.insert(article.id.clone());
-        self.requests
-            .as_ref()
-            .is_some_and(|requests| requests.send(line).is_ok())
-    }
-
-    fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Once stdout has closed: waits briefly for the exit, kills the program if it
-    /// lingers, lets stderr drain, and says how it ended.
-    fn stop_after_eof(&mut self) -> String {
-        self.requests = None;
-        let started = Instant::now();
-        let status = loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if started.elapsed() < EXIT_GRACE => {
-                    thread::sleep(Duration::from_millis(5))
-                }
-                _ => break None,
-            }
-        };
-        let how = match status {
-            Some(status) => describe_exit(status),
-            None => {
-                self.kill();
-                "closed its stdout without exiting (it was killed)".to_string()
-            }
-        };
-        self.wait_for_stderr();
-        how
-    }
-
-    fn kill(&mut self) {
-        self.requests = None;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.wait_for_stderr();
-    }
-
-    /// Stderr may still hold the traceback that explains a crash; a grandchild holding
-    /// the pipe open must not stall the harness, hence the bound.
-    fn wait_for_stderr(&self) {
-        let _ = self.stderr_closed.recv_timeout(EXIT_GRACE);
-    }
-
-    fn tail(&self) -> String {
-        let tail = lock(&self.stderr);
-        if tail.lines.is_empty() {
-            return "stderr: (empty)".to_string();
-        }
-        let mut text = format!(
-            "stderr (last {} of {} lines):",
-            tail.lines.len(),
-            tail.total
-        );
-        for line in &tail.lines {
-            text.push_str("\n  | ");
-            text.push_str(line);
-        }
-        text
-    }
-}
-
-impl Drop for Process {
-    /// Closes stdin, gives the program a moment to exit on its own, then kills it; the
-    /// wait reaps it, so no zombie is left.
-    fn drop(&mut self) {
-        self.requests = None;
-        let started = Instant::now();
-        while started.elapsed() < SHUTDOWN_GRACE {
-            match self.child.try_wait() {
-                Ok(None) => thread::sleep(Duration::from_millis(5)),
-                _ => return,
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn describe_exit(status: ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exited with code {code}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("was killed by signal {signal}");
-        }
-    }
-    format!("ended ({status})")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn article(text: &str) -> Article {
-        Article::new("a1", text)
-    }
-
-    #[test]
-    fn rows_with_matching_offsets_are_kept() {
-        let a = article("“Hi,” said Ushakov.");
-        let answer = serde_json::json!({"id": "a1", "attributions": [
-            {"speaker": "Ushakov", "quote": "Hi,", "start": 1, "end": 4, "type": "direct"}
-        ]});
-        let rows = parse_answer(&a, &answer).unwrap();
-        assert_eq!(rows[0].quote_span, Some(Span::new(1, 4)));
-        assert_eq!(rows[0].article_id, "a1");
-        assert_eq!(rows[0].quote_type, Some(QuoteType::Direct));
-    }
-
-    #[test]
-    fn byte_offsets_are_refused_with_both_texts() {
-        let a = article("“Hi,” said Ushakov.");
-        let answer = serde_json::json!({"id": "a1", "attributions": [
-            {"speaker": "Ushakov", "quote": "Hi,", "start": 3, "end": 6}
-        ]});
-        let err = parse_answer(&a, &answer).unwrap_err();
-        assert!(err.contains("text[3:6]"), "{err}");
-        assert!(err.contains("`Hi,`"), "{err}");
-    }
-
-    #[test]
-    fn rows_without_offsets_take_successive_occurrences() {
-        let a = article("\"No.\" He said: \"No.\"");
-        let answer = serde_json::json!({"id": "a1", "attributions": [
-            {"speaker": "", "quote": "No."}, {"speaker": null, "quote": "No."}
-        ]});
-        let rows = parse_answer(&a, &answer).unwrap();
-        assert_eq!(rows[0].quote_span, Some(Span::new(1, 4)));
-        assert_eq!(rows[1].quote_span, Some(Span::new(16, 19)));
-        let missing = serde_json::json!({"id": "a1", "attributions": [{"quote": "Yes."}]});
-        assert!(
-            parse_answer(&a, &missing)
-                .unwrap_err()
-                .contains("does not occur")
-        );
-    }
-
-    #[test]
-    fn the_error_extension_fails_the_article() {
-        let a = article("x");
-        let answer = serde_json::json!({"id": "a1", "error": "spaCy choked"});
-        assert!(
-            parse_answer(&a, &answer)
-                .unwrap_err()
-                .contains("spaCy choked")
-        );
-    }
-
-    #[test]
-    fn bad_fields_are_named() {
-        let a = article("\"Yes,\" she said.");
-        for (row, expected) in [
-            (
-                serde_json::json!({"quote": "Yes,", "start": 1}),
-                "without the other",
-            ),
-            (
-                serde_json::json!({"quote": "Yes,", "type": "quoted"}),
-                "unknown quote type",
-            ),
-            (
-                serde_json::json!({"quote": "Yes,", "confidence": 2}),
-                "confidence",
-            ),
-            (serde_json::json!({"quote": ""}), "missing or empty"),
-            (
-                serde_json::json!({"quote": "Yes,", "speaker": 3}),
-                "`speaker` must be",
-            ),
-        ] {
-            let answer = serde_json::json!({"id": "a1", "attributions": [row]});
-            let err = parse_answer(&a, &answer).unwrap_err();
-            assert!(err.contains(expected), "{err}");
-        }
-    }
-
-    #[test]
-    fn stderr_lines_show_what_a_terminal_would() {
-        assert_eq!(stderr_line(b" 10%\r 50%\r100%\n"), "100%");
-        assert_eq!(
-            stderr_line(b"Traceback (most recent call last):\n"),
-            "Traceback (most recent call last):"
-        );
-        let long = stderr_line("x".repeat(2000).as_bytes());
-        assert_eq!(long.chars().count(), 501);
-    }
 
     #[test]
     fn versions_fingerprint_named_files_only() {

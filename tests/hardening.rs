@@ -1,0 +1,387 @@
+//! The run survives its models (issue 15): a model program that exits, crashes with a
+//! full queue, prints an endless line, leaves children behind or is interrupted never
+//! takes the harness down, and what was done is kept and marked.
+
+mod common;
+
+use common::{attr_eval, read_json, synthetic_dataset};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn python_available() -> bool {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !ok {
+        eprintln!("skipping: python3 is not on PATH, and the misbehaving model is a Python script");
+    }
+    ok
+}
+
+fn misbehave() -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/misbehave.py");
+    format!("cmd:python3 {}", script.display())
+}
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_attr-eval"))
+}
+
+fn result_of<'a>(record: &'a Value, model: &str) -> &'a Value {
+    record["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == model)
+        .unwrap_or_else(|| panic!("no result for {model}"))
+}
+
+/// Every line of articles.jsonl is whole JSON.
+fn article_lines(run: &Path) -> Vec<Value> {
+    std::fs::read_to_string(run.join("articles.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("torn line: {e}")))
+        .collect()
+}
+
+/// Waits for a file that a model program writes when it reaches a given point: the
+/// tests wait on events, not on time (the bound only stops a broken test).
+fn wait_for(path: &Path) {
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_model_that_exits_at_once_keeps_the_other_models_results() {
+    let out = tempfile::tempdir().unwrap();
+    attr_eval()
+        .args([
+            "run",
+            "--dataset",
+            "seed",
+            "--model",
+            "rules",
+            "--model",
+            "cmd:false",
+        ])
+        .args(["--resamples", "50", "--name", "r", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(3);
+    let record = read_json(&out.path().join("r/run.json"));
+    assert_eq!(record["status"], "partial");
+    assert!(
+        result_of(&record, "rules")["errors"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(result_of(&record, "rules")["scores"]["overlap"]["pair"]["f1"].as_f64() > Some(0.9));
+    assert!(
+        !result_of(&record, "false")["errors"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_crash_with_a_full_queue_keeps_what_was_answered() {
+    if !python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Articles of ~100 KB each: the queued requests are far larger than a pipe buffer.
+    let (dataset, _) = synthetic_dataset(dir.path(), 12, 1500);
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("exit_after"), "1").unwrap();
+    attr_eval()
+        .current_dir(&work)
+        .args(["run", "--resamples", "50", "--dataset"])
+        .arg(&dataset)
+        .args(["--model", &misbehave(), "--name", "r", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(3);
+    let lines = article_lines(&dir.path().join("r"));
+    assert_eq!(lines.len(), 12);
+    let answered = lines.iter().filter(|l| l["error"].is_null()).count();
+    // One answer per process: the first and each of its three restarts.
+    assert_eq!(answered, 4, "{lines:?}");
+}
+
+#[test]
+fn an_endless_line_fails_the_article_without_filling_memory() {
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let assert = attr_eval()
+        .args([
+            "run",
+            "--dataset",
+            "seed",
+            "--resamples",
+            "50",
+            "--timeout",
+            "60",
+        ])
+        .args(["--model", "endless=cmd:sh -c 'yes | tr -d \"\\n\"'"])
+        .args(["--name", "r", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(3);
+    drop(assert);
+    let record = read_json(&out.path().join("r/run.json"));
+    let message = result_of(&record, "endless")["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("more than the 64 MB"), "{message}");
+    // Not a timeout: the cap stopped it (this bound is far above what it takes).
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_wrapper_s_hanging_child_is_ended_with_it() {
+    if !python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hang_child"), "").unwrap();
+    attr_eval()
+        .current_dir(dir.path())
+        .args(["run", "--dataset"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/seed"))
+        .args([
+            "--resamples",
+            "50",
+            "--timeout",
+            "1",
+            "--model",
+            &misbehave(),
+        ])
+        .args(["--name", "r", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(3);
+    let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
+    // Gone, or a zombie waiting for init: either way no longer running.
+    let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+        .ok()
+        .and_then(|stat| stat.rsplit(')').next().map(|s| s.trim().to_string()));
+    assert!(
+        state.as_deref().is_none_or(|s| s.starts_with('Z')),
+        "the child {pid} still runs: {state:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_mid_run_writes_an_interrupted_record() {
+    if !python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = synthetic_dataset(dir.path(), 20, 2);
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("answer_limit"), "5").unwrap();
+    let mut child = std::process::Command::new(binary())
+        .current_dir(&work)
+        .args(["run", "--resamples", "50", "--dataset"])
+        .arg(&dataset)
+        .args([
+            "--model",
+            "rules",
+            "--model",
+            &misbehave(),
+            "--name",
+            "r",
+            "--out",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&work.join("marker"));
+    // SAFETY: kill only sends a signal to the child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    let run = dir.path().join("r");
+    let record = read_json(&run.join("run.json"));
+    assert_eq!(record["status"], "interrupted");
+    assert_eq!(record["interruption"]["signal"], "SIGINT");
+    assert_eq!(record["interruption"]["articles_total"], 40);
+    let reached = record["interruption"]["articles_reached"].as_u64().unwrap();
+    assert!((20..=25).contains(&reached), "{reached}");
+    // rules ran before the interrupt: its results are whole.
+    assert!(
+        result_of(&record, "rules")["errors"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(article_lines(&run).len(), 40);
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains("Interrupted run"), "{report}");
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
+    if !python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = synthetic_dataset(dir.path(), 10, 2);
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("answer_limit"), "4").unwrap();
+    let mut child = std::process::Command::new(binary())
+        .current_dir(&work)
+        .args(["run", "--resamples", "50", "--dataset"])
+        .arg(&dataset)
+        .args(["--model", &misbehave(), "--name", "first", "--out"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&work.join("marker"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The program sees its stdin close and exits; its log is complete once it has.
+    let first_log = std::fs::read_to_string(work.join("log")).unwrap();
+    assert!(first_log.lines().count() >= 5);
+
+    std::fs::remove_file(work.join("answer_limit")).unwrap();
+    std::fs::remove_file(work.join("log")).unwrap();
+    attr_eval()
+        .current_dir(&work)
+        .args(["run", "--resamples", "50", "--resume", "--dataset"])
+        .arg(&dataset)
+        .args(["--model", &misbehave(), "--name", "second", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let asked: Vec<String> = std::fs::read_to_string(work.join("log"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let expected: Vec<String> = (4..10).map(|a| format!("a{a:03}")).collect();
+    assert_eq!(
+        asked, expected,
+        "only the 6 unanswered articles are asked again"
+    );
+}
+
+#[test]
+fn racing_runs_of_one_name_give_one_record_and_one_refusal() {
+    let out = tempfile::tempdir().unwrap();
+    let start = || {
+        std::process::Command::new(binary())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "run",
+                "--dataset",
+                "seed",
+                "--model",
+                "rules",
+                "--resamples",
+                "50",
+            ])
+            .args(["--name", "same", "--out"])
+            .arg(out.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let mut codes = [a.status.code(), b.status.code()];
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)]);
+    let loser = if a.status.code() == Some(2) { &a } else { &b };
+    let message = String::from_utf8_lossy(&loser.stderr);
+    assert!(
+        message.contains("same") && message.contains("already exists"),
+        "{message}"
+    );
+    let record = read_json(&out.path().join("same/run.json"));
+    assert_eq!(record["status"], "complete");
+}
+
+#[test]
+fn a_huge_timeout_or_a_path_as_name_is_a_usage_error() {
+    let out = tempfile::tempdir().unwrap();
+    for args in [
+        &["--timeout", "1e30", "--name", "x"][..],
+        &["--name", "../../escape"][..],
+    ] {
+        attr_eval()
+            .args(["run", "--dataset", "seed", "--model", "rules"])
+            .args(args)
+            .arg("--out")
+            .arg(out.path())
+            .assert()
+            .code(2);
+    }
+    assert!(!out.path().join("x").exists());
+}
+
+#[test]
+fn two_datasets_of_one_name_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, _) = synthetic_dataset(&dir.path().join("one"), 1, 1);
+    let (second, _) = synthetic_dataset(&dir.path().join("two"), 1, 1);
+    let assert = attr_eval()
+        .args(["run", "--model", "rules", "--dataset"])
+        .arg(&first)
+        .arg("--dataset")
+        .arg(&second)
+        .args(["--name", "r", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("both named `synthetic`"), "{stderr}");
+    assert!(!dir.path().join("r").exists());
+}
+
+#[test]
+fn a_bad_file_model_stops_the_run_before_any_model_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "article_id,speaker,quote\nnot-an-article,X,hello\n").unwrap();
+    let assert = attr_eval()
+        .args(["run", "--dataset", "seed", "--model", "rules", "--model"])
+        .arg(format!("file:{}", bad.display()))
+        .args(["--name", "r", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("bad.csv:2"), "{stderr}");
+    assert!(
+        !dir.path().join("r").exists(),
+        "no run folder for a run that never started"
+    );
+}
