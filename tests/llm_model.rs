@@ -535,3 +535,59 @@ fn the_speakers_task_answers_given_quotes_by_id() {
         json!(["quote_id", "speaker"])
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_resumes_without_asking_anything_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = synthetic_dataset(dir.path(), 6, 1);
+    let server = LlmServer::start(
+        Mode::Slow(Duration::from_millis(400)),
+        extract_oracle(&dataset, false),
+    );
+    let spec = spec(&server, "");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("attr-eval"))
+        .current_dir(dir.path())
+        .args(["run", "--resamples", "50", "--dataset"])
+        .arg(&dataset)
+        .args(["--model", &spec, "--name", "first", "--out"])
+        .arg(dir.path().join("out"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.requests() < 2 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill only sends a signal to the child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the run did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(3));
+    let first = read_json(&dir.path().join("out/first/run.json"));
+    assert_eq!(first["status"], "interrupted");
+    let sent = server.requests();
+    assert!(sent < 6, "interrupted after {sent} requests");
+
+    server.set_mode(Mode::Oracle);
+    let second = run(dir.path(), &dataset, &spec, "second", &["--resume"]);
+    assert_eq!(second.code, 0, "{}", second.record);
+    assert_eq!(f1(&second.record), 1.0);
+    assert_eq!(usage(&second.record)["cached"], sent);
+    let bodies = server.seen.bodies.lock().unwrap();
+    let distinct: std::collections::HashSet<String> =
+        bodies.iter().map(|b| b.to_string()).collect();
+    assert_eq!(bodies.len(), 6, "each article asked once over both runs");
+    assert_eq!(distinct.len(), 6);
+}
