@@ -142,7 +142,13 @@ pub struct RunArgs {
     #[arg(long = "dataset", short = 'd', value_name = "D")]
     pub datasets: Vec<String>,
     /// A model spec, optionally named: `rules`, `file:PATH`, `cmd:COMMAND`, `bert:DIR`,
-    /// `NAME=SPEC` (repeatable) [default: every built-in model that needs no set-up]
+    /// `llm:MODEL@BASE_URL[?OPTIONS]`, `NAME=SPEC` (repeatable) [default: every built-in
+    /// model that needs no set-up]. `llm:` is a chat model behind an OpenAI-compatible
+    /// endpoint (`llm:qwen2.5-7b-instruct@http://127.0.0.1:8000/v1`); its API key comes
+    /// from ATTR_EVAL_API_KEY or OPENAI_API_KEY; OPTIONS are `key=value` joined by `&`:
+    /// template=FILE (prompts, as models/llm/prompts.toml), temperature, max_tokens, seed,
+    /// chunk and overlap (characters), retries, backoff (seconds), response_format
+    /// (json_schema|none); see examples/llm.md
     #[arg(long = "model", short = 'm', value_name = "M")]
     pub models: Vec<String>,
     /// A named experiment (TOML: datasets, models, [scoring]); flags given here win
@@ -165,14 +171,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub json: bool,
     /// `cmd:` models: seconds to wait for one article's answer before the program is
-    /// restarted and the article recorded as failed (at most a year)
+    /// restarted and the article recorded as failed (at most a year); `llm:` models:
+    /// seconds for one HTTP request, which is then retried
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub timeout: f64,
-    /// `cmd:` models: how many copies of the program to run side by side
+    /// `cmd:` models: how many copies of the program to run side by side; `llm:` models:
+    /// how many requests to keep in flight
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub workers: usize,
     /// Reuse cached predictions of `cmd:` and `bert:` models from an earlier, interrupted
-    /// run (keyed by model spec, version, config hash and article text)
+    /// run (keyed by model spec, version, config hash and article text), and cached
+    /// replies of `llm:` models (keyed by model, base URL, config and request body)
     #[arg(long, conflicts_with = "no_cache")]
     pub resume: bool,
     /// Neither read nor write the prediction cache
