@@ -22,8 +22,11 @@ fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/seed")
 }
 
+/// An article's id, text and gold rows.
+type Gold = (String, String, Vec<Attribution>);
+
 /// Every article of a dataset with its text and gold rows.
-fn load(path: &Path) -> (Dataset, Vec<(String, String, Vec<Attribution>)>) {
+fn load(path: &Path) -> (Dataset, Vec<Gold>) {
     let dataset = Dataset::open(path.to_str().unwrap()).unwrap();
     let articles = dataset
         .articles()
@@ -37,10 +40,7 @@ fn load(path: &Path) -> (Dataset, Vec<(String, String, Vec<Attribution>)>) {
 }
 
 /// Code-point offset of `chunk` in the article that contains it.
-fn find_chunk<'a>(
-    articles: &'a [(String, String, Vec<Attribution>)],
-    chunk: &str,
-) -> Option<(&'a (String, String, Vec<Attribution>), usize)> {
+fn find_chunk<'a>(articles: &'a [Gold], chunk: &str) -> Option<(&'a Gold, usize)> {
     articles.iter().find_map(|article| {
         let byte = article.1.find(chunk)?;
         Some((article, article.1[..byte].chars().count()))

@@ -101,9 +101,8 @@ pub fn merge(rows: impl IntoIterator<Item = Attribution>) -> Vec<Attribution> {
 mod tests {
     use super::*;
 
-    fn texts<'a>(text: &'a str, chunks: &[Chunk]) -> Vec<String> {
+    fn texts(text: &str, chunks: &[Chunk]) -> Vec<String> {
         let chars: Vec<char> = text.chars().collect();
-        let _ = &text;
         chunks
             .iter()
             .map(|c| chars[c.start..c.end].iter().collect())

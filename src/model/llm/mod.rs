@@ -106,8 +106,19 @@ struct Job {
     key: String,
 }
 
-/// A job's rows, or the failure that costs its article.
-type JobOutcome = std::result::Result<(Vec<Attribution>, f64), (ModelErrorKind, String)>;
+/// What costs an article: the kind of failure and its message.
+type Failure = (ModelErrorKind, String);
+
+/// A job's rows with its latency, or the failure that costs its article.
+type JobOutcome = std::result::Result<(Vec<Attribution>, f64), Failure>;
+
+/// An article's answer, gathered from its jobs.
+#[derive(Default)]
+struct Gathered {
+    rows: Vec<Attribution>,
+    latency_ms: f64,
+    failure: Option<Failure>,
+}
 
 impl LlmModel {
     /// Builds the model of `spec_text` (what follows `llm:`). Bad options and template
@@ -398,30 +409,29 @@ impl LlmModel {
             outcomes[index] = Some(outcome);
         }
 
-        let mut answers: Vec<(Vec<Attribution>, f64, Option<(ModelErrorKind, String)>)> =
-            articles.iter().map(|_| (Vec::new(), 0.0, None)).collect();
+        let mut answers: Vec<Gathered> = articles.iter().map(|_| Gathered::default()).collect();
         for (job, outcome) in jobs.iter().zip(outcomes) {
             let answer = &mut answers[job.article];
             match outcome {
                 Some(Ok((rows, latency_ms))) => {
-                    answer.0.extend(rows);
-                    answer.1 += latency_ms;
+                    answer.rows.extend(rows);
+                    answer.latency_ms += latency_ms;
                 }
                 Some(Err(failure)) => {
                     // A real failure outweighs an interruption seen by another request.
                     if answer
-                        .2
+                        .failure
                         .as_ref()
                         .is_none_or(|(kind, _)| *kind == ModelErrorKind::Interrupted)
                     {
-                        answer.2 = Some(failure);
+                        answer.failure = Some(failure);
                     }
                 }
                 // Skipped after another request of the article failed…
                 None if failed[job.article].load(Ordering::Relaxed) => {}
                 // …or never sent because the run was interrupted.
                 None => {
-                    answer.2.get_or_insert((
+                    answer.failure.get_or_insert((
                         ModelErrorKind::Interrupted,
                         "not run: the run was interrupted".into(),
                     ));
@@ -431,8 +441,8 @@ impl LlmModel {
         articles
             .iter()
             .zip(answers)
-            .map(|(article, (rows, latency_ms, error))| TimedPrediction {
-                result: match error {
+            .map(|(article, answer)| TimedPrediction {
+                result: match answer.failure {
                     Some((kind, message)) => Err(ModelError::of_kind(
                         kind,
                         format!(
@@ -442,9 +452,9 @@ impl LlmModel {
                             self.client.url()
                         ),
                     )),
-                    None => Ok(chunk::merge(rows)),
+                    None => Ok(chunk::merge(answer.rows)),
                 },
-                latency_ms,
+                latency_ms: answer.latency_ms,
                 cpu_s: None,
             })
             .collect()
