@@ -376,6 +376,28 @@ fn a_refused_response_format_is_dropped_once_and_remembered() {
 }
 
 #[test]
+fn a_400_for_another_reason_fails_the_article_and_keeps_response_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = synthetic_dataset(dir.path(), 2, 1);
+    let server = LlmServer::start(Mode::Always400, extract_oracle(&dataset, false));
+    let run = run(dir.path(), &dataset, &spec(&server, ""), "too-long", &[]);
+    assert_eq!(run.code, 3, "{}", run.record);
+    assert_eq!(
+        server.requests(),
+        4,
+        "each article: with response_format, then without"
+    );
+    assert_eq!(usage(&run.record)["response_format_dropped"], false);
+    let errors = run.record["results"][0]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2);
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("HTTP 400") && message.contains("maximum context length"),
+        "{message}"
+    );
+}
+
+#[test]
 fn the_api_key_is_sent_but_written_nowhere() {
     const KEY: &str = "sk-test-0123456789-SECRET";
     let dir = tempfile::tempdir().unwrap();

@@ -36,6 +36,8 @@ pub enum Mode {
     Slow(Duration),
     /// 400 to any request carrying `response_format`.
     NoResponseFormat,
+    /// 400 to every request (a prompt longer than the context, say).
+    Always400,
     /// 401 whose body echoes the Authorization header, as a careless proxy might.
     EchoAuth401,
 }
@@ -246,6 +248,7 @@ fn serve(stream: TcpStream, seen: &Seen, mode: &Mutex<Mode>, oracle: &Oracle) {
             error(400, "unknown field: response_format")
         }
         Mode::NoResponseFormat => ok(oracle(&body)),
+        Mode::Always400 => error(400, "this model's maximum context length is 8 tokens"),
         Mode::EchoAuth401 => error(
             401,
             &format!(

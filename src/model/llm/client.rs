@@ -7,8 +7,9 @@
 //!   step), or after the server's `Retry-After` seconds when it sends them (capped).
 //! - **Not retried**: other 4xx answers (a bad key, an unknown model): sending the same
 //!   request again would get the same answer. One exception: a 400 to a request asking
-//!   for JSON through `response_format` is retried once without it, and the client
-//!   remembers, since many servers do not know the field.
+//!   for JSON through `response_format` is retried once without it; when that succeeds
+//!   the client remembers and sends the field no more, since many servers do not know
+//!   it (a 400 that persists without it is some other problem, and is not remembered).
 //! - **Secrets**: the API key goes only into the Authorization header. It is in no
 //!   error message (a server's error body is searched for it and it is masked), and the
 //!   client has no `Debug` that would print it.
@@ -157,9 +158,11 @@ impl Client {
     ) -> Result<Completion, RequestError> {
         let mut attempts = 0;
         let mut retries = 0;
+        // This request's 400 to `response_format`: the next attempt goes without it.
+        let mut refused = false;
         loop {
-            let with_format =
-                response_format.filter(|_| !self.no_response_format.load(Ordering::Relaxed));
+            let with_format = response_format
+                .filter(|_| !refused && !self.no_response_format.load(Ordering::Relaxed));
             let mut sent = body.clone();
             if let Some(format) = with_format {
                 sent.insert("response_format".into(), format.clone());
@@ -173,7 +176,15 @@ impl Client {
                     let latency_ms = started.elapsed().as_secs_f64() * 1e3;
                     let completion = parse_completion(&answer, latency_ms)
                         .map_err(|e| RequestError::Malformed(self.mask(&e)))?;
-                    self.count(|s| s.latencies_ms.push(latency_ms));
+                    if refused {
+                        // Remembered only now: a 400 for another reason (a prompt too
+                        // long) must not cost the later requests their schema.
+                        self.no_response_format.store(true, Ordering::Relaxed);
+                    }
+                    self.count(|s| {
+                        s.latencies_ms.push(latency_ms);
+                        s.response_format_dropped |= refused;
+                    });
                     return Ok(completion);
                 }
                 Err(failure) => failure,
@@ -181,11 +192,8 @@ impl Client {
             match failure {
                 Attempt::Status { status: 400, .. } if with_format.is_some() => {
                     // Not counted against the retries: the request changed.
-                    self.no_response_format.store(true, Ordering::Relaxed);
-                    self.count(|s| {
-                        s.retries += 1;
-                        s.response_format_dropped = true;
-                    });
+                    refused = true;
+                    self.count(|s| s.retries += 1);
                 }
                 Attempt::Status {
                     status,
