@@ -26,6 +26,9 @@ pub struct ParsedReply {
     pub skipped: usize,
 }
 
+/// Braces in prose tried as the start of the answer.
+const MAX_STARTS: usize = 256;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplyError {
     #[error("the reply holds no JSON object with a list of attributions")]
@@ -47,11 +50,13 @@ pub fn parse_reply(content: &str) -> Result<ParsedReply, ReplyError> {
         }
     }
     // A JSON value starting at some brace: the stream deserializer reads one value and
-    // ignores the prose after it.
-    for (at, c) in text.char_indices() {
-        if c != '{' && c != '[' {
-            continue;
-        }
+    // ignores the prose after it. Bounded, since each try may read to the end: a reply of
+    // many braces must not cost quadratic time.
+    let starts = text
+        .char_indices()
+        .filter(|&(_, c)| c == '{' || c == '[')
+        .take(MAX_STARTS);
+    for (at, _) in starts {
         let mut values = serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
         if let Some(Ok(value)) = values.next()
             && let Some(parsed) = attributions_of(&value)
@@ -214,6 +219,14 @@ mod tests {
         assert_eq!(reply.skipped, 2);
         assert_eq!(speakers(&reply), ["7"]);
         assert_eq!(parse_reply(r#"{"attributions": []}"#).unwrap().rows, []);
+    }
+
+    #[test]
+    fn a_reply_of_many_braces_is_given_up_on_quickly() {
+        let many = "{".repeat(200_000);
+        let started = std::time::Instant::now();
+        assert!(parse_reply(&many).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
