@@ -202,7 +202,8 @@ pub fn score_predictions(
     let mut scores = Vec::with_capacity(dataset.article_ids().len());
     for article in dataset.articles() {
         let article = article?;
-        let predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
+        let mut predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
+        article.place_rows(&mut predicted);
         scores.push(scorer.score_article(&article, dataset.gold_for(&article.id), &predicted)?);
     }
     Ok(scoring::aggregate(&scores, options))
@@ -426,6 +427,18 @@ fn run_one(
     folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
+    let mut warnings = Vec::new();
+    if plan.scoring.speaker_match == SpeakerMatch::Mention
+        && !predictions.is_empty()
+        && predictions.iter().all(|row| row.mention_span.is_none())
+    {
+        warnings.push(format!(
+            "none of its {} rows has speaker_start/speaker_end, and --speaker-match mention \
+             compares those offsets: every speaker counts as wrong. Have the model give \
+             mentions, or score with --speaker-match name",
+            predictions.len()
+        ));
+    }
     let external_cpu_s = external_cpu_before
         .zip(model.as_ref().and_then(|m| m.external_cpu_s()))
         .map(|(before, after)| (after - before).max(0.0));
@@ -451,6 +464,7 @@ fn run_one(
             by_type: aggregate.by_type,
             throughput,
             errors,
+            warnings,
         },
         info,
         reached: if model.is_some() { reached } else { 0 },

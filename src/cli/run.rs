@@ -34,7 +34,18 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         .as_ref()
         .map(|e| e.scoring.apply_to(ScoringOptions::default()))
         .unwrap_or_default();
-    let scoring = args.scoring.apply_to(base);
+    let mut scoring = args.scoring.apply_to(base);
+    let chosen = args.scoring.speaker_match.is_some()
+        || experiment
+            .as_ref()
+            .is_some_and(|e| e.scoring.speaker_match.is_some());
+    if !chosen {
+        let (mode, note) = crate::dataset::declared_speaker_match(&datasets)?;
+        scoring.speaker_match = mode;
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+    }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let name = args.name.clone().unwrap_or_else(|| match &experiment {
         Some(e) => format!("{}-{stamp}", e.name),
@@ -57,6 +68,16 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         load: load_options(&args)?,
     };
     let outcome = runner::execute(&plan)?;
+    for result in &outcome.record.results {
+        for warning in &result.warnings {
+            eprintln!(
+                "warning: {} on {}: {}",
+                result.model,
+                result.dataset,
+                crate::error::escape_controls(warning)
+            );
+        }
+    }
     if args.json {
         println!(
             "{}",
@@ -93,7 +114,9 @@ pub fn execute(args: RunArgs) -> Result<i32> {
                 .unwrap_or_default();
             eprintln!(
                 "  {} on {}{article}: {}",
-                result.model, result.dataset, error.message
+                result.model,
+                result.dataset,
+                crate::error::escape_controls(&error.message)
             );
         }
         if failed > SHOWN {
