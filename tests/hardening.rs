@@ -264,6 +264,16 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
         .spawn()
         .unwrap();
     wait_for(&work.join("marker"));
+    // The four answers are in the cache once their entries exist (each is renamed into
+    // place whole): wait for that event, then kill.
+    let started = Instant::now();
+    while cache_entries(&work) < 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the answers were never cached"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     // The program sees its stdin close and exits; its log is complete once it has.
@@ -290,6 +300,24 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
         asked, expected,
         "only the 6 unanswered articles are asked again"
     );
+}
+
+/// Answers in the prediction cache under `work` (`model.json` describes the folder).
+fn cache_entries(work: &Path) -> usize {
+    let root = work.join(".cache/attr-eval/predictions");
+    let Ok(folders) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    folders
+        .filter_map(|f| f.ok())
+        .filter_map(|f| std::fs::read_dir(f.path()).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(".json") && name != "model.json"
+        })
+        .count()
 }
 
 #[test]

@@ -2,7 +2,6 @@ use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::record::{ResultRecord, TableStyle, by_type_table, scores_table};
-use crate::runner;
 use crate::scoring::ScoringOptions;
 
 pub fn execute(args: ScoreArgs) -> Result<i32> {
@@ -17,7 +16,7 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
     }
     let dataset = Dataset::open(&args.dataset)?;
     let predictions = dataset.read_predictions(&args.pred)?;
-    let scored = runner::score_predictions(&dataset, &predictions, &options)?;
+    let scored = crate::scoring::score_dataset(&dataset, &predictions, &options)?;
     let result = ResultRecord {
         model: args.pred.display().to_string(),
         dataset: dataset.name().to_string(),
