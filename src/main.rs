@@ -7,7 +7,12 @@ fn main() {
     let code = match dispatch(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            // Messages quote users' files and models' output: escaped, so a stray control
+            // character cannot act on the terminal.
+            eprintln!(
+                "error: {}",
+                attr_eval::error::escape_controls(&error.to_string())
+            );
             error.exit_code()
         }
     };

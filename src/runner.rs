@@ -1,6 +1,8 @@
-//! `attr-eval run`: datasets × models → a run folder (SPEC 5 and 6).
+//! A run as a library call: datasets × models → a run folder (docs/run-record.md).
 //!
-//! Articles stream from the dataset in chunks; each chunk is predicted in parallel on a
+//! [`run`] takes opened datasets and models (`Box<dyn Model>`, built in or a caller's
+//! own); turning command-line specs into models is the command line's job, through the
+//! model registry ([`crate::model::load`]). Articles stream from the dataset in chunks; each chunk is predicted in parallel on a
 //! pool of `threads`, then scored. A model that fails on an article costs that article
 //! only: the error is recorded, the article counts as predicting nothing, and the run is
 //! marked partial.
@@ -8,7 +10,7 @@
 use crate::attribution::Attribution;
 use crate::dataset::{Article, Dataset, check_rows_against_article};
 use crate::error::{Error, Result};
-use crate::model::{self, Model, ModelErrorKind, ModelInfo, ModelSpec, Task, TimedPrediction};
+use crate::model::{Model, ModelErrorKind, ModelInfo, Task, TimedPrediction};
 use crate::record::{
     ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Interruption, Latency,
     OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput,
@@ -17,7 +19,6 @@ use crate::record::{
 use crate::scoring::{self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerMatch};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -25,21 +26,64 @@ use std::time::Instant;
 /// corpora while keeping every thread busy.
 const CHUNK: usize = 256;
 
+/// How a run goes, whatever its models: what it measures, how it scores, where it
+/// writes.
 #[derive(Debug, Clone)]
-pub struct RunPlan {
-    /// Dataset specs: names under `datasets/` or paths.
-    pub datasets: Vec<String>,
-    pub models: Vec<ModelSpec>,
+pub struct RunOptions {
     pub task: Task,
     pub scoring: ScoringOptions,
+    /// Worker threads for in-process models and for scoring.
     pub threads: usize,
+    /// Where run folders go, and this run's folder name (letters, digits, `.`, `_`, `-`).
     pub out_dir: PathBuf,
     pub name: String,
-    /// The command line, recorded as given.
+    /// The command line, recorded as given (empty for a library call).
     pub command: Vec<String>,
+    /// Progress bars on stderr.
     pub progress: bool,
-    /// How `cmd:` and `bert:` models start, and the prediction cache.
-    pub load: model::LoadOptions,
+}
+
+/// A model of a run, under its name in the record. A model used as is on every dataset
+/// (`ModelEntry::new`), or made for each dataset (`ModelEntry::per_dataset`: a `file:`
+/// CSV belongs to one dataset, an external program is started per dataset).
+pub struct ModelEntry {
+    pub name: String,
+    /// What the record says the model is (`rules`, `file:…`, or a library caller's own).
+    pub spec: String,
+    source: ModelSource,
+}
+
+type Loader = Box<dyn Fn(&Dataset) -> Result<Box<dyn Model>> + Send + Sync>;
+
+enum ModelSource {
+    Shared(Box<dyn Model>),
+    PerDataset(Loader),
+}
+
+impl ModelEntry {
+    /// A model used on every dataset; its name and spec come from its [`ModelInfo`].
+    pub fn new(model: Box<dyn Model>) -> Self {
+        ModelEntry {
+            name: model.info().name.clone(),
+            spec: model.info().spec.clone(),
+            source: ModelSource::Shared(model),
+        }
+    }
+
+    /// A model made for each dataset by `load`. A load that fails with bad input (a
+    /// broken CSV) stops the run; any other failure is recorded and the model's
+    /// articles count as predicting nothing.
+    pub fn per_dataset(
+        name: impl Into<String>,
+        spec: impl Into<String>,
+        load: impl Fn(&Dataset) -> Result<Box<dyn Model>> + Send + Sync + 'static,
+    ) -> Self {
+        ModelEntry {
+            name: name.into(),
+            spec: spec.into(),
+            source: ModelSource::PerDataset(Box::new(load)),
+        }
+    }
 }
 
 pub struct RunOutcome {
@@ -47,61 +91,44 @@ pub struct RunOutcome {
     pub record: RunRecord,
 }
 
-/// Every dataset folder under `datasets/` (those with a `gold.csv`), sorted by name.
-pub fn default_datasets() -> Result<Vec<String>> {
-    let root = PathBuf::from("datasets");
-    let entries = std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
-    let mut names: Vec<String> = entries
-        .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.path().join("gold.csv").is_file())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        return Err(Error::Usage(
-            "no datasets found under datasets/: pass --dataset PATH or run from the project folder"
-                .into(),
-        ));
+/// Runs every model on every dataset and writes the run folder (docs/run-record.md).
+///
+/// The datasets are opened (and so validated) by the caller; models with names used
+/// twice are refused. SIGINT and SIGTERM, when the caller has installed
+/// [`crate::signals::install_interrupt_handlers`], stop the run cleanly: the record is
+/// written with `"status": "interrupted"`.
+pub fn run(
+    datasets: &[Dataset],
+    models: &[ModelEntry],
+    options: &RunOptions,
+) -> Result<RunOutcome> {
+    refuse_same_names(datasets)?;
+    for (i, entry) in models.iter().enumerate() {
+        if models[..i].iter().any(|other| other.name == entry.name) {
+            return Err(Error::Usage(format!(
+                "two models are named `{}`: name them apart (NAME=SPEC)",
+                entry.name
+            )));
+        }
     }
-    Ok(names)
-}
-
-pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
-    // Everything a user can get wrong is checked before any model runs (docs/datasets.md):
-    // the datasets, every `file:` model's CSV, the run folder's name.
-    let datasets = plan
-        .datasets
-        .iter()
-        .map(|spec| Dataset::open(spec))
-        .collect::<Result<Vec<_>>>()?;
-    refuse_same_names(&datasets)?;
-    if plan.scoring.speaker_match == SpeakerMatch::Mention {
-        for dataset in &datasets {
+    if options.scoring.speaker_match == SpeakerMatch::Mention {
+        for dataset in datasets {
             dataset.check_mention_offsets()?;
         }
     }
-    let mut preloaded: HashMap<(usize, usize), Box<dyn Model>> = HashMap::new();
-    for (d, dataset) in datasets.iter().enumerate() {
-        for (m, spec) in plan.models.iter().enumerate() {
-            if matches!(spec.kind, model::ModelKind::File(_)) {
-                preloaded.insert((d, m), model::load(spec, dataset, &plan.load)?);
-            }
-        }
-    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
+        .num_threads(options.threads.max(1))
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", plan.threads)))?;
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", options.threads)))?;
 
-    let mut folder = RunFolder::create(&plan.out_dir, &plan.name)?;
+    let mut folder = RunFolder::create(&options.out_dir, &options.name)?;
     let mut results = Vec::new();
     let mut model_infos: Vec<ModelInfo> = Vec::new();
     let mut reached = 0usize;
     let mut total = 0usize;
-    for (d, dataset) in datasets.iter().enumerate() {
-        for (m, spec) in plan.models.iter().enumerate() {
-            let preloaded = preloaded.remove(&(d, m));
-            let done = pool.install(|| run_one(plan, spec, preloaded, dataset, &mut folder))?;
+    for dataset in datasets {
+        for entry in models {
+            let done = pool.install(|| run_one(options, entry, dataset, &mut folder))?;
             if let Some(info) = done.info
                 && !model_infos.iter().any(|m| m.name == info.name)
             {
@@ -113,11 +140,11 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
         }
     }
     // A model that failed everywhere still appears, so the record says what was asked.
-    for spec in &plan.models {
-        if !model_infos.iter().any(|m| m.name == spec.name) {
+    for entry in models {
+        if !model_infos.iter().any(|m| m.name == entry.name) {
             model_infos.push(ModelInfo {
-                spec: spec.spec.clone(),
-                name: spec.name.clone(),
+                spec: entry.spec.clone(),
+                name: entry.name.clone(),
                 version: "unknown".into(),
                 config_hash: "unknown".into(),
             });
@@ -140,11 +167,11 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
         created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        command: plan.command.clone(),
-        task: plan.task,
+        command: options.command.clone(),
+        task: options.task,
         status,
         interruption,
-        scoring: plan.scoring.clone(),
+        scoring: options.scoring.clone(),
         datasets: datasets
             .iter()
             .map(|d| DatasetRecord {
@@ -158,7 +185,7 @@ pub fn execute(plan: &RunPlan) -> Result<RunOutcome> {
         models: model_infos,
         results,
     };
-    let report = markdown_report(&plan.name, &record);
+    let report = markdown_report(&options.name, &record);
     let folder = folder.finish(&record, &report)?;
     Ok(RunOutcome { folder, record })
 }
@@ -178,34 +205,6 @@ fn refuse_same_names(datasets: &[Dataset]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Scores a predictions file against a dataset's gold without running a model: what
-/// `attr-eval score` does. Articles stream from the dataset, so memory stays bounded by
-/// the gold and the predictions.
-pub fn score_predictions(
-    dataset: &Dataset,
-    predictions: &[Attribution],
-    options: &ScoringOptions,
-) -> Result<scoring::DatasetScores> {
-    if options.speaker_match == SpeakerMatch::Mention {
-        dataset.check_mention_offsets()?;
-    }
-    let mut by_article: HashMap<&str, Vec<Attribution>> = HashMap::new();
-    for row in predictions {
-        by_article
-            .entry(row.article_id.as_str())
-            .or_default()
-            .push(row.clone());
-    }
-    let scorer = Scorer::new(dataset.aliases(), options);
-    let mut scores = Vec::with_capacity(dataset.article_ids().len());
-    for article in dataset.articles() {
-        let article = article?;
-        let predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
-        scores.push(scorer.score_article(&article, dataset.gold_for(&article.id), &predicted)?);
-    }
-    Ok(scoring::aggregate(&scores, options))
 }
 
 /// What one article gave: its rows, time and error, before scoring.
@@ -273,10 +272,10 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
     }
 }
 
-fn progress_bar(plan: &RunPlan, total: usize, label: String) -> ProgressBar {
+fn progress_bar(options: &RunOptions, total: usize, label: String) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
         Some(total as u64),
-        if plan.progress {
+        if options.progress {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
@@ -300,18 +299,17 @@ struct ModelOnDataset {
 }
 
 fn run_one(
-    plan: &RunPlan,
-    spec: &ModelSpec,
-    preloaded: Option<Box<dyn Model>>,
+    options: &RunOptions,
+    entry: &ModelEntry,
     dataset: &Dataset,
     folder: &mut RunFolder,
 ) -> Result<ModelOnDataset> {
     let mut errors = Vec::new();
-    let loaded = match preloaded {
-        Some(model) => Ok(model),
-        None => model::load(spec, dataset, &plan.load),
+    let loaded: Result<Option<Box<dyn Model>>> = match &entry.source {
+        ModelSource::Shared(_) => Ok(None),
+        ModelSource::PerDataset(load) => load(dataset).map(Some),
     };
-    let model = match loaded {
+    let owned = match loaded {
         Ok(model) => Some(model),
         // Bad input in a file model's CSV is the user's to fix: stop, as for gold.
         Err(error @ (Error::Input(_) | Error::InputErrors(_))) => return Err(error),
@@ -323,19 +321,24 @@ fn run_one(
             None
         }
     };
-    let info = model.as_ref().map(|m| ModelInfo {
-        spec: spec.spec.clone(),
-        name: spec.name.clone(),
+    let model: Option<&dyn Model> = match (&entry.source, &owned) {
+        (ModelSource::Shared(model), _) => Some(model.as_ref()),
+        (ModelSource::PerDataset(_), Some(Some(model))) => Some(model.as_ref()),
+        _ => None,
+    };
+    let info = model.map(|m| ModelInfo {
+        spec: entry.spec.clone(),
+        name: entry.name.clone(),
         version: m.info().version.clone(),
         config_hash: m.info().config_hash.clone(),
     });
 
     let bar = progress_bar(
-        plan,
+        options,
         dataset.article_ids().len(),
-        format!("{} on {}", spec.name, dataset.name()),
+        format!("{} on {}", entry.name, dataset.name()),
     );
-    let scorer = Scorer::new(dataset.aliases(), &plan.scoring);
+    let scorer = Scorer::new(dataset.aliases(), &options.scoring);
     let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
     let mut predictions: Vec<Attribution> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
@@ -347,7 +350,7 @@ fn run_one(
     // Summed per article when the model measured each on its own thread: exact model
     // work, unlike the process clock, which also counts idle workers spinning.
     let mut article_cpu_s = Some(0.0);
-    let external_cpu_before = model.as_ref().and_then(|m| m.external_cpu_s());
+    let external_cpu_before = model.and_then(|m| m.external_cpu_s());
     let mut articles = dataset.articles().peekable();
     while articles.peek().is_some() {
         let chunk = articles
@@ -358,7 +361,7 @@ fn run_one(
         let cpu_started = crate::cpu_time::process_seconds();
         // After an interrupt the articles left are not sent: they count as predicting
         // nothing, so the scores still cover the whole dataset.
-        let active = model.as_ref().filter(|_| !crate::signals::interrupted());
+        let active = model.filter(|_| !crate::signals::interrupted());
         let predicted: Vec<Predicted> = match active {
             Some(model) => {
                 let answers = model.run_batch(&chunk, None, &|_, _| {});
@@ -401,7 +404,7 @@ fn run_one(
             .collect::<Result<Vec<_>>>()?;
         for (score, p) in scored {
             let gold = dataset.gold_for(&p.article.id);
-            folder.write_article(&article_line(spec, dataset, p, gold, &score))?;
+            folder.write_article(&article_line(&entry.name, dataset, p, gold, &score))?;
             if let Some(message) = &p.error {
                 errors.push(ArticleError {
                     article_id: Some(p.article.id.clone()),
@@ -423,14 +426,26 @@ fn run_one(
         bar.set_position(scores.len() as u64);
     }
     bar.finish_and_clear();
-    folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
+    folder.write_predictions(&entry.name, dataset.name(), &predictions)?;
 
-    let aggregate = scoring::aggregate(&scores, &plan.scoring);
+    let aggregate = scoring::aggregate(&scores, &options.scoring);
+    let mut warnings = Vec::new();
+    if options.scoring.speaker_match == SpeakerMatch::Mention
+        && !predictions.is_empty()
+        && predictions.iter().all(|row| row.mention_span.is_none())
+    {
+        warnings.push(format!(
+            "none of its {} rows has speaker_start/speaker_end, and --speaker-match mention \
+             compares those offsets: every speaker counts as wrong. Have the model give \
+             mentions, or score with --speaker-match name",
+            predictions.len()
+        ));
+    }
     let external_cpu_s = external_cpu_before
-        .zip(model.as_ref().and_then(|m| m.external_cpu_s()))
+        .zip(model.and_then(|m| m.external_cpu_s()))
         .map(|(before, after)| (after - before).max(0.0));
-    let throughput = model.as_ref().map(|model| {
-        let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
+    let throughput = model.map(|model| {
+        let mut t = throughput(latencies, chars, predict_wall_s, options.threads);
         t.bytes = bytes;
         let own_cpu_s = article_cpu_s.or(process_cpu_s);
         // An external program's work is its own CPU time plus the harness's piping.
@@ -446,12 +461,13 @@ fn run_one(
     });
     Ok(ModelOnDataset {
         result: ResultRecord {
-            model: spec.name.clone(),
+            model: entry.name.clone(),
             dataset: dataset.name().to_string(),
             scores: aggregate.scores,
             by_type: aggregate.by_type,
             throughput,
             errors,
+            warnings,
         },
         info,
         reached: if model.is_some() { reached } else { 0 },
@@ -459,7 +475,7 @@ fn run_one(
 }
 
 fn article_line(
-    spec: &ModelSpec,
+    model: &str,
     dataset: &Dataset,
     predicted: &Predicted,
     gold: &[Attribution],
@@ -467,7 +483,7 @@ fn article_line(
 ) -> ArticleLine {
     let row = |rows: &[Attribution], index: Option<usize>| index.and_then(|i| rows.get(i)).cloned();
     ArticleLine {
-        model: spec.name.clone(),
+        model: model.to_string(),
         dataset: dataset.name().to_string(),
         article_id: predicted.article.id.clone(),
         chars: predicted.article.char_len(),

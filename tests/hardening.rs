@@ -264,6 +264,16 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
         .spawn()
         .unwrap();
     wait_for(&work.join("marker"));
+    // The four answers are in the cache once their entries exist (each is renamed into
+    // place whole): wait for that event, then kill.
+    let started = Instant::now();
+    while cache_entries(&work) < 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the answers were never cached"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     // The program sees its stdin close and exits; its log is complete once it has.
@@ -290,6 +300,24 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
         asked, expected,
         "only the 6 unanswered articles are asked again"
     );
+}
+
+/// Answers in the prediction cache under `work` (`model.json` describes the folder).
+fn cache_entries(work: &Path) -> usize {
+    let root = work.join(".cache/attr-eval/predictions");
+    let Ok(folders) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    folders
+        .filter_map(|f| f.ok())
+        .filter_map(|f| std::fs::read_dir(f.path()).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(".json") && name != "model.json"
+        })
+        .count()
 }
 
 #[test]
@@ -384,4 +412,151 @@ fn a_bad_file_model_stops_the_run_before_any_model_runs() {
         !dir.path().join("r").exists(),
         "no run folder for a run that never started"
     );
+}
+
+#[test]
+fn the_shipped_experiment_runs() {
+    let out = tempfile::tempdir().unwrap();
+    attr_eval()
+        .args([
+            "run",
+            "--config",
+            "experiments/direct-quotes.toml",
+            "--resamples",
+            "50",
+        ])
+        .args(["--name", "e", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_dataset_without_mentions_is_one_line_in_mention_mode() {
+    let out = tempfile::tempdir().unwrap();
+    let assert = attr_eval()
+        .args(["run", "--dataset", "litbank-quotes", "--model", "rules"])
+        .args(["--speaker-match", "mention", "--name", "m", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--speaker-match name"), "{stderr}");
+}
+
+/// Rows without offsets in a `file:` model are placed in the text as `cmd:` rows are,
+/// so they score as the same rows with offsets, in `run` and in `score` alike.
+#[test]
+fn a_file_model_without_offsets_runs_and_scores_like_one_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = synthetic_dataset(dir.path(), 3, 2);
+    let with = dir.path().join("with.csv");
+    common::write_rows(&with, &rows);
+    let without = dir.path().join("without.csv");
+    let mut writer = csv::Writer::from_path(&without).unwrap();
+    writer
+        .write_record(["article_id", "speaker", "quote"])
+        .unwrap();
+    for row in &rows {
+        writer
+            .write_record([&row.article_id, &row.speaker, &row.quote])
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let run_with = common::run(
+        &dataset,
+        &format!("m=file:{}", with.display()),
+        dir.path(),
+        "a",
+    );
+    let run_without = common::run(
+        &dataset,
+        &format!("m=file:{}", without.display()),
+        dir.path(),
+        "b",
+    );
+    let scores = |run: &Path| read_json(&run.join("run.json"))["results"][0]["scores"].clone();
+    assert_eq!(scores(&run_with), scores(&run_without));
+    let scored = attr_eval()
+        .args(["score", "--json", "--resamples", "200", "--dataset"])
+        .arg(&dataset)
+        .arg("--pred")
+        .arg(&without)
+        .output()
+        .unwrap();
+    let scored: Value = serde_json::from_slice(&scored.stdout).unwrap();
+    assert_eq!(scored["scores"], scores(&run_with));
+}
+
+#[test]
+fn mention_mode_on_a_model_without_mentions_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = synthetic_dataset(dir.path(), 2, 2);
+    let preds = dir.path().join("p.csv");
+    common::write_rows(&preds, &rows);
+    // The synthetic gold has no mention offsets either: give it some.
+    let gold = dataset.join("gold.csv");
+    let mut writer = csv::Writer::from_path(&gold).unwrap();
+    writer
+        .write_record([
+            "article_id",
+            "speaker",
+            "quote",
+            "start",
+            "end",
+            "speaker_start",
+            "speaker_end",
+        ])
+        .unwrap();
+    for row in &rows {
+        let (start, end) = (row.end + 2, row.end + 2 + row.speaker.chars().count());
+        writer
+            .write_record([
+                row.article_id.clone(),
+                row.speaker.clone(),
+                row.quote.clone(),
+                row.start.to_string(),
+                row.end.to_string(),
+                start.to_string(),
+                end.to_string(),
+            ])
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let assert = attr_eval()
+        .args([
+            "run",
+            "--resamples",
+            "50",
+            "--speaker-match",
+            "mention",
+            "--dataset",
+        ])
+        .arg(&dataset)
+        .arg("--model")
+        .arg(format!("m=file:{}", preds.display()))
+        .args(["--name", "r", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("speaker_start/speaker_end"), "{stderr}");
+    let record = read_json(&dir.path().join("r/run.json"));
+    assert!(record["results"][0]["warnings"][0].is_string());
+}
+
+#[test]
+fn control_characters_from_a_file_are_escaped_in_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "article_id,speaker,quote\n\u{1b}[31mevil,X,hello\n").unwrap();
+    let assert = attr_eval()
+        .args(["score", "--dataset", "seed", "--pred"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("\\u{1b}[31mevil"), "{stderr}");
 }

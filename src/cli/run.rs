@@ -1,14 +1,19 @@
 use super::args::RunArgs;
+use crate::dataset::Dataset;
 use crate::error::{Error, Result, exit_code};
 use crate::experiment::Experiment;
 use crate::model::LoadOptions;
 use crate::model::cache::CacheMode;
 use crate::model::command::CommandOptions;
+use crate::model::{self, Model, ModelKind};
 use crate::model::{ModelSpec, default_models};
 use crate::record::{RunStatus, TableStyle, headline_table};
-use crate::runner::{self, RunPlan};
+use crate::runner::{self, ModelEntry, RunOptions};
 use crate::scoring::ScoringOptions;
+use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub fn execute(args: RunArgs) -> Result<i32> {
@@ -24,7 +29,7 @@ pub fn execute(args: RunArgs) -> Result<i32> {
     };
     let mut datasets = pick(&args.datasets, experiment.as_ref().map(|e| &e.datasets));
     if datasets.is_empty() {
-        datasets = runner::default_datasets()?;
+        datasets = default_datasets()?;
     }
     let mut models = pick(&args.models, experiment.as_ref().map(|e| &e.models));
     if models.is_empty() {
@@ -34,16 +39,27 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         .as_ref()
         .map(|e| e.scoring.apply_to(ScoringOptions::default()))
         .unwrap_or_default();
-    let scoring = args.scoring.apply_to(base);
+    let mut scoring = args.scoring.apply_to(base);
+    let chosen = args.scoring.speaker_match.is_some()
+        || experiment
+            .as_ref()
+            .is_some_and(|e| e.scoring.speaker_match.is_some());
+    if !chosen {
+        let (mode, note) = crate::dataset::declared_speaker_match(&datasets)?;
+        scoring.speaker_match = mode;
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+    }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let name = args.name.clone().unwrap_or_else(|| match &experiment {
         Some(e) => format!("{}-{stamp}", e.name),
         None => stamp,
     });
     crate::record::check_run_name(&name)?;
-    let plan = RunPlan {
-        datasets,
-        models: ModelSpec::parse_all(&models)?,
+    let specs = ModelSpec::parse_all(&models)?;
+    let load = load_options(&args)?;
+    let options = RunOptions {
         task: args.task,
         scoring,
         threads: args
@@ -54,9 +70,25 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         name,
         command: std::env::args().collect(),
         progress: std::io::stderr().is_terminal(),
-        load: load_options(&args)?,
     };
-    let outcome = runner::execute(&plan)?;
+    // Everything a user can get wrong is checked before any model runs: the datasets,
+    // every `file:` model's CSV (docs/datasets.md#validation).
+    let datasets = datasets
+        .iter()
+        .map(|spec| Dataset::open(spec))
+        .collect::<Result<Vec<_>>>()?;
+    let entries = model_entries(&specs, &datasets, &load)?;
+    let outcome = runner::run(&datasets, &entries, &options)?;
+    for result in &outcome.record.results {
+        for warning in &result.warnings {
+            eprintln!(
+                "warning: {} on {}: {}",
+                result.model,
+                result.dataset,
+                crate::error::escape_controls(warning)
+            );
+        }
+    }
     if args.json {
         println!(
             "{}",
@@ -93,7 +125,9 @@ pub fn execute(args: RunArgs) -> Result<i32> {
                 .unwrap_or_default();
             eprintln!(
                 "  {} on {}{article}: {}",
-                result.model, result.dataset, error.message
+                result.model,
+                result.dataset,
+                crate::error::escape_controls(&error.message)
             );
         }
         if failed > SHOWN {
@@ -114,6 +148,64 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         return Ok(exit_code::PARTIAL);
     }
     Ok(exit_code::SUCCESS)
+}
+
+/// The run's models from their specs, through the model registry ([`model::load`]).
+/// `file:` models are read and validated here, for every dataset, before any model
+/// runs: a bad CSV stops the run before it costs anything.
+fn model_entries(
+    specs: &[ModelSpec],
+    datasets: &[Dataset],
+    load: &LoadOptions,
+) -> Result<Vec<ModelEntry>> {
+    let mut entries = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let preloaded: Mutex<HashMap<PathBuf, Box<dyn Model>>> = Mutex::new(HashMap::new());
+        if matches!(spec.kind, ModelKind::File(_)) {
+            let mut map = preloaded.lock().unwrap_or_else(|p| p.into_inner());
+            for dataset in datasets {
+                map.insert(
+                    dataset.path().to_path_buf(),
+                    model::load(spec, dataset, load)?,
+                );
+            }
+        }
+        let (spec_for_load, load) = (spec.clone(), load.clone());
+        entries.push(ModelEntry::per_dataset(
+            spec.name.clone(),
+            spec.spec.clone(),
+            move |dataset: &Dataset| {
+                let taken = preloaded
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(dataset.path());
+                match taken {
+                    Some(model) => Ok(model),
+                    None => model::load(&spec_for_load, dataset, &load),
+                }
+            },
+        ));
+    }
+    Ok(entries)
+}
+
+/// Every dataset folder under `datasets/` (those with a `gold.csv`), sorted by name.
+fn default_datasets() -> Result<Vec<String>> {
+    let root = PathBuf::from("datasets");
+    let entries = std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("gold.csv").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(Error::Usage(
+            "no datasets found under datasets/: pass --dataset PATH or run from the project folder"
+                .into(),
+        ));
+    }
+    Ok(names)
 }
 
 fn load_options(args: &RunArgs) -> Result<LoadOptions> {

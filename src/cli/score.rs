@@ -2,14 +2,21 @@ use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::record::{ResultRecord, TableStyle, by_type_table, scores_table};
-use crate::runner;
 use crate::scoring::ScoringOptions;
 
 pub fn execute(args: ScoreArgs) -> Result<i32> {
-    let options = args.scoring.apply_to(ScoringOptions::default());
+    let mut options = args.scoring.apply_to(ScoringOptions::default());
+    if args.scoring.speaker_match.is_none() {
+        let (mode, note) =
+            crate::dataset::declared_speaker_match(std::slice::from_ref(&args.dataset))?;
+        options.speaker_match = mode;
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+    }
     let dataset = Dataset::open(&args.dataset)?;
     let predictions = dataset.read_predictions(&args.pred)?;
-    let scored = runner::score_predictions(&dataset, &predictions, &options)?;
+    let scored = crate::scoring::score_dataset(&dataset, &predictions, &options)?;
     let result = ResultRecord {
         model: args.pred.display().to_string(),
         dataset: dataset.name().to_string(),
@@ -17,6 +24,7 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         by_type: scored.by_type,
         throughput: None,
         errors: Vec::new(),
+        warnings: Vec::new(),
     };
     if args.json {
         println!(

@@ -1,7 +1,8 @@
 //! An article's text with code-point addressing (SPEC 1: offsets count Unicode scalar
 //! values, never bytes).
 
-use crate::attribution::Span;
+use crate::attribution::{Attribution, Span};
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Article {
@@ -73,6 +74,31 @@ impl CharIndex {
 }
 
 impl Article {
+    /// The first occurrence of `quote` not already given to an earlier row, so that two
+    /// rows with the same quote land on two occurrences.
+    pub fn locate(&self, quote: &str, located: &mut HashSet<Span>) -> Option<Span> {
+        let span = self
+            .text
+            .match_indices(quote)
+            .filter_map(|(byte, _)| self.span_of_bytes(byte..byte + quote.len()))
+            .find(|span| !located.contains(span))?;
+        located.insert(span);
+        Some(span)
+    }
+
+    /// Gives rows without offsets the place of their quote in the text, as `cmd:` rows
+    /// are placed (docs/models.md#placing-rows): the same rows score the same whether
+    /// they come from a file, a program or `score`. A quote not in the text keeps no
+    /// offsets and is compared by its words.
+    pub fn place_rows(&self, rows: &mut [Attribution]) {
+        let mut located: HashSet<Span> = rows.iter().filter_map(|r| r.quote_span).collect();
+        for row in rows.iter_mut().filter(|r| r.quote_span.is_none()) {
+            if !row.quote.is_empty() {
+                row.quote_span = self.locate(&row.quote, &mut located);
+            }
+        }
+    }
+
     /// Builds an article; a leading byte order mark is dropped before offsets count.
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
         let mut text: String = text.into();

@@ -8,12 +8,14 @@
 mod aliases;
 mod article;
 mod csv_rows;
+mod defaults;
 mod loader;
 mod validate;
 
 pub use aliases::{AliasEntry, Aliases};
 pub use article::Article;
 pub use csv_rows::{LocatedRow, RowKind, read_attribution_csv};
+pub use defaults::{DEFAULTS_FILE, DatasetDefaults, declared_speaker_match};
 pub use loader::ArticleStream;
 pub use validate::check_rows_against_article;
 
@@ -435,6 +437,28 @@ impl Dataset {
     /// `speaker_start` and `speaker_end`.
     pub fn check_mention_offsets(&self) -> Result<()> {
         let gold_file = self.path.join("gold.csv");
+        let with_speaker = self
+            .gold
+            .values()
+            .flat_map(|group| &group.rows)
+            .filter(|row| !row.speaker.is_empty());
+        let (mut speakers, mut with_offsets) = (0usize, 0usize);
+        for row in with_speaker {
+            speakers += 1;
+            with_offsets += usize::from(row.mention_span.is_some());
+        }
+        // A dataset that has no mentions at all is one problem, said once.
+        if speakers > 0 && with_offsets == 0 {
+            return Err(Error::Input(InputError::new(
+                Location::file(&gold_file),
+                format!(
+                    "dataset `{}` has no speaker_start/speaker_end on any of its {speakers} \
+                     gold rows with a speaker, and --speaker-match mention compares those \
+                     offsets: score it with --speaker-match name (or none)",
+                    self.name
+                ),
+            )));
+        }
         let mut sink = ErrorSink::default();
         for group in self.gold.values() {
             for (row, &line) in group.rows.iter().zip(&group.lines) {

@@ -96,6 +96,10 @@ pub struct ResultRecord {
     pub by_type: BTreeMap<QuoteType, PerScheme<TypeScores>>,
     pub throughput: Option<Throughput>,
     pub errors: Vec<ArticleError>,
+    /// Things a user should know that are no failure (a model that gives no speaker
+    /// mentions scored in mention mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -41,8 +41,6 @@
 mod process;
 mod protocol;
 
-pub use protocol::locate;
-
 use super::{
     Model, ModelError, ModelErrorKind, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction,
 };

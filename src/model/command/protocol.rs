@@ -91,7 +91,7 @@ fn parse_row(
             }
             Some(span)
         }
-        None => Some(locate(article, &quote, located).ok_or_else(|| {
+        None => Some(article.locate(&quote, located).ok_or_else(|| {
             format!(
                 "it has no offsets and its quote `{}` does not occur in the text",
                 snippet(&quote)
@@ -146,18 +146,6 @@ fn parse_row(
         mention_span,
         confidence,
     })
-}
-
-/// The first occurrence of `quote` not already given to an earlier row, so that two
-/// rows with the same quote land on two occurrences.
-pub fn locate(article: &Article, quote: &str, located: &mut HashSet<Span>) -> Option<Span> {
-    let span = article
-        .text
-        .match_indices(quote)
-        .filter_map(|(byte, _)| article.span_of_bytes(byte..byte + quote.len()))
-        .find(|span| !located.contains(span))?;
-    located.insert(span);
-    Some(span)
 }
 
 fn string_field(

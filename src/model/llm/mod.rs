@@ -585,7 +585,7 @@ fn place_extracted(
         let span = [trimmed, quote.as_str()]
             .into_iter()
             .filter(|q| !q.is_empty())
-            .find_map(|q| super::command::locate(scope, q, &mut located));
+            .find_map(|q| scope.locate(q, &mut located));
         let Some(span) = span else {
             dropped += 1;
             continue;
