@@ -250,6 +250,22 @@ fn errors_500_and_429_are_retried_to_the_same_result() {
 }
 
 #[test]
+fn paraphrased_quotes_are_kept_without_offsets_and_scored_by_their_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = synthetic_dataset(dir.path(), 2, 2);
+    let exact = extract_oracle(&dataset, false);
+    let paraphrase: Oracle =
+        Arc::new(move |body: &Value| exact(body).replace("talks", "negotiations"));
+    let server = LlmServer::start(Mode::Oracle, paraphrase);
+    let run = run(dir.path(), &dataset, &spec(&server, ""), "paraphrase", &[]);
+    assert_eq!(run.code, 0, "{}", run.record);
+    assert_eq!(usage(&run.record)["unplaced_rows"], 4);
+    assert_eq!(f1(&run.record), 1.0, "overlap scheme: 8 of 9 words shared");
+    let exact = &run.record["results"][0]["scores"]["exact"]["counts"];
+    assert_eq!(exact["cor"], 0, "{exact}");
+}
+
+#[test]
 fn garbage_replies_are_parse_failures_and_the_run_completes() {
     let dir = tempfile::tempdir().unwrap();
     let (dataset, _) = synthetic_dataset(dir.path(), 3, 2);

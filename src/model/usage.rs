@@ -14,8 +14,11 @@ pub struct ModelUsage {
     pub retries: usize,
     /// Replies that held no readable answer: their chunk counts as answering nothing.
     pub parse_failures: usize,
-    /// Rows of readable replies that were dropped: a quote not found in the text, or
-    /// (speakers task) one that answers no given quote.
+    /// Rows whose quote is not in the text (a paraphrase): kept without offsets and
+    /// scored by their words.
+    pub unplaced_rows: usize,
+    /// Rows of readable replies that were dropped: no quote, or (speakers task) one
+    /// that answers no given quote.
     pub dropped_rows: usize,
     /// Tokens as the server counted them (replies without counts add nothing).
     pub prompt_tokens: u64,

@@ -89,11 +89,17 @@ pub fn assign(chunks: &mut [Chunk], quotes: &[GivenQuote]) -> Vec<Vec<usize>> {
 }
 
 /// Rows of all chunks, each (span, speaker) once: the overlap makes two chunks find the
-/// same quote.
+/// same quote. A row without a span is known by its quote instead.
 pub fn merge(rows: impl IntoIterator<Item = Attribution>) -> Vec<Attribution> {
-    let mut seen: HashSet<(Option<Span>, String)> = HashSet::new();
+    let mut seen: HashSet<(Option<Span>, String, String)> = HashSet::new();
     rows.into_iter()
-        .filter(|row| seen.insert((row.quote_span, row.speaker.clone())))
+        .filter(|row| {
+            let quote = match row.quote_span {
+                Some(_) => String::new(),
+                None => row.quote.clone(),
+            };
+            seen.insert((row.quote_span, quote, row.speaker.clone()))
+        })
         .collect()
 }
 
@@ -170,5 +176,11 @@ mod tests {
         };
         let merged = merge([row(0, "A"), row(0, "A"), row(0, "B"), row(3, "A")]);
         assert_eq!(merged.len(), 3);
+        let loose = |quote: &str| Attribution {
+            quote: quote.into(),
+            speaker: "A".into(),
+            ..Attribution::default()
+        };
+        assert_eq!(merge([loose("x"), loose("y"), loose("x")]).len(), 2);
     }
 }

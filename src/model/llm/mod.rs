@@ -5,7 +5,7 @@
 //! from a prompt template ([`prompt`]), sent with retries ([`client`]) by `--workers`
 //! threads, its reply kept in a per-request cache ([`cache`]) and read leniently
 //! ([`reply`]). Rows carry no offsets from the model: in `extract` they are placed by
-//! their quote text, as the `cmd:` protocol places rows without offsets; in `speakers`
+//! their quote text, as `cmd:` and `file:` rows without offsets are; in `speakers`
 //! they answer the given quote their `quote_id` names (else the one their text equals)
 //! and take its span.
 //!
@@ -79,6 +79,7 @@ pub const DEFAULT_CACHE_DIR: &str = ".cache/attr-eval/llm";
 struct Counters {
     cached: usize,
     parse_failures: usize,
+    unplaced_rows: usize,
     dropped_rows: usize,
     prompt_tokens: u64,
     completion_tokens: u64,
@@ -352,11 +353,17 @@ impl LlmModel {
                 return Ok((Vec::new(), latency_ms));
             }
         };
-        let (rows, dropped) = match request {
+        let (rows, unplaced, dropped) = match request {
             None => place_extracted(article, job.chunk, &parsed.rows),
-            Some(request) => place_answers(article, request, &job.quotes, &parsed.rows),
+            Some(request) => {
+                let (rows, dropped) = place_answers(article, request, &job.quotes, &parsed.rows);
+                (rows, 0, dropped)
+            }
         };
-        self.count(|c| c.dropped_rows += dropped + parsed.skipped);
+        self.count(|c| {
+            c.unplaced_rows += unplaced;
+            c.dropped_rows += dropped + parsed.skipped;
+        });
         Ok((rows, latency_ms))
     }
 
@@ -508,6 +515,7 @@ impl Model for LlmModel {
             cached: counters.cached,
             retries: client.retries,
             parse_failures: counters.parse_failures,
+            unplaced_rows: counters.unplaced_rows,
             dropped_rows: counters.dropped_rows,
             prompt_tokens: counters.prompt_tokens,
             completion_tokens: counters.completion_tokens,
@@ -556,15 +564,19 @@ fn byte_len_of_chars(text: &str, chars: usize) -> usize {
 /// Quotation marks a model may copy around a quote: the text has the words inside.
 const QUOTE_MARKS: &[char] = &['"', '\'', '“', '”', '‘', '’', '«', '»', '„', '‹', '›', '`'];
 
-/// The `extract` task: each row placed in its chunk by its quote, as the `cmd:`
-/// protocol places rows without offsets (the first occurrence not taken by an earlier
-/// row with the same quote), trying the quote without surrounding quotation marks and
-/// spaces first (the words inside the marks, as schema 2 wants), then as given. Returns the rows and how many could not be placed.
+/// The `extract` task: each row placed in its chunk by its quote, as `cmd:` and
+/// `file:` rows without offsets are ([`Article::locate`]: the first occurrence not taken
+/// by an earlier row with the same quote), trying the quote without surrounding
+/// quotation marks and spaces first (the words inside the marks, as schema 2 wants),
+/// then as given. A quote that is not in the chunk (a model's paraphrase) is kept
+/// without offsets, as `file:` keeps it, and scored by its words (SPEC 3.1).
+/// Returns the rows, how many were kept without offsets and how many were dropped
+/// (rows with no quote).
 fn place_extracted(
     article: &Article,
     chunk: Chunk,
     rows: &[ReplyRow],
-) -> (Vec<Attribution>, usize) {
+) -> (Vec<Attribution>, usize, usize) {
     let whole = chunk.start == 0 && chunk.end == article.char_len();
     let part;
     let scope = if whole {
@@ -575,38 +587,40 @@ fn place_extracted(
     };
     let mut located: HashSet<Span> = HashSet::new();
     let mut placed = Vec::new();
-    let mut dropped = 0;
+    let (mut unplaced, mut dropped) = (0, 0);
     for row in rows {
         let Some(quote) = &row.quote else {
             dropped += 1;
             continue;
         };
         let trimmed = quote.trim_matches(|c: char| c.is_whitespace() || QUOTE_MARKS.contains(&c));
+        if trimmed.is_empty() {
+            dropped += 1;
+            continue;
+        }
         let span = [trimmed, quote.as_str()]
             .into_iter()
-            .filter(|q| !q.is_empty())
-            .find_map(|q| scope.locate(q, &mut located));
-        let Some(span) = span else {
-            dropped += 1;
-            continue;
-        };
-        let span = Span::new(span.start + chunk.start, span.end + chunk.start);
-        let Some(text) = article.slice(span) else {
-            dropped += 1;
-            continue;
+            .find_map(|q| scope.locate(q, &mut located))
+            .map(|span| Span::new(span.start + chunk.start, span.end + chunk.start));
+        let text = match span.and_then(|span| article.slice(span)) {
+            Some(text) => text.to_string(),
+            None => {
+                unplaced += 1;
+                trimmed.to_string()
+            }
         };
         placed.push(Attribution {
             article_id: article.id.clone(),
-            quote: text.to_string(),
+            quote: text,
             speaker: row.speaker.clone(),
-            quote_span: Some(span),
+            quote_span: span.filter(|s| article.slice(*s).is_some()),
             quote_type: row.quote_type,
             cue: row.cue.clone(),
             speaker_mention: row.speaker_mention.clone(),
             ..Attribution::default()
         });
     }
-    (placed, dropped)
+    (placed, unplaced, dropped)
 }
 
 /// The `speakers` task: each row answers the given quote (of this request) its

@@ -27,21 +27,31 @@ fn extracted_rows_are_placed_by_their_quote_within_their_chunk() {
         row(Some("Maybe"), None, "Dee"),
         row(None, Some("q0"), "Eve"),
     ];
-    let (placed, dropped) = place_extracted(&article, whole, &rows);
-    assert_eq!(dropped, 2);
-    let spans: Vec<Span> = placed.iter().map(|r| r.quote_span.unwrap()).collect();
+    let (placed, unplaced, dropped) = place_extracted(&article, whole, &rows);
+    assert_eq!((unplaced, dropped), (1, 1));
+    let spans: Vec<Option<Span>> = placed.iter().map(|r| r.quote_span).collect();
     assert_eq!(
         spans,
-        [Span::new(1, 5), Span::new(24, 28), Span::new(41, 43)]
+        [
+            Some(Span::new(1, 5)),
+            Some(Span::new(24, 28)),
+            Some(Span::new(41, 43)),
+            None
+        ]
     );
     assert_eq!(placed[2].quote, "No");
+    // A paraphrase keeps its words, to be scored by them.
+    assert_eq!(
+        (placed[3].quote.as_str(), placed[3].speaker.as_str()),
+        ("Maybe", "Dee")
+    );
 
     // In a later chunk, offsets count from the article's start.
     let tail = Chunk {
         start: 17,
         end: article.char_len(),
     };
-    let (placed, _) = place_extracted(&article, tail, &rows[..1]);
+    let (placed, _, _) = place_extracted(&article, tail, &rows[..1]);
     assert_eq!(placed[0].quote_span, Some(Span::new(24, 28)));
     assert_eq!(article.slice(Span::new(24, 28)), Some("Yes,"));
 }
