@@ -456,7 +456,7 @@ fn run_one(
         t.cpu_s = cpu_s;
         t.external_cpu_s = external_cpu_s;
         t.bytes_per_cpu_s = cpu_s.filter(|&cpu| cpu > 0.0).map(|cpu| bytes as f64 / cpu);
-        t.usage = model.usage();
+        t.usage = model.take_usage();
         t
     });
     Ok(ModelOnDataset {

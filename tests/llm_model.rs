@@ -558,9 +558,15 @@ fn the_speakers_task_answers_given_quotes_by_id() {
         } else {
             assert!(sent > 3, "chunked: {sent} requests");
         }
-        let usage = model.usage().unwrap();
+        let usage = model.take_usage().unwrap();
+        assert_eq!(usage.requests, sent);
         assert_eq!(usage.parse_failures, 0);
         assert_eq!(usage.dropped_rows, 0);
+        assert_eq!(
+            model.take_usage().unwrap().requests,
+            0,
+            "taken: the next count starts again"
+        );
     }
     // The cast and the quotes reached the prompt.
     let bodies = server.seen.bodies.lock().unwrap();

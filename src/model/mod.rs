@@ -177,9 +177,11 @@ pub trait Model: Send + Sync {
         None
     }
 
-    /// What the model spent calling a service (requests, retries, tokens) since it was
-    /// built, for the run record's `throughput.usage`; `None` for models that call none.
-    fn usage(&self) -> Option<usage::ModelUsage> {
+    /// What the model spent calling a service (requests, retries, tokens) since the
+    /// previous call, which starts the count again: the runner takes it after each
+    /// dataset, for `throughput.usage`, so a model shared by datasets reports each its
+    /// own. `None` for models that call none.
+    fn take_usage(&self) -> Option<usage::ModelUsage> {
         None
     }
 }

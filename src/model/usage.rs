@@ -1,5 +1,5 @@
 //! What a model that calls a service spent on one dataset: requests, retries, tokens.
-//! Models report it through [`super::Model::usage`]; the run record keeps it as
+//! Models report it through [`super::Model::take_usage`]; the run record keeps it as
 //! `results[i].throughput.usage`.
 
 use crate::record::Latency;

@@ -93,7 +93,7 @@ pub struct ClientStats {
     pub retries: usize,
     /// Latency of each request that got a completion.
     pub latencies_ms: Vec<f64>,
-    /// Whether `response_format` was dropped after a 400.
+    /// Whether requests go without `response_format` since the server refused it.
     pub response_format_dropped: bool,
 }
 
@@ -141,8 +141,12 @@ impl Client {
         &self.url
     }
 
-    pub fn stats(&self) -> ClientStats {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// What the client did since the previous call; `response_format_dropped` says
+    /// whether requests now go without it.
+    pub fn take_stats(&self) -> ClientStats {
+        let mut stats = std::mem::take(&mut *self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+        stats.response_format_dropped = self.no_response_format.load(Ordering::Relaxed);
+        stats
     }
 
     fn count(&self, update: impl FnOnce(&mut ClientStats)) {
@@ -181,10 +185,7 @@ impl Client {
                         // long) must not cost the later requests their schema.
                         self.no_response_format.store(true, Ordering::Relaxed);
                     }
-                    self.count(|s| {
-                        s.latencies_ms.push(latency_ms);
-                        s.response_format_dropped |= refused;
-                    });
+                    self.count(|s| s.latencies_ms.push(latency_ms));
                     return Ok(completion);
                 }
                 Err(failure) => failure,

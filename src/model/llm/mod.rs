@@ -500,9 +500,10 @@ impl Model for LlmModel {
         self.run(articles, Some(requests))
     }
 
-    fn usage(&self) -> Option<ModelUsage> {
-        let client = self.client.stats();
-        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+    fn take_usage(&self) -> Option<ModelUsage> {
+        let client = self.client.take_stats();
+        let counters =
+            std::mem::take(&mut *self.counters.lock().unwrap_or_else(|p| p.into_inner()));
         let mut latencies: Vec<f64> = client
             .latencies_ms
             .iter()
@@ -524,7 +525,7 @@ impl Model for LlmModel {
                 p95: nearest_rank(&latencies, 0.95),
                 max: latencies.last().copied().unwrap_or(0.0),
             },
-            system_fingerprints: counters.fingerprints.clone(),
+            system_fingerprints: counters.fingerprints,
             response_format_dropped: client.response_format_dropped,
         })
     }
