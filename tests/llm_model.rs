@@ -116,6 +116,7 @@ fn speakers_oracle(path: &Path) -> Oracle {
 struct Run {
     code: i32,
     record: Value,
+    folder: PathBuf,
     elapsed: Duration,
 }
 
@@ -139,6 +140,7 @@ fn run(dir: &Path, dataset: &Path, spec: &str, name: &str, extra: &[&str]) -> Ru
     Run {
         code: out.status.code().unwrap_or(-1),
         record,
+        folder,
         elapsed: started.elapsed(),
     }
 }
@@ -171,6 +173,13 @@ fn an_oracle_server_scores_the_seed_set_and_the_record_has_its_usage() {
     assert_eq!(usage["parse_failures"], 0);
     assert_eq!(usage["system_fingerprints"], json!(["fp_oracle_1"]));
     assert!(usage["request_latency_ms"]["p95"].as_f64().unwrap() >= 0.0);
+    let report = std::fs::read_to_string(run.folder.join("report.md")).unwrap();
+    assert!(
+        report.contains("Service: 1 requests (0 retries")
+            && report.contains("100 prompt and 20 completion tokens")
+            && report.contains("fp_oracle_1"),
+        "{report}"
+    );
     let model = &run.record["models"][0];
     assert_eq!(model["version"], "oracle-7b");
     assert!(

@@ -172,6 +172,38 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
 }
 
 /// `report.md`: the headline table first, then each result in detail.
+/// What a model that calls a service spent, in one sentence of the report.
+fn usage_line(usage: &crate::model::usage::ModelUsage) -> String {
+    let fingerprints = if usage.system_fingerprints.is_empty() {
+        "none given".to_string()
+    } else {
+        usage.system_fingerprints.join(", ")
+    };
+    format!(
+        "Service: {} requests ({} retries, {} answered from the cache), {} unreadable \
+         replies, {} rows kept without offsets, {} dropped; {} prompt and {} completion \
+         tokens; request latency p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; system \
+         fingerprint {}{}.",
+        usage.requests,
+        usage.retries,
+        usage.cached,
+        usage.parse_failures,
+        usage.unplaced_rows,
+        usage.dropped_rows,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.request_latency_ms.p50,
+        usage.request_latency_ms.p95,
+        usage.request_latency_ms.max,
+        fingerprints,
+        if usage.response_format_dropped {
+            "; the server refused `response_format`"
+        } else {
+            ""
+        }
+    )
+}
+
 pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
     let mut out = String::new();
     let scoring = &record.scoring;
@@ -265,6 +297,9 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
                 t.latency_ms.p95,
                 t.latency_ms.max
             );
+            if let Some(usage) = &t.usage {
+                let _ = writeln!(out, "\n{}", usage_line(usage));
+            }
         }
         if !result.errors.is_empty() {
             let _ = writeln!(out, "\nErrors ({}):\n", result.errors.len());
