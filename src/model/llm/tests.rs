@@ -100,3 +100,59 @@ fn chars_are_sliced_by_code_points() {
     assert_eq!(slice_chars("éaé b", Chunk { start: 1, end: 4 }), "aé ");
     assert_eq!(slice_chars("abc", Chunk { start: 3, end: 3 }), "");
 }
+
+#[test]
+fn specs_name_the_model_after_its_id_and_refuse_bad_options_early() {
+    use crate::model::{ModelKind, ModelSpec};
+    let spec = ModelSpec::parse("llm:Qwen/Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1").unwrap();
+    assert_eq!(spec.name, "Qwen-Qwen2.5-7B-Instruct");
+    assert!(matches!(spec.kind, ModelKind::Llm(_)));
+    let named = ModelSpec::parse("q=llm:m@http://h/v1?chunk=5").unwrap();
+    assert_eq!(
+        (named.name.as_str(), named.spec.as_str()),
+        ("q", "llm:m@http://h/v1?chunk=5")
+    );
+    let err = ModelSpec::parse("llm:m@http://h/v1?tempreature=1").unwrap_err();
+    assert!(err.to_string().contains("unknown option"), "{err}");
+}
+
+#[test]
+fn the_config_hash_covers_templates_and_options_but_not_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = LlmOptions {
+        cache: CacheMode::Off,
+        cache_dir: dir.path().to_path_buf(),
+        ..LlmOptions::default()
+    };
+    let hash = |rest: &str| {
+        LlmModel::open("m", &format!("llm:{rest}"), rest, &options)
+            .unwrap()
+            .info()
+            .config_hash
+            .clone()
+    };
+    let template = dir.path().join("t.toml");
+    std::fs::write(&template, "[extract]\nsystem = \"s\"\nuser = \"{text}\"\n").unwrap();
+    let base = hash("m@http://h/v1");
+    assert_eq!(base, hash("m@http://h/v1?retries=9&backoff=0.1"));
+    for other in [
+        "m@http://h/v1?temperature=0.5",
+        "m@http://h/v1?chunk=100",
+        "m@http://h/v2",
+        "n@http://h/v1",
+        &format!("m@http://h/v1?template={}", template.display()),
+    ] {
+        assert_ne!(base, hash(other), "{other}");
+    }
+    assert!(
+        !dir.path().join("llm").exists(),
+        "--no-cache writes nothing"
+    );
+    let missing = LlmModel::open(
+        "m",
+        "llm:x",
+        "m@http://h/v1?template=/no/such.toml",
+        &options,
+    );
+    assert!(matches!(missing, Err(Error::Usage(_))));
+}
