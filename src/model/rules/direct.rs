@@ -132,15 +132,14 @@ impl<'a> Doc<'a> {
             let inner_end = self.text[quote.inner.clone()].trim_end();
             let ends_sentence = inner_end.ends_with('.');
             if i < self.words.len() && self.only_spaces(quote.close_end, self.words[i].start) {
-                if self.cue(i).is_some_and(|c| !c.participle) {
-                    if let Some(np) = self
+                if self.cue(i).is_some_and(|c| !c.participle)
+                    && let Some(np) = self
                         .np_right(i + 1, ceiling)
                         .or_else(|| self.loose_np_after(i + 1, ceiling))
-                        && self.only_spaces(self.words[i].end, self.words[i + 1].start)
-                    {
-                        let cue = self.words[i].start..self.words[i].end;
-                        return Some((self.speaker(&np), Some(cue)));
-                    }
+                    && self.only_spaces(self.words[i].end, self.words[i + 1].start)
+                {
+                    let cue = self.words[i].start..self.words[i].end;
+                    return Some((self.speaker(&np), Some(cue)));
                 }
                 let comma_quote = inner_end.ends_with([',', '?', '!', '—', '-']);
                 let loose = || {
