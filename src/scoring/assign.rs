@@ -20,7 +20,7 @@
 //!    What remains splits into small components, solved again from route 1.
 //! 3. If pruning removes nothing, big integers with the exact common multiple.
 //!
-//! `pathfinding::kuhn_munkres` needs `Copy` weights (no big integers) and does not
+//! A crate such as `pathfinding` (its `kuhn_munkres`) needs `Copy` weights (no big integers) and does not
 //! return its potentials, so the Hungarian method (shortest augmenting paths with
 //! potentials, O(n³)) is written here once, generic over the weight type, and checked
 //! against brute force in tests.
