@@ -217,6 +217,35 @@ fn chunks_of_a_long_text_and_chatty_replies_score_the_same() {
 }
 
 #[test]
+fn a_users_template_replaces_the_shipped_prompt_and_its_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = synthetic_dataset(dir.path(), 2, 2);
+    let template = dir.path().join("terse.toml");
+    std::fs::write(
+        &template,
+        "[extract]\nsystem = \"Be terse.\"\nuser = \"\"\"\nQuotes as JSON {\"attributions\": []} in:\n<text>\n{text}\n</text>\"\"\"\n",
+    )
+    .unwrap();
+    let server = LlmServer::start(Mode::Oracle, extract_oracle(&dataset, false));
+    let shipped = run(dir.path(), &dataset, &spec(&server, ""), "shipped", &[]);
+    let options = format!("?template={}", template.display());
+    let terse = run(dir.path(), &dataset, &spec(&server, &options), "terse", &[]);
+    assert_eq!(terse.code, 0, "{}", terse.record);
+    assert_eq!(f1(&terse.record), 1.0);
+    let bodies = server.seen.bodies.lock().unwrap();
+    let last = bodies.last().unwrap();
+    assert_eq!(last["messages"][0]["content"], "Be terse.");
+    assert!(
+        common::llm_server::user_message(last)
+            .starts_with("Quotes as JSON {\"attributions\": []} in:")
+    );
+    assert_ne!(
+        shipped.record["models"][0]["config_hash"],
+        terse.record["models"][0]["config_hash"]
+    );
+}
+
+#[test]
 fn errors_500_and_429_are_retried_to_the_same_result() {
     let dir = tempfile::tempdir().unwrap();
     let oracle = extract_oracle(&seed(), false);
