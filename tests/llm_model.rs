@@ -260,6 +260,7 @@ fn errors_500_and_429_are_retried_to_the_same_result() {
                 retry_after: 1,
             },
         ),
+        ("hangup", Mode::HangUp { times: 1 }),
     ] {
         let server = LlmServer::start(mode, oracle.clone());
         let started = Instant::now();
@@ -276,6 +277,7 @@ fn errors_500_and_429_are_retried_to_the_same_result() {
             "{name}"
         );
         let retries = if name == "e500" { 2 } else { 1 };
+        assert_eq!(usage(&run.record)["parse_failures"], 0, "{name}");
         assert_eq!(usage(&run.record)["retries"], retries, "{name}");
         assert_eq!(server.requests(), retries + 1, "{name}");
         if name == "e429" {

@@ -25,6 +25,9 @@ pub enum Mode {
     /// The first `times` attempts of each distinct request get a 429 with
     /// `Retry-After: retry_after` seconds.
     RateLimit { times: usize, retry_after: u64 },
+    /// The first `times` attempts of each distinct request: the connection is closed
+    /// without an answer.
+    HangUp { times: usize },
     /// Every request gets a 500, for good.
     AlwaysFail,
     /// Requests whose user message contains this text get a 500, for good; the others
@@ -205,6 +208,13 @@ fn serve(stream: TcpStream, seen: &Seen, mode: &Mutex<Mode>, oracle: &Oracle) {
         *n
     };
     let mode = mode.lock().unwrap().clone();
+    if let Mode::HangUp { times } = mode
+        && attempt <= times
+    {
+        seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    }
     let ok = |content: String| {
         let answer = json!({
             "id": "chatcmpl-test",
@@ -234,6 +244,7 @@ fn serve(stream: TcpStream, seen: &Seen, mode: &Mutex<Mode>, oracle: &Oracle) {
             Some(retry_after),
         ),
         Mode::RateLimit { .. } => ok(oracle(&body)),
+        Mode::HangUp { .. } => ok(oracle(&body)),
         Mode::AlwaysFail => error(500, "down for good"),
         Mode::FailWhen(text) if user_message(&body).contains(&text) => {
             error(500, "this one always fails")
