@@ -436,12 +436,22 @@ impl LlmModel {
                 }
                 // Skipped after another request of the article failed…
                 None if failed[job.article].load(Ordering::Relaxed) => {}
-                // …or never sent because the run was interrupted.
+                // …or never sent because the run was interrupted (or, were a worker
+                // thread to panic, lost with it).
                 None => {
-                    answer.failure.get_or_insert((
-                        ModelErrorKind::Interrupted,
-                        "not run: the run was interrupted".into(),
-                    ));
+                    answer
+                        .failure
+                        .get_or_insert(if crate::signals::interrupted() {
+                            (
+                                ModelErrorKind::Interrupted,
+                                "not run: the run was interrupted".into(),
+                            )
+                        } else {
+                            (
+                                ModelErrorKind::Other,
+                                "internal error: a request was not run".into(),
+                            )
+                        });
                 }
             }
         }
