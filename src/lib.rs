@@ -21,6 +21,8 @@ pub mod record;
 pub mod runner;
 pub mod scoring;
 pub mod signals;
+#[cfg(feature = "bert")]
+pub mod train;
 
 pub use attribution::{Attribution, QuoteType, Span};
 pub use error::{Error, InputError, Location, Result};

@@ -4,22 +4,13 @@
 
 mod common;
 
-use common::{attr_eval, read_json, synthetic_dataset, write_rows};
+use common::{
+    attr_eval, protocol_adapter, python_available, read_json, synthetic_dataset, write_rows,
+};
 use predicates::prelude::*;
-use std::path::Path;
-use std::process::Command;
-
-fn python_available() -> bool {
-    let found = Command::new("python3").arg("--version").output().is_ok();
-    if !found {
-        eprintln!("skipped: python3 is not installed; cmd: tests need it for the adapter");
-    }
-    found
-}
 
 fn adapter(args: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/protocol_adapter.py");
-    format!("m=cmd:python3 {} {args}", script.display())
+    format!("m=cmd:{}", protocol_adapter(args))
 }
 
 #[test]

@@ -1,18 +1,10 @@
 //! `attr-eval run`: the main job, end to end through the binary.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{attr_eval, read_json};
 use serde_json::Value;
 use std::path::Path;
-
-fn attr_eval() -> Command {
-    let mut cmd = Command::cargo_bin("attr-eval").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 #[test]
 fn run_writes_the_four_parts_of_a_run_folder() {

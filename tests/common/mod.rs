@@ -16,6 +16,30 @@ pub fn attr_eval() -> Command {
     cmd
 }
 
+/// Whether `python3` runs here. Tests whose model programs are Python scripts call it
+/// first and, without Python, skip saying so (a test that passes silently would claim
+/// what it did not check).
+pub fn python_available() -> bool {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !ok {
+        eprintln!(
+            "skipping: python3 is not on PATH, and this test's model program is a Python script"
+        );
+    }
+    ok
+}
+
+/// The command that runs `examples/protocol_adapter.py` with `flags`.
+pub fn protocol_adapter(flags: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/protocol_adapter.py");
+    let script = script.to_string_lossy();
+    let quoted = shlex::try_quote(&script).unwrap_or(std::borrow::Cow::Borrowed(&script));
+    format!("python3 {quoted} {flags}")
+}
+
 pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));

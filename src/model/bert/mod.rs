@@ -12,13 +12,11 @@ pub mod linker;
 mod windows;
 
 #[cfg(feature = "bert")]
-mod net;
+pub(crate) mod net;
+#[cfg(feature = "bert")]
+pub mod tagger;
 #[cfg(feature = "bert")]
 pub mod testing;
-#[cfg(feature = "bert")]
-pub mod train;
-#[cfg(feature = "bert")]
-pub mod train_linker;
 
 pub use decode::{LayerSpan, TokenPrediction, decode_bio, tidy_contents, words};
 pub use labels::{LabelSet, Layer, Tag};

@@ -383,7 +383,7 @@ fn read_required(path: &Path, fail: &dyn Fn(String) -> Error) -> Result<Vec<u8>>
 /// `tokenizer.json` when present (it carries the exact pipeline the model was trained
 /// with); otherwise BERT's WordPiece over `vocab.txt`, lower-casing unless
 /// `tokenizer_config.json` says `do_lower_case: false`.
-pub(super) fn load_tokenizer(
+pub(crate) fn load_tokenizer(
     dir: &Path,
     fail: &dyn Fn(String) -> Error,
 ) -> Result<(Tokenizer, Vec<u8>)> {
@@ -443,7 +443,7 @@ pub(super) fn wordpiece_tokenizer(dir: &Path, vocab: &Path) -> Result<Tokenizer,
 
 /// The special ids the tokenizer adds before and after a single sequence, read off its
 /// own post-processor so that any BERT tokenizer file works.
-pub(super) fn special_tokens(tokenizer: &Tokenizer) -> Result<(Vec<i64>, Vec<i64>), String> {
+pub(crate) fn special_tokens(tokenizer: &Tokenizer) -> Result<(Vec<i64>, Vec<i64>), String> {
     let encoding = tokenizer
         .encode("a", true)
         .map_err(|e| format!("tokenizer: {e}"))?;

@@ -1,15 +1,14 @@
 //! `attr-eval train linker`: fits the tagger's linker on the tagger's own output over a
 //! training set with gold speakers, and reports the dev score with and without it.
 
-use super::decode::TokenPrediction;
-use super::labels::Tag;
-use super::linker::{self, FitReport, Linker};
-use super::train::{LINKER_FILE, progress, tagger_options};
-use super::{BertModel, rows_from_words, spans_from_words};
+use super::tagger::progress;
 use crate::attribution::Span;
 use crate::dataset::{Article, Dataset};
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::model::bert::linker::{self, FitReport, Linker};
+use crate::model::bert::tagger::{LINKER_FILE, tagger_options};
+use crate::model::bert::{BertModel, Tag, TokenPrediction, rows_from_words, spans_from_words};
 use crate::scoring::{Scorer, ScoringOptions, SpeakerMatch, aggregate};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -124,7 +123,7 @@ fn compare_on_dev(
     };
     let scorer = Scorer::new(dev.aliases(), &scoring);
     let hand_written = tagger_options();
-    let learned = super::BertOptions {
+    let learned = crate::model::bert::BertOptions {
         linker: Some(linker.clone()),
         ..tagger_options()
     };
