@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A small attr-eval model speaking the JSONL protocol (SPEC 4), standard library only.
+"""A small attr-eval model speaking the JSONL protocol (docs/models.md#jsonl-protocol), standard library only.
 
 Run it as a model:
 

@@ -8,7 +8,7 @@ Lets attr-eval score textacy next to its own models, in one command:
     attr-eval run --dataset seed --model rules \
         --model 'textacy=cmd:python3 examples/textacy_adapter.py --spacy-model en_core_web_sm'
 
-It speaks the JSONL protocol of attr-eval (SPEC 4): one request per stdin line,
+It speaks the JSONL protocol of attr-eval (docs/models.md): one request per stdin line,
 {"id": ..., "text": ...}; one answer per stdout line, {"id": ..., "attributions": [...]},
 flushed after each. Nothing else may go to stdout: spaCy's and textacy's warnings go to
 stderr, which attr-eval quotes when something fails.
@@ -18,7 +18,7 @@ How textacy's output becomes attribution rows:
 - `content` is a spaCy Span that includes the quotation marks; the row's quote is the
   text inside them, and `start`/`end` are the span's character offsets
   (`Span.start_char`/`end_char`: indices into the Python str, that is code points, as
-  SPEC 1 wants) moved inward past the marks.
+  docs/datasets.md#offsets wants) moved inward past the marks.
 - `speaker` is a list of tokens (the subject of the cue verb, expanded to its noun
   phrase). It becomes `speaker_mention` with `speaker_start`/`speaker_end` (first
   token's start to last token's end) and is also the row's `speaker`: textacy resolves

@@ -1,4 +1,4 @@
-//! The attribution row of SPEC 2, shared by gold labels, predictions and models.
+//! The attribution row of docs/datasets.md#csv, shared by gold labels, predictions and models.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -103,7 +103,7 @@ pub struct Attribution {
 }
 
 impl Attribution {
-    /// The type used for scoring: SPEC 2 reads a gold row without a type as `direct`.
+    /// The type used for scoring: docs/datasets.md#csv reads a gold row without a type as `direct`.
     pub fn gold_type(&self) -> QuoteType {
         self.quote_type.unwrap_or(QuoteType::Direct)
     }

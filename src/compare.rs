@@ -1,5 +1,5 @@
 //! `attr-eval compare`: is a candidate run better or worse than a baseline, and is the
-//! difference real? (SPEC 7)
+//! difference real? (docs/compare.md)
 //!
 //! Both runs are reduced to per-article outcome counts of the headline scheme
 //! (`overlap`). A *paired* bootstrap resamples the article list with replacement and

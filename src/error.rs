@@ -2,7 +2,7 @@
 //!
 //! Every error a user can cause with bad input carries a [`Location`] so the message
 //! names the file, the line and the column; the command line maps each variant to the
-//! exit codes of SPEC 5 through [`Error::exit_code`].
+//! exit codes of docs/exit-codes.md through [`Error::exit_code`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -69,7 +69,7 @@ impl fmt::Display for Location {
     }
 }
 
-/// Bad user input: a file that breaks the formats of SPEC 1 and 2.
+/// Bad user input: a file that breaks the formats of docs/datasets.md.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{location}: {message}")]
 pub struct InputError {

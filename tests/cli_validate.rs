@@ -1,5 +1,5 @@
 //! Bad input through the binary: exit code 2 and a message naming file, line and column
-//! (SPEC 2 and 5). The library tests cover each rule; these check what a user sees.
+//! (docs/datasets.md and docs/exit-codes.md). The library tests cover each rule; these check what a user sees.
 
 mod common;
 

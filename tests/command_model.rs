@@ -1,4 +1,4 @@
-//! `cmd:` models against `examples/protocol_adapter.py`: every failure mode of SPEC 4
+//! `cmd:` models against `examples/protocol_adapter.py`: every failure mode of docs/models.md#errors
 //! gives an error naming the article and quoting stderr, and what was answered before
 //! it is kept.
 

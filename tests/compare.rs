@@ -1,4 +1,4 @@
-//! `attr-eval compare` and its gate (SPEC 7): equal runs pass, a worse model fails, a
+//! `attr-eval compare` and its gate (docs/compare.md): equal runs pass, a worse model fails, a
 //! tiny drop under `--max-drop` passes.
 
 mod common;

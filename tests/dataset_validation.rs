@@ -1,4 +1,4 @@
-//! Loading and validation of datasets, gold, predictions and aliases (SPEC 1 and 2):
+//! Loading and validation of datasets, gold, predictions and aliases (docs/datasets.md):
 //! every bad input must be reported with the right file, line and column.
 
 use attr_eval::dataset::{Dataset, RowKind, read_attribution_csv, validate};
@@ -236,7 +236,7 @@ empty,x,Y
     assert_eq!((dataset.chars(), dataset.gold_rows()), (0, 1));
 }
 
-// ---- SPEC 1: the folder and its articles ----
+// ---- docs/datasets.md#folder-layout: the folder and its articles ----
 
 #[test]
 fn both_article_forms_at_once_is_an_error() {
@@ -419,7 +419,7 @@ fn multi_line_quoted_fields_keep_line_numbers() {
     assert_error_at(open(&dir), &dir.path().join("gold.csv"), 4, "type");
 }
 
-// ---- SPEC 2: one test per bad input ----
+// ---- docs/datasets.md#validation: one test per bad input ----
 
 #[test]
 fn unknown_article_id() {

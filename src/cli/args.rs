@@ -44,7 +44,7 @@ pub enum Command {
     /// Compare two runs with a paired bootstrap; exit 1 on a significant regression.
     #[command(after_help = EXIT_CODES)]
     Compare(CompareArgs),
-    /// Check a dataset: articles, gold.csv and aliases.csv against SPEC 1 and 2.
+    /// Check a dataset: articles, gold.csv and aliases.csv against docs/datasets.md.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
     /// Show one article with its gold rows and, optionally, a model's predictions.
@@ -57,8 +57,8 @@ pub enum Command {
     Train(TrainCommand),
 }
 
-/// The scoring flags of SPEC 5. Unset flags fall back to a config file, then to the
-/// SPEC's defaults.
+/// The scoring flags of docs/cli.md#scoring-flags. Unset flags fall back to a config
+/// file, then to the defaults given there.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ScoringArgs {
     /// Similarity threshold τ of the `overlap` scheme, in (0, 1] [default: 0.5]
@@ -196,7 +196,7 @@ pub struct ScoreArgs {
     /// The dataset holding the gold: a name under datasets/ or a path
     #[arg(long, value_name = "D")]
     pub dataset: String,
-    /// Predictions CSV (schema of SPEC 2)
+    /// Predictions CSV (schema of docs/datasets.md#csv)
     #[arg(long, value_name = "FILE")]
     pub pred: PathBuf,
     /// Print the result as JSON (an element of run.json's `results`)

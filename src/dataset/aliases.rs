@@ -1,4 +1,4 @@
-//! `aliases.csv`: extra names for a speaker (SPEC 2).
+//! `aliases.csv`: extra names for a speaker (docs/datasets.md#aliases-csv).
 
 /// One row of `aliases.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub struct Aliases {
 
 impl Aliases {
     /// The entries that apply to one article: the article's own rows first, then `*`
-    /// rows, each in file order (SPEC 3.3 gives the article's own precedence).
+    /// rows, each in file order (docs/scoring.md#resolving-through-aliases gives the article's own precedence).
     pub fn for_article<'a>(&'a self, article_id: &'a str) -> impl Iterator<Item = &'a AliasEntry> {
         let own = self
             .entries

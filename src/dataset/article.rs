@@ -1,4 +1,4 @@
-//! An article's text with code-point addressing (SPEC 1: offsets count Unicode scalar
+//! An article's text with code-point addressing (docs/datasets.md#offsets: offsets count Unicode scalar
 //! values, never bytes).
 
 use crate::attribution::{Attribution, Span};

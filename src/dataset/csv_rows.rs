@@ -1,4 +1,4 @@
-//! Reading the attribution CSV of SPEC 2 (gold and predictions) and `aliases.csv`.
+//! Reading the attribution CSV of docs/datasets.md#csv (gold and predictions) and `aliases.csv`.
 //!
 //! Parsing is the csv crate's (RFC 4180, quoted fields spanning lines); this module maps
 //! header names to columns and checks each field, collecting every error with its file,
@@ -441,7 +441,7 @@ pub(crate) fn parse_attribution_csv(
         speaker_mention: at("speaker_mention"),
         speaker_start: at("speaker_start"),
         speaker_end: at("speaker_end"),
-        // Gold has no confidence (SPEC 2: predictions only): a gold column of that name is
+        // Gold has no confidence (docs/datasets.md#csv: predictions only): a gold column of that name is
         // ignored like any unknown column, so a scored prediction file can serve as gold.
         confidence: match kind {
             RowKind::Gold => None,

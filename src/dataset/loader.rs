@@ -1,4 +1,4 @@
-//! The two article forms of SPEC 1, read as streams: `articles/<id>.txt` files and
+//! The two article forms of docs/datasets.md#articles, read as streams: `articles/<id>.txt` files and
 //! `articles.jsonl` lines. Nothing here keeps a text longer than the caller does.
 
 use super::article::Article;

@@ -1,4 +1,4 @@
-//! Stage 1 of the pipeline: datasets (SPEC 1) and the attribution CSV (SPEC 2).
+//! Stage 1 of the pipeline: datasets (docs/datasets.md) and the attribution CSV (docs/datasets.md#csv).
 //!
 //! [`Dataset::open`] reads a dataset folder once, validating everything and collecting
 //! every input error, and keeps only what scoring needs at hand: article ids, gold rows
@@ -433,7 +433,7 @@ impl Dataset {
         Ok(parsed.into_iter().map(|p| p.row).collect())
     }
 
-    /// For `--speaker-match mention` (SPEC 3.3): every gold row with a speaker must carry
+    /// For `--speaker-match mention` (docs/scoring.md#speaker-matching-mention): every gold row with a speaker must carry
     /// `speaker_start` and `speaker_end`.
     pub fn check_mention_offsets(&self) -> Result<()> {
         let gold_file = self.path.join("gold.csv");
@@ -504,7 +504,7 @@ pub struct ValidationSummary {
     pub articles: usize,
     pub chars: u64,
     pub gold_rows: usize,
-    /// Gold rows by type; a row without a type counts as direct (SPEC 2).
+    /// Gold rows by type; a row without a type counts as direct (docs/datasets.md#csv).
     pub direct: usize,
     pub indirect: usize,
     pub mixed: usize,

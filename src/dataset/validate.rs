@@ -1,4 +1,4 @@
-//! Checks of attribution rows against an article's text (SPEC 2), shared by gold,
+//! Checks of attribution rows against an article's text (docs/datasets.md#csv), shared by gold,
 //! prediction files and the rows a model returns at run time.
 
 use super::article::Article;
@@ -77,7 +77,7 @@ pub(crate) fn excerpt(text: &str) -> String {
 
 /// Offsets of the row that do not fit the article: reversed, out of range, or not
 /// selecting the quote (or the speaker mention) exactly, compared in code points with
-/// no normalization (SPEC 1).
+/// no normalization (docs/datasets.md#offsets).
 pub(crate) fn span_problems(row: &Attribution, article: &Article) -> Vec<RowProblem> {
     let mut problems = Vec::new();
     if let Some(span) = row.quote_span {
@@ -171,7 +171,7 @@ fn check_span(
     }
 }
 
-/// Problems of a confidence value, if any: SPEC 2 wants a number in [0, 1].
+/// Problems of a confidence value, if any: docs/datasets.md#csv wants a number in [0, 1].
 pub(crate) fn confidence_problem(confidence: f64) -> Option<String> {
     if !confidence.is_finite() {
         Some(format!("confidence `{confidence}` is not a number"))

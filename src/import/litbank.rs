@@ -281,7 +281,7 @@ fn convert(
 }
 
 /// `Winnie_Verloc-3` → `Winnie Verloc`: the `-N` suffix numbers LitBank's coreference
-/// entities, which SPEC's name comparison has no use for.
+/// entities, which the name comparison of docs/scoring.md#speaker-matching has no use for.
 fn speaker_name(id: &str) -> String {
     let base = match id.rsplit_once('-') {
         Some((base, number))

@@ -1,5 +1,5 @@
 //! Importers: public quote-attribution corpora converted into the dataset folder of
-//! SPEC 1 (`articles/<id>.txt`, `gold.csv`, `DATASET.md`).
+//! docs/datasets.md#folder-layout (`articles/<id>.txt`, `gold.csv`, `DATASET.md`).
 //!
 //! Each importer parses its source completely, converts it to rows and checks every row
 //! against its article before the first file is written, so a bad source leaves no
@@ -393,7 +393,7 @@ pub(crate) fn write_dataset(
     Ok(())
 }
 
-/// SPEC 2 checks on a converted row: its offsets must give back its quote and mention.
+/// The checks of docs/datasets.md#validation on a converted row: its offsets must give back its quote and mention.
 fn verify_row(row: &Attribution, articles: &HashMap<&str, &SourceArticle>) -> Result<()> {
     let Some(source) = articles.get(row.article_id.as_str()) else {
         return Err(Error::Usage(format!(

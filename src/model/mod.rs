@@ -1,4 +1,4 @@
-//! Stage 2 of the pipeline: models turn an article into attribution rows (SPEC 4).
+//! Stage 2 of the pipeline: models turn an article into attribution rows (docs/models.md).
 
 use crate::attribution::Attribution;
 use crate::dataset::Article;
@@ -109,7 +109,7 @@ pub trait Model: Send + Sync {
             .collect()
     }
 
-    /// The `speakers` task (SPEC 3.7): a speaker for each given quote. A row answers a
+    /// The `speakers` task (docs/tasks.md#speakers): a speaker for each given quote. A row answers a
     /// quote by carrying its span; rows without a span answer by their quote text.
     ///
     /// The default attributes each quote from the model's own extraction

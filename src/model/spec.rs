@@ -1,4 +1,4 @@
-//! Model specs on the command line (SPEC 4): `rules`, `file:PATH`, `cmd:COMMAND`, each
+//! Model specs on the command line (docs/models.md#model-specs): `rules`, `file:PATH`, `cmd:COMMAND`, each
 //! optionally named `NAME=SPEC`.
 
 use crate::error::{Error, Result};

@@ -1,4 +1,4 @@
-//! What a model is asked for in the `speakers` task (SPEC 3.7, protocol in SPEC 4): the
+//! What a model is asked for in the `speakers` task (docs/tasks.md#speakers, protocol in docs/models.md#speakers-requests): the
 //! gold quotes of an article, to be given a speaker each, and the article's cast.
 
 use crate::attribution::{Attribution, Span};

@@ -1,4 +1,4 @@
-//! Stage 4 of the pipeline: the run record of SPEC 6 and the reports people read.
+//! Stage 4 of the pipeline: the run record of docs/run-record.md and the reports people read.
 //!
 //! `run.json` is versioned by [`SCHEMA_VERSION`]; a change of shape raises it.
 
@@ -167,7 +167,7 @@ pub struct ArticleLine {
 pub struct ArticleSchemeLine {
     pub counts: Counts,
     pub outcomes: Vec<OutcomeLine>,
-    /// Predictions left out of the counts by the type filter's ignore rule (SPEC 3.5).
+    /// Predictions left out of the counts by the type filter's ignore rule (docs/scoring.md#type-filter).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Attribution>,
 }

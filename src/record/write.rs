@@ -2,7 +2,7 @@
 //! `report.md`.
 //!
 //! `predictions/<model>.csv` holds the model's rows on every dataset of the run, with a
-//! trailing `dataset` column (SPEC 2 readers ignore unknown columns). Article ids of two
+//! trailing `dataset` column (readers of docs/datasets.md#csv ignore unknown columns). Article ids of two
 //! datasets may collide, so each dataset also gets `predictions/<dataset>/<model>.csv`,
 //! which `attr-eval score --dataset <dataset>` re-scores as it is.
 

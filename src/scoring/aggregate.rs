@@ -1,4 +1,4 @@
-//! Dataset figures of SPEC 3.6: micro sums, macro pair F1, the per-type breakdown and the
+//! Dataset figures of docs/scoring.md#metrics: micro sums, macro pair F1, the per-type breakdown and the
 //! bootstrap interval.
 
 use super::types::{
@@ -89,7 +89,7 @@ pub fn percentile_interval(values: &[f64]) -> Option<[f64; 2]> {
     Some([quantile(0.025), quantile(0.975)])
 }
 
-/// Sums the articles' counts, derives every figure of SPEC 3.6 and runs the bootstrap
+/// Sums the articles' counts, derives every figure of docs/scoring.md#metrics and runs the bootstrap
 /// (`options.resamples` lists from `options.seed`; resamples whose F1 is undefined are
 /// dropped; no interval when the full-data F1 is undefined).
 pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> DatasetScores {
@@ -121,7 +121,7 @@ pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> Dataset
             counts += *c;
         }
         let pair = pair_prf(&counts);
-        // SPEC 3.6 macro: articles with any gold or (counted) predicted row; undefined
+        // docs/scoring.md#macro-f1: articles with any gold or (counted) predicted row; undefined
         // per-article F1 counts as 0.
         let scored: Vec<f64> = counts_list
             .iter()

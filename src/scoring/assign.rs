@@ -1,4 +1,4 @@
-//! The one-to-one alignment of SPEC 3.4: an optimal assignment, exact in integers.
+//! The one-to-one alignment of docs/scoring.md#alignment: an optimal assignment, exact in integers.
 //!
 //! The objective is lexicographic: (1) edges whose speakers match, (2) edges, (3) the sum
 //! of `sim`. The levels are packed into one weight per edge, `a·B_b + B_c + sim·S`, with

@@ -1,7 +1,7 @@
-//! Stage 3 of the pipeline: alignment and scoring (SPEC 3).
+//! Stage 3 of the pipeline: alignment and scoring (docs/scoring.md).
 //!
 //! [`Scorer`] scores one article under the three schemes side by side; [`aggregate`]
-//! turns the articles' scores into the dataset figures of SPEC 3.6.
+//! turns the articles' scores into the dataset figures of docs/scoring.md#metrics.
 
 mod aggregate;
 mod assign;

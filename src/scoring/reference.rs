@@ -87,7 +87,7 @@ impl Reference {
 
         let mut sims = SimContext::new(article, gold, pred);
 
-        // SPEC 3.5: a prediction that overlaps a dropped gold row may be excused.
+        // docs/scoring.md#type-filter: a prediction that overlaps a dropped gold row may be excused.
         let excusable: Vec<bool> = kept_pred
             .iter()
             .map(|&p| dropped_gold.iter().any(|&g| sims.sim(g, p).is_positive()))

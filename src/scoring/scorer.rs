@@ -1,4 +1,4 @@
-//! Scoring one article under all three schemes (SPEC 3.1–3.5).
+//! Scoring one article under all three schemes (docs/scoring.md).
 //!
 //! Throughput matters (issue 2: a million gold rows a second on one core), so the work
 //! per article is kept near what the answer needs, without changing it:
@@ -182,7 +182,7 @@ impl Scorer {
             rows,
         };
 
-        // SPEC 3.5: a prediction that overlaps a dropped gold row may be excused.
+        // docs/scoring.md#type-filter: a prediction that overlaps a dropped gold row may be excused.
         excusable.clear();
         excusable.extend(
             kept_pred
@@ -326,7 +326,7 @@ impl Scorer {
         score
     }
 
-    /// Whether the speakers of gold `g` and prediction `p` match (SPEC 3.3).
+    /// Whether the speakers of gold `g` and prediction `p` match (docs/scoring.md#speaker-matching).
     fn speakers_match(
         &self,
         names: &mut NameIds,
@@ -592,7 +592,7 @@ struct Sweep {
     reach: Vec<usize>,
 }
 
-/// Similarities (SPEC 3.1) of one article's rows.
+/// Similarities (docs/scoring.md#similarity) of one article's rows.
 struct Sims<'a> {
     text: &'a str,
     gold: &'a [Attribution],

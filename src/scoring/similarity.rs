@@ -1,4 +1,5 @@
-//! Quote similarity of SPEC 3.1, kept as an exact fraction so that the schemes of 3.2
+//! Quote similarity of docs/scoring.md#similarity, kept as an exact fraction so that the schemes
+//! of docs/scoring.md#schemes
 //! compare without rounding.
 
 use hashbrown::hash_table::{Entry, HashTable};
@@ -17,7 +18,7 @@ pub struct Sim {
 impl Sim {
     pub const ZERO: Sim = Sim { num: 0, den: 0 };
 
-    /// `2·common / (a+b)`, zero when either side is empty (SPEC 3.1, last rule).
+    /// `2·common / (a+b)`, zero when either side is empty (docs/scoring.md#similarity, last rule).
     pub fn from_counts(common: u64, a: u64, b: u64) -> Sim {
         if a == 0 || b == 0 || common == 0 {
             Sim::ZERO
@@ -55,7 +56,7 @@ impl Sim {
 /// `sim ≥ τ` ⇔ `num · 10^k ≥ digits · den`, all in integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Threshold {
-    /// τ ≤ 0: every pair satisfies `sim ≥ τ`, even with `sim = 0` (SPEC read literally;
+    /// τ ≤ 0: every pair satisfies `sim ≥ τ`, even with `sim = 0` (docs/scoring.md#schemes read literally;
     /// the command line only accepts τ in (0, 1]).
     Always,
     /// τ > 1 (or NaN): no pair does.
@@ -118,9 +119,9 @@ impl Threshold {
     }
 }
 
-/// Whether the character at one article position counts for SPEC 3.1.
+/// Whether the character at one article position counts for docs/scoring.md#similarity.
 ///
-/// The SPEC normalizes text (NFKC, then case folding) before asking `is_alphanumeric`,
+/// docs/scoring.md#similarity normalizes text (NFKC, then case folding) before asking `is_alphanumeric`,
 /// but normalization can change lengths, while offsets name positions of the stored
 /// text. We decide per position: a position counts when its character, normalized on its
 /// own (NFKC then case folding), contains an alphanumeric character. For ASCII this is
@@ -251,7 +252,7 @@ fn is_ascii_alnum(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10
 }
 
-/// Quote tokens (SPEC 3.1) of one article as dense integer ids, so that a multiset
+/// Quote tokens (docs/scoring.md#similarity) of one article as dense integer ids, so that a multiset
 /// intersection counts in an array ([`common`](TokenInterner::common)), with no sorted
 /// token lists to build. A token of at most 16 bytes is looked up by its bytes packed
 /// into a `u128` (most words are that short), a longer one by its text. Ids are only
@@ -662,7 +663,7 @@ fn pack(token: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(packed))
 }
 
-/// NFKC then case folding, as SPEC 3.1 and 3.3 begin.
+/// NFKC then case folding, as docs/scoring.md#similarity and #speaker-matching begin.
 pub fn nfkc_casefold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
@@ -671,7 +672,7 @@ pub fn nfkc_casefold(text: &str) -> String {
     caseless::default_case_fold_str(&nfkc)
 }
 
-/// Reference for [`TokenInterner`]: the tokens of a quote text (SPEC 3.1), maximal runs of alphanumeric characters after
+/// Reference for [`TokenInterner`]: the tokens of a quote text (docs/scoring.md#similarity), maximal runs of alphanumeric characters after
 /// NFKC and case folding, kept sorted so that a multiset intersection is a merge.
 #[cfg(test)]
 #[derive(Debug, Clone, Default)]

@@ -1,4 +1,4 @@
-//! Speaker comparison of SPEC 3.3, `name` mode: normalized token lists, titles, aliases.
+//! Speaker comparison of docs/scoring.md#speaker-matching, `name` mode: normalized token lists, titles, aliases.
 
 use super::similarity::nfkc_casefold;
 use crate::dataset::Aliases;
@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// The title list of SPEC 3.3, dropped from the front of a name (never its last token).
+/// The title list of docs/scoring.md#speaker-matching, dropped from the front of a name (never its last token).
 const TITLES: [&str; 38] = [
     "the",
     "mr",
@@ -55,7 +55,7 @@ fn is_title(token: &str) -> bool {
 /// NFKC, case folding, diacritics stripped, every non-alphanumeric character a space,
 /// split, a final possessive `s` dropped, leading titles dropped (never the last token).
 ///
-/// Decision where SPEC 3.3 is silent: a lone `s` is kept (there is nothing for it to be
+/// attr-eval's choice (docs/scoring.md#speaker-matching-name): a lone `s` is kept (there is nothing for it to be
 /// the possessive of), matching the rule that the last token is never dropped as a title.
 pub fn name_tokens(speaker: &str) -> Vec<String> {
     let key = name_key(speaker);
@@ -92,7 +92,7 @@ pub fn name_key(speaker: &str) -> String {
 /// `aliases.csv`, normalized once for a whole dataset.
 ///
 /// Each alias maps to the first name given for it: the article's own rows first, then
-/// `*` rows, each in file order (SPEC 3.3). One lookup, not transitive: an alias's name
+/// `*` rows, each in file order (docs/scoring.md#resolving-through-aliases). One lookup, not transitive: an alias's name
 /// is not itself looked up again. Rows whose alias normalizes to nothing are skipped, so
 /// an empty speaker always stays empty.
 #[derive(Debug, Clone, Default)]
@@ -141,7 +141,7 @@ impl NormalizedAliases {
     }
 }
 
-/// SPEC 3.3 on two [`name_key`]s: equal token lists, or both non-empty with equal last
+/// docs/scoring.md#the-match-rule on two [`name_key`]s: equal token lists, or both non-empty with equal last
 /// tokens and the shorter one's tokens a subset of the longer one's. Subset is of token
 /// sets; with equal lengths either side may be "the shorter".
 pub fn names_match(gold: &str, pred: &str) -> bool {

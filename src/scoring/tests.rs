@@ -1,4 +1,4 @@
-//! Hand-made cases for each rule of SPEC 3, and properties of the scorer.
+//! Hand-made cases for each rule of docs/scoring.md, and properties of the scorer.
 
 use super::*;
 use crate::attribution::{QuoteType, Span};

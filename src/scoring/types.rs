@@ -1,11 +1,11 @@
-//! What scoring produces. These are the shapes the run record (SPEC 6) serialises, so
+//! What scoring produces. These are the shapes the run record (docs/run-record.md) serialises, so
 //! every figure has a named field: a famous scorer in this field swapped precision and
 //! recall by returning them as a positional pair.
 
 use crate::attribution::QuoteType;
 use serde::{Deserialize, Serialize};
 
-/// The three matching schemes of SPEC 3.2, reported side by side.
+/// The three matching schemes of docs/scoring.md#schemes, reported side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
@@ -87,13 +87,13 @@ impl SpeakerMatch {
     }
 }
 
-/// The scoring flags of SPEC 5; the defaults are the SPEC's.
+/// The scoring flags of docs/cli.md#scoring-flags, with the defaults given there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoringOptions {
     /// τ of the `overlap` scheme.
     pub overlap: f64,
     pub speaker_match: SpeakerMatch,
-    /// Quote types kept (SPEC 3.5), in the order of [`QuoteType::ALL`].
+    /// Quote types kept (docs/scoring.md#type-filter), in the order of [`QuoteType::ALL`].
     pub types: Vec<QuoteType>,
     pub seed: u64,
     pub resamples: usize,
@@ -111,7 +111,7 @@ impl Default for ScoringOptions {
     }
 }
 
-/// Outcome counts of SPEC 3.4. `pred` leaves out the predictions ignored under 3.5.
+/// Outcome counts of docs/scoring.md#outcomes. `pred` leaves out the predictions ignored under docs/scoring.md#type-filter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub gold: u64,
@@ -182,7 +182,7 @@ pub struct ArticleSchemeScore {
     /// Indexed by [`QuoteType::index`].
     pub by_type: [TypeCounts; 3],
     pub outcomes: Vec<Outcome>,
-    /// Kept predictions left out of the counts under SPEC 3.5 (indices into predictions).
+    /// Kept predictions left out of the counts under docs/scoring.md#type-filter (indices into predictions).
     pub ignored: Vec<usize>,
 }
 
@@ -192,7 +192,7 @@ pub struct ArticleScore {
     pub schemes: PerScheme<ArticleSchemeScore>,
 }
 
-/// Precision, recall and F1 as SPEC 3.6 defines them; `None` is undefined (`null`).
+/// Precision, recall and F1 as docs/scoring.md#metrics defines them; `None` is undefined (`null`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Prf {
     pub p: Option<f64>,
@@ -210,7 +210,7 @@ pub struct PairPrf {
     pub f1_ci95: Option<[f64; 2]>,
 }
 
-/// The `SCORES` object of SPEC 6.
+/// The `SCORES` object of docs/run-record.md#results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scores {
     pub counts: Counts,

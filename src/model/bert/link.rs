@@ -60,7 +60,7 @@ fn is_double_quote(c: char) -> bool {
     )
 }
 
-/// SPEC 2's types from the quotation marks of the quote's text: `direct` when it starts
+/// The types (docs/datasets.md#csv) from the quotation marks of the quote's text: `direct` when it starts
 /// and ends with a double quotation mark, `mixed` when it holds one elsewhere, otherwise
 /// `indirect`.
 pub fn quote_type(quote: &str) -> QuoteType {
@@ -107,7 +107,7 @@ struct Piece {
 /// `max_cross_sentence_link` characters, and otherwise the content gives no row: a
 /// far-fetched speaker is more often wrong than right, and a wrong pair costs both
 /// precision and recall where a missing one costs recall only. With no source in reach
-/// at all, the row has an empty speaker (SPEC 2: unknown speaker).
+/// at all, the row has an empty speaker (docs/datasets.md#csv: unknown speaker).
 ///
 /// The speaker is the source's own words: this model does not resolve pronouns.
 pub fn link(

@@ -1,4 +1,4 @@
-//! `cmd:COMMAND` models: an external program speaking the JSONL protocol of SPEC 4.
+//! `cmd:COMMAND` models: an external program speaking the JSONL protocol of docs/models.md#jsonl-protocol.
 //!
 //! The program is started once per worker and kept alive for the whole run. Each
 //! article is one request line `{"id": "...", "text": "..."}` on its stdin; each answer
@@ -671,7 +671,7 @@ struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// The request line of SPEC 4 for one article.
+    /// The request line of docs/models.md#jsonl-protocol for one article.
     fn request_line(&self, index: usize) -> Value {
         let article = &self.articles[index];
         match self.request(index) {

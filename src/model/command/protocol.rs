@@ -1,4 +1,4 @@
-//! The answer lines of the JSONL protocol (SPEC 4): rows checked against the text, rows
+//! The answer lines of the JSONL protocol (docs/models.md#jsonl-protocol): rows checked against the text, rows
 //! without offsets placed in it.
 
 use super::snippet;
