@@ -580,7 +580,7 @@ const QUOTE_MARKS: &[char] = &['"', '\'', '“', '”', '‘', '’', '«', '»'
 /// by an earlier row with the same quote), trying the quote without surrounding
 /// quotation marks and spaces first (the words inside the marks, as schema 2 wants),
 /// then as given. A quote that is not in the chunk (a model's paraphrase) is kept
-/// without offsets, as `file:` keeps it, and scored by its words (SPEC 3.1).
+/// without offsets, as `file:` keeps it, and scored by its words (docs/scoring.md#similarity).
 /// Returns the rows, how many were kept without offsets and how many were dropped
 /// (rows with no quote).
 fn place_extracted(
