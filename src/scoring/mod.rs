@@ -12,6 +12,8 @@ mod similarity;
 mod speaker;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_speaker;
 mod types;
 
 pub use aggregate::{

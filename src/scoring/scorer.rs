@@ -30,7 +30,7 @@ use crate::attribution::{Attribution, Span};
 use crate::dataset::{Aliases, Article};
 use crate::error::{Error, Result};
 use hashbrown::hash_table::{Entry, HashTable};
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::cell::RefCell;
 use std::hash::BuildHasher;
 
@@ -776,8 +776,11 @@ struct NameIds {
     /// Name ids by the hash of their raw speaker: comparing each row's speaker with
     /// every distinct one so far is quadratic in string comparisons.
     by_speaker: HashTable<u32>,
-    /// `names_match` of two name ids, as computed so far (`names.len()` squared).
-    pair_match: Vec<Option<bool>>,
+    /// `names_match` of two name ids that share a last token, as computed so far. A
+    /// map of the pairs met, not a table of all pairs: an article may have hundreds of
+    /// thousands of distinct speakers, and a names² table would not fit in memory.
+    /// Pairs with different last tokens, most of them, are told apart without it.
+    pair_match: FxHashMap<(u32, u32), bool>,
     /// (raw speaker, `name_key`) of speakers seen in earlier articles of this thread:
     /// the same people speak across a dataset, and normalizing allocates three times.
     /// Emptied when it grows past [`KEY_CACHE_LIMIT`].
@@ -837,25 +840,33 @@ impl NameIds {
             }
         }
         self.pair_match.clear();
-        self.pair_match
-            .resize(self.names.len() * self.names.len(), None);
     }
 
     /// Whether the speakers of gold row `g` and prediction `p` match by name.
     fn matches(&mut self, g: usize, p: usize) -> bool {
-        let (a, b) = (self.gold[g] as usize, self.pred[p] as usize);
+        let (a, b) = (self.gold[g], self.pred[p]);
         // The same raw speaker is the same name.
         if a == b {
             return true;
         }
         let (names, text) = (&self.names, &self.name_text);
-        let name = |i: usize| text.get(names[i].0..names[i].2).unwrap_or("");
-        let last = |i: usize| text.get(names[i].1..names[i].2).unwrap_or("");
-        *self.pair_match[a * names.len() + b].get_or_insert_with(|| {
-            // Names with different last tokens never match (nor are they equal): most
-            // pairs of people are told apart here, without splitting both names again.
-            last(a) == last(b) && names_match(name(a), name(b))
-        })
+        let name = |i: u32| {
+            text.get(names[i as usize].0..names[i as usize].2)
+                .unwrap_or("")
+        };
+        let last = |i: u32| {
+            text.get(names[i as usize].1..names[i as usize].2)
+                .unwrap_or("")
+        };
+        // Names with different last tokens never match (nor are they equal): most pairs
+        // of people are told apart here, without splitting both names again.
+        if last(a) != last(b) {
+            return false;
+        }
+        *self
+            .pair_match
+            .entry((a, b))
+            .or_insert_with(|| names_match(name(a), name(b)))
     }
 }
 
