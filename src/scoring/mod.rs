@@ -9,7 +9,7 @@ mod assign;
 mod reference;
 mod scorer;
 mod similarity;
-mod speaker;
+pub mod speaker;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -22,7 +22,9 @@ pub use aggregate::{
 };
 pub use scorer::Scorer;
 pub use similarity::{Sim, Threshold};
-pub use speaker::name_tokens;
+pub use speaker::{
+    Cast, NameId, NameKeys, Resolved, full_name_tokens, name_tokens, names_match, resolved_match,
+};
 pub use types::*;
 
 use crate::attribution::Attribution;

@@ -21,7 +21,7 @@
 
 use super::assign::{Edge, Matcher};
 use super::similarity::{Sim, Threshold, TokenInterner, count_positions};
-use super::speaker::{NormalizedAliases, name_key, names_match};
+use super::speaker::{Cast, NameId, NameKeys, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
@@ -35,12 +35,12 @@ use std::cell::RefCell;
 use std::hash::BuildHasher;
 
 /// A scorer for one set of options and aliases, reusable across articles and threads
-/// (it is `Sync`): the aliases are normalized once, not once per article.
+/// (it is `Sync`): the cast is built once, not once per article.
 #[derive(Debug, Clone)]
 pub struct Scorer {
     options: ScoringOptions,
     threshold: Threshold,
-    aliases: NormalizedAliases,
+    cast: Cast,
     keep: [bool; 3],
 }
 
@@ -86,7 +86,7 @@ impl Scorer {
         Scorer {
             options: options.clone(),
             threshold: Threshold::new(options.overlap),
-            aliases: NormalizedAliases::new(aliases),
+            cast: Cast::new(aliases),
             keep,
         }
     }
@@ -761,13 +761,11 @@ impl Sims<'_> {
     }
 }
 
-/// Speakers in `name` mode: the distinct normalized names of an article, and each row's
-/// index into them. An article names few people many times, so each is normalized once.
+/// Speakers in `name` mode: the distinct speakers of an article, and each row's index
+/// into them. An article names few people many times, so each is resolved once.
 #[derive(Debug, Default)]
 struct NameIds {
-    /// Each name's byte range in `name_text` (one buffer for all, rather than a string
-    /// allocated and freed per name and article), and where its last token begins.
-    names: Vec<(usize, usize, usize)>,
+    names: Vec<SpeakerName>,
     name_text: String,
     gold: Vec<u32>,
     pred: Vec<u32>,
@@ -781,10 +779,23 @@ struct NameIds {
     /// thousands of distinct speakers, and a names² table would not fit in memory.
     /// Pairs with different last tokens, most of them, are told apart without it.
     pair_match: FxHashMap<(u32, u32), bool>,
-    /// (raw speaker, `name_key`) of speakers seen in earlier articles of this thread:
+    /// (raw speaker, its lists) of speakers seen in earlier articles of this thread:
     /// the same people speak across a dataset, and normalizing allocates three times.
     /// Emptied when it grows past [`KEY_CACHE_LIMIT`].
-    keys: HashTable<(String, String)>,
+    keys: HashTable<(String, NameKeys)>,
+}
+
+/// One distinct speaker of an article, as SPEC 3.3 compares it.
+#[derive(Debug, Clone, Copy)]
+struct SpeakerName {
+    /// The cast member it resolves to.
+    resolved: Option<NameId>,
+    /// The byte range in `name_text` of the short list it is compared by (its name's
+    /// when it resolves: one buffer for all, rather than a string allocated and freed
+    /// per name and article), and where its last token begins.
+    start: usize,
+    last: usize,
+    end: usize,
 }
 
 const KEY_CACHE_LIMIT: usize = 1 << 14;
@@ -824,12 +835,17 @@ impl NameIds {
                     let id = first_row.len() as u32;
                     entry.insert(id);
                     first_row.push(row);
-                    let key = cached_name_key(&mut self.keys, raw);
-                    let name = scorer.aliases.lookup(&article.id, key).unwrap_or(key);
+                    let keys = cached_name_keys(&mut self.keys, raw);
+                    let resolved = scorer.cast.resolved(&article.id, keys);
                     let start = self.name_text.len();
-                    self.name_text.push_str(name);
-                    let last = start + name.rfind(' ').map_or(0, |space| space + 1);
-                    self.names.push((start, last, self.name_text.len()));
+                    self.name_text.push_str(resolved.short);
+                    let last = start + resolved.short.rfind(' ').map_or(0, |space| space + 1);
+                    self.names.push(SpeakerName {
+                        resolved: resolved.name,
+                        start,
+                        last,
+                        end: self.name_text.len(),
+                    });
                     id
                 }
             };
@@ -850,28 +866,27 @@ impl NameIds {
             return true;
         }
         let (names, text) = (&self.names, &self.name_text);
-        let name = |i: u32| {
-            text.get(names[i as usize].0..names[i as usize].2)
-                .unwrap_or("")
-        };
-        let last = |i: u32| {
-            text.get(names[i as usize].1..names[i as usize].2)
-                .unwrap_or("")
-        };
+        let (na, nb) = (names[a as usize], names[b as usize]);
+        // Two cast members are the same person only if they are the same name.
+        if let (Some(x), Some(y)) = (na.resolved, nb.resolved) {
+            return x == y;
+        }
+        let name = |n: SpeakerName| text.get(n.start..n.end).unwrap_or("");
+        let last = |n: SpeakerName| text.get(n.last..n.end).unwrap_or("");
         // Names with different last tokens never match (nor are they equal): most pairs
         // of people are told apart here, without splitting both names again.
-        if last(a) != last(b) {
+        if last(na) != last(nb) {
             return false;
         }
         *self
             .pair_match
             .entry((a, b))
-            .or_insert_with(|| names_match(name(a), name(b)))
+            .or_insert_with(|| names_match(name(na), name(nb)))
     }
 }
 
-/// `name_key(raw)` through the thread's cache.
-fn cached_name_key<'a>(keys: &'a mut HashTable<(String, String)>, raw: &str) -> &'a str {
+/// `NameKeys::new(raw)` through the thread's cache.
+fn cached_name_keys<'a>(keys: &'a mut HashTable<(String, NameKeys)>, raw: &str) -> &'a NameKeys {
     if keys.len() >= KEY_CACHE_LIMIT {
         keys.clear();
     }
@@ -882,6 +897,6 @@ fn cached_name_key<'a>(keys: &'a mut HashTable<(String, String)>, raw: &str) -> 
             |(cached, _)| cached == raw,
             |(cached, _)| FxBuildHasher.hash_one(cached),
         )
-        .or_insert_with(|| (raw.to_string(), name_key(raw)));
+        .or_insert_with(|| (raw.to_string(), NameKeys::new(raw)));
     &entry.into_mut().1
 }

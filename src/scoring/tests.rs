@@ -237,7 +237,7 @@ fn aliases_apply_per_article_before_global() {
         "the leak was designed to disrupt talks",
         "Dmitry Peskov",
     )];
-    let pred = vec![row("the leak was designed to disrupt talks", "The Kremlin")];
+    let pred = vec![row("the leak was designed to disrupt talks", "Kremlin")];
     let opts = ScoringOptions::default();
     let s = score_article(&article(), &gold, &pred, &aliases, &opts).unwrap();
     assert_eq!(counts(&s, Scheme::Exact).cor, 1);
@@ -246,6 +246,12 @@ fn aliases_apply_per_article_before_global() {
     assert_eq!(counts(&s, Scheme::Exact).cor, 1);
     // Without aliases the speakers differ.
     assert_eq!(counts(&score(&gold, &pred, &opts), Scheme::Exact).inc, 1);
+    // Resolution is by full lists first (SPEC 3.3 step 1): "The Kremlin" is the `*`
+    // row's alias exactly, so it is Putin even here, not Peskov as it was when aliases
+    // were looked up by short lists ("kremlin").
+    let pred = vec![row("the leak was designed to disrupt talks", "The Kremlin")];
+    let s = score_article(&article(), &gold, &pred, &aliases, &opts).unwrap();
+    assert_eq!(counts(&s, Scheme::Exact).inc, 1);
 }
 
 #[test]
@@ -532,7 +538,7 @@ const SPEAKERS: [&str; 6] = [
     "Vladimir Putin",
 ];
 
-fn prop_text() -> String {
+pub(super) fn prop_text() -> String {
     // A fixed text of words and punctuation, with non-ASCII characters.
     let mut text = String::new();
     for i in 0..40 {
@@ -542,7 +548,7 @@ fn prop_text() -> String {
     text
 }
 
-fn arb_row() -> impl Strategy<Value = Attribution> {
+pub(super) fn arb_row() -> impl Strategy<Value = Attribution> {
     let len = prop_text().chars().count();
     (
         0..len,
@@ -571,7 +577,7 @@ fn arb_row() -> impl Strategy<Value = Attribution> {
         )
 }
 
-fn arb_options() -> impl Strategy<Value = ScoringOptions> {
+pub(super) fn arb_options() -> impl Strategy<Value = ScoringOptions> {
     (
         0usize..3,
         prop::sample::subsequence(QuoteType::ALL.to_vec(), 1..=3),

@@ -40,3 +40,187 @@ fn two_hundred_thousand_distinct_speakers_in_one_article() {
     assert_eq!(c.inc, gold.len() as u64);
     assert_eq!(c.spu, (N - gold.len()) as u64);
 }
+
+const TEXT: &str = "“Come in,” said Mrs. Beaver. “Thank you,” said Mr. Beaver. “Well,” said Emma.";
+
+fn at(quote: &str, speaker: &str) -> Attribution {
+    let byte = TEXT.find(quote).expect("quote is in the text");
+    let start = TEXT[..byte].chars().count();
+    Attribution {
+        article_id: "a1".into(),
+        quote: quote.into(),
+        speaker: speaker.into(),
+        quote_span: Some(Span::new(start, start + quote.chars().count())),
+        ..Attribution::default()
+    }
+}
+
+fn entry(article: Option<&str>, name: &str, alias: &str) -> crate::dataset::AliasEntry {
+    crate::dataset::AliasEntry {
+        article_id: article.map(str::to_string),
+        name: name.into(),
+        alias: alias.into(),
+    }
+}
+
+fn beavers() -> Aliases {
+    Aliases {
+        entries: vec![
+            entry(None, "Mrs. Beaver", "Mrs Beaver"),
+            entry(None, "John Beaver", "Mr. Beaver"),
+            entry(None, "Emma Woodhouse", "Miss Woodhouse"),
+            entry(None, "Emma Woodhouse", "Emma"),
+            entry(Some("a2"), "Emma Knightley", "Emma"),
+        ],
+    }
+}
+
+/// COR under `overlap` of one gold row against one prediction of the same quote.
+fn cor(aliases: &Aliases, article_id: &str, gold: &str, pred: &str) -> bool {
+    let article = Article::new(article_id, TEXT);
+    let (g, p) = (at("Come in,", gold), at("Come in,", pred));
+    let s =
+        score_article(&article, &[g], &[p], aliases, &ScoringOptions::default()).expect("scores");
+    let c = s.schemes.overlap.counts;
+    assert_eq!(c.cor + c.inc, 1);
+    let oracle = super::reference::Reference::new(aliases, &ScoringOptions::default())
+        .score_article(&article, &[at("Come in,", gold)], &[at("Come in,", pred)])
+        .expect("scores");
+    assert_eq!(s, oracle, "{gold:?} vs {pred:?}");
+    c.cor == 1
+}
+
+#[test]
+fn two_cast_members_sharing_a_surname_are_two_people() {
+    let cast = beavers();
+    assert!(!cor(&cast, "a1", "Mrs. Beaver", "John Beaver"));
+    assert!(!cor(&cast, "a1", "Mrs Beaver", "Mr. Beaver"));
+    // Without the cast, the short lists "beaver" and "john beaver" match.
+    assert!(cor(&Aliases::default(), "a1", "Mrs. Beaver", "John Beaver"));
+}
+
+#[test]
+fn titles_added_or_dropped() {
+    let cast = beavers();
+    // "Mr Beaver" is Mr. Beaver's alias up to punctuation: John Beaver.
+    assert!(cor(&cast, "a1", "John Beaver", "Mr Beaver"));
+    // A title the cast does not list: "Dr. John Beaver" (short "john beaver") resolves
+    // by step 2 to John Beaver.
+    assert!(cor(&cast, "a1", "John Beaver", "Dr. John Beaver"));
+    // Title dropped on an unlisted speaker, no cast: short lists equal.
+    assert!(cor(&Aliases::default(), "a1", "Dr. Jekyll", "Jekyll"));
+    assert!(cor(&Aliases::default(), "a1", "Jekyll", "Mr. Jekyll"));
+}
+
+#[test]
+fn an_ambiguous_surname_does_not_resolve() {
+    let cast = beavers();
+    // "Beaver" is the short list of both Mrs. Beaver's and Mr. Beaver's rows: it does
+    // not resolve, so each side is compared by short lists: "beaver" is a subset of
+    // "john beaver" and equals Mrs. Beaver's short list "beaver".
+    assert!(cor(&cast, "a1", "Beaver", "John Beaver"));
+    assert!(cor(&cast, "a1", "Mrs. Beaver", "Beaver"));
+    assert!(cor(&cast, "a1", "Beaver", "Beaver"));
+    // Unresolved speakers still differ by last token.
+    assert!(!cor(&cast, "a1", "Beaver", "Emma"));
+}
+
+#[test]
+fn an_article_alias_comes_before_a_star_alias() {
+    let cast = beavers();
+    // In a1, "Emma" is Emma Woodhouse (`*` rows); in a2 the article's own row makes her
+    // Emma Knightley.
+    assert!(cor(&cast, "a1", "Emma Woodhouse", "Emma"));
+    assert!(!cor(&cast, "a2", "Emma Woodhouse", "Emma"));
+    assert!(cor(&cast, "a2", "Emma Knightley", "Emma"));
+    // "Miss Woodhouse" is offered only by a `*` row, in every article.
+    assert!(cor(&cast, "a2", "Emma Woodhouse", "Miss Woodhouse"));
+    // Empty speakers match only each other, cast or not.
+    assert!(cor(&cast, "a2", "", ""));
+    assert!(!cor(&cast, "a2", "", "Emma"));
+}
+
+// ---- properties with a cast ----
+
+use proptest::prelude::*;
+
+const POOL: [&str; 20] = [
+    "Mrs. Beaver",
+    "John Beaver",
+    "Beaver",
+    "Mr Beaver",
+    "Beaver's",
+    "the Kremlin",
+    "Kremlin",
+    "Dmitry Peskov",
+    "Peskov",
+    "",
+    "he",
+    "Emma",
+    "Miss Woodhouse",
+    "EMMA Woodhouse",
+    "Woodhouse",
+    "Mr. Woodhouse",
+    "Donald Trump",
+    "Trump",
+    "S",
+    "Dr. S's",
+];
+
+fn arb_aliases() -> impl Strategy<Value = Aliases> {
+    let row = (0usize..3, 0..POOL.len(), 0..POOL.len())
+        .prop_map(|(a, n, al)| entry([None, Some("p"), Some("q")][a], POOL[n], POOL[al]));
+    prop::collection::vec(row, 0..8).prop_map(|entries| Aliases { entries })
+}
+
+fn arb_cast_row() -> impl Strategy<Value = Attribution> {
+    (super::tests::arb_row(), 0..POOL.len()).prop_map(|(mut row, s)| {
+        row.speaker = POOL[s].into();
+        row
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The scorer's indexed cast resolves and compares as the oracle's scan of rows.
+    #[test]
+    fn cast_equals_the_reference_cast(
+        aliases in arb_aliases(),
+        article in prop::sample::select(vec!["p", "q", "r"]),
+        a in 0..POOL.len(),
+        b in 0..POOL.len(),
+    ) {
+        use super::reference::{RefCast, ref_full_list};
+        let (cast, oracle) = (Cast::new(&aliases), RefCast::new(&aliases));
+        let resolved = cast.resolve(article, POOL[a]).map(ref_full_list);
+        prop_assert_eq!(resolved, oracle.resolve(article, POOL[a]));
+        prop_assert_eq!(
+            cast.speakers_match(article, POOL[a], POOL[b]),
+            oracle.matches(article, POOL[a], POOL[b])
+        );
+        // Matching is symmetric, and a speaker matches itself.
+        prop_assert_eq!(
+            cast.speakers_match(article, POOL[a], POOL[b]),
+            cast.speakers_match(article, POOL[b], POOL[a])
+        );
+        prop_assert!(cast.speakers_match(article, POOL[a], POOL[a]));
+    }
+
+    /// Whole articles scored with a cast: the fast scorer equals the oracle.
+    #[test]
+    fn fast_scorer_equals_reference_with_aliases(
+        gold in prop::collection::vec(arb_cast_row(), 0..10),
+        pred in prop::collection::vec(arb_cast_row(), 0..10),
+        aliases in arb_aliases(),
+        options in super::tests::arb_options(),
+    ) {
+        let article = Article::new("p", super::tests::prop_text());
+        let fast = score_article(&article, &gold, &pred, &aliases, &options)
+            .expect("every gold row has mention offsets");
+        let oracle = super::reference::Reference::new(&aliases, &options)
+            .score_article(&article, &gold, &pred)
+            .expect("every gold row has mention offsets");
+        prop_assert_eq!(fast, oracle);
+    }
+}
