@@ -637,6 +637,11 @@ impl Sims<'_> {
             };
             count_positions(self.text, byte_lo..byte_hi)
         };
+        if common == 0 && (a.start, a.end) == (b.start, b.end) {
+            // SPEC 3.1's exception: the same span is the same quote, even "?" (the
+            // spans overlap, so they are not empty).
+            return Sim::ONE;
+        }
         Sim::from_counts(common, count_a, count_b)
     }
 

@@ -180,10 +180,31 @@ fn rows_without_offsets_compare_token_multisets() {
 }
 
 #[test]
-fn quote_without_alphanumerics_never_matches() {
+fn quote_without_alphanumerics_matches_only_its_own_span() {
     let mut gold = row("“", "Donald Trump");
     gold.quote_span = Some(Span::new(0, 1));
-    let s = score(&[gold.clone()], &[gold], &ScoringOptions::default());
+    // SPEC 3.1's exception: the same span has sim 1, under every scheme.
+    let s = score(&[gold.clone()], &[gold.clone()], &ScoringOptions::default());
+    for scheme in Scheme::ALL {
+        assert_eq!(counts(&s, scheme), c(1, 1, 1, 0, 0, 0), "{scheme:?}");
+    }
+    assert_eq!(s.schemes.exact.outcomes[0].sim, Some(1.0));
+    // Another span around it, even one that holds it and alphanumerics: sim 0.
+    let mut wider = gold.clone();
+    wider.quote_span = Some(Span::new(0, 3));
+    wider.quote = "“We".into();
+    let s = score(&[gold.clone()], &[wider], &ScoringOptions::default());
+    assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
+    // Without offsets on one side, the tokens decide: none, so sim 0.
+    let s = score(
+        &[gold.clone()],
+        &[without_offsets(gold.clone())],
+        &ScoringOptions::default(),
+    );
+    assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
+    // Both without offsets: likewise.
+    let bare = without_offsets(gold);
+    let s = score(&[bare.clone()], &[bare], &ScoringOptions::default());
     assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
 }
 

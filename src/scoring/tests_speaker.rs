@@ -224,3 +224,44 @@ proptest! {
         prop_assert_eq!(fast, oracle);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Copies of gold spans among the predictions (some of them without an alphanumeric
+    /// character, SPEC 3.1's equal-span exception), under every option: the fast
+    /// scorer equals the oracle.
+    #[test]
+    fn fast_scorer_equals_reference_on_copied_spans(
+        gold in prop::collection::vec(super::tests::arb_row(), 1..8),
+        pred in prop::collection::vec(super::tests::arb_row(), 0..6),
+        copies in prop::collection::vec((0usize..8, 0..POOL.len()), 0..6),
+        narrow in prop::collection::vec(0usize..120, 0..4),
+        options in super::tests::arb_options(),
+    ) {
+        let text = super::tests::prop_text();
+        let chars: Vec<char> = text.chars().collect();
+        let mut gold = gold;
+        // One-character gold quotes: often a space or a quotation mark.
+        for &start in &narrow {
+            let start = start % chars.len();
+            let mut row = gold[0].clone();
+            row.quote = chars[start].to_string();
+            row.quote_span = Some(Span::new(start, start + 1));
+            gold.push(row);
+        }
+        let mut pred = pred;
+        for &(g, s) in &copies {
+            let mut row = gold[g % gold.len()].clone();
+            row.speaker = POOL[s].into();
+            pred.push(row);
+        }
+        let article = Article::new("p", text);
+        let fast = score_article(&article, &gold, &pred, &Aliases::default(), &options)
+            .expect("every gold row has mention offsets");
+        let oracle = super::reference::Reference::new(&Aliases::default(), &options)
+            .score_article(&article, &gold, &pred)
+            .expect("every gold row has mention offsets");
+        prop_assert_eq!(fast, oracle);
+    }
+}
