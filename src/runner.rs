@@ -14,7 +14,9 @@ use crate::record::{
     ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput, ToolInfo,
     markdown_report,
 };
-use crate::scoring::{self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerMatch};
+use crate::scoring::{
+    self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerConfusion, SpeakerMatch,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -145,7 +147,7 @@ pub fn score_predictions(
     dataset: &Dataset,
     predictions: &[Attribution],
     options: &ScoringOptions,
-) -> Result<scoring::DatasetScores> {
+) -> Result<ScoredPredictions> {
     if options.speaker_match == SpeakerMatch::Mention {
         dataset.check_mention_offsets()?;
     }
@@ -158,12 +160,47 @@ pub fn score_predictions(
     }
     let scorer = Scorer::new(dataset.aliases(), options);
     let mut scores = Vec::with_capacity(dataset.article_ids().len());
+    let mut confusion = SpeakerConfusion::default();
     for article in dataset.articles() {
         let article = article?;
         let predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
-        scores.push(scorer.score_article(&article, dataset.gold_for(&article.id), &predicted)?);
+        let gold = dataset.gold_for(&article.id);
+        let score = scorer.score_article(&article, gold, &predicted)?;
+        confusion.add_outcomes(
+            scorer.cast(),
+            &article.id,
+            &score.schemes.overlap.outcomes,
+            gold,
+            &predicted,
+        );
+        scores.push(score);
     }
-    Ok(scoring::aggregate(&scores, options))
+    Ok(ScoredPredictions {
+        aggregate: scoring::aggregate(&scores, options),
+        confusion,
+    })
+}
+
+/// What [`score_predictions`] gives: the dataset figures and the speaker confusion.
+#[derive(Debug, Clone)]
+pub struct ScoredPredictions {
+    pub aggregate: scoring::DatasetScores,
+    /// Over the headline `overlap` scheme.
+    pub confusion: SpeakerConfusion,
+}
+
+impl ScoredPredictions {
+    /// The confusion as the run record holds it: the top pairs, and the number of
+    /// distinct pairs when the list leaves some out.
+    pub fn confusion_record(&self) -> (Vec<scoring::ConfusionPair>, Option<usize>) {
+        confusion_record(&self.confusion)
+    }
+}
+
+fn confusion_record(confusion: &SpeakerConfusion) -> (Vec<scoring::ConfusionPair>, Option<usize>) {
+    let top = confusion.top(scoring::CONFUSION_LIMIT);
+    let all = (confusion.len() > top.len()).then_some(confusion.len());
+    (top, all)
 }
 
 /// What one article gave: its rows, time and error, before scoring.
@@ -267,6 +304,7 @@ fn run_one(
     );
     let scorer = Scorer::new(dataset.aliases(), &plan.scoring);
     let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
+    let mut confusion = SpeakerConfusion::default();
     let mut predictions: Vec<Attribution> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
     let mut chars = 0usize;
@@ -326,6 +364,13 @@ fn run_one(
         for (score, p) in scored {
             let gold = dataset.gold_for(&p.article.id);
             folder.write_article(&article_line(spec, dataset, p, gold, &score))?;
+            confusion.add_outcomes(
+                scorer.cast(),
+                &p.article.id,
+                &score.schemes.overlap.outcomes,
+                gold,
+                &p.rows,
+            );
             if let Some(message) = &p.error {
                 errors.push(ArticleError {
                     article_id: Some(p.article.id.clone()),
@@ -349,6 +394,7 @@ fn run_one(
     folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
+    let (speaker_confusion, speaker_confusion_pairs) = confusion_record(&confusion);
     let throughput = model.as_ref().map(|_| {
         let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
         t.bytes = bytes;
@@ -363,6 +409,9 @@ fn run_one(
             dataset: dataset.name().to_string(),
             scores: aggregate.scores,
             by_type: aggregate.by_type,
+            by_mention_type: aggregate.by_mention_type,
+            speaker_confusion,
+            speaker_confusion_pairs,
             throughput,
             errors,
         },

@@ -1,7 +1,10 @@
 use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::record::{ResultRecord, TableStyle, by_type_table, scores_table};
+use crate::record::{
+    ResultRecord, TableStyle, by_mention_type_table, by_type_table, confusion_caption,
+    confusion_table, scores_table,
+};
 use crate::runner;
 use crate::scoring::ScoringOptions;
 
@@ -10,11 +13,15 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
     let dataset = Dataset::open(&args.dataset)?;
     let predictions = dataset.read_predictions(&args.pred)?;
     let scored = runner::score_predictions(&dataset, &predictions, &options)?;
+    let (speaker_confusion, speaker_confusion_pairs) = scored.confusion_record();
     let result = ResultRecord {
         model: args.pred.display().to_string(),
         dataset: dataset.name().to_string(),
-        scores: scored.scores,
-        by_type: scored.by_type,
+        scores: scored.aggregate.scores,
+        by_type: scored.aggregate.by_type,
+        by_mention_type: scored.aggregate.by_mention_type,
+        speaker_confusion,
+        speaker_confusion_pairs,
         throughput: None,
         errors: Vec::new(),
     };
@@ -46,6 +53,12 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         println!("{}", scores_table(&result, TableStyle::Text));
         if let Some(table) = by_type_table(&result, TableStyle::Text) {
             println!("by gold type (pair recall R, precision P):\n{table}");
+        }
+        if let Some(table) = by_mention_type_table(&result, TableStyle::Text) {
+            println!("by gold mention type (pair recall R):\n{table}");
+        }
+        if let Some(table) = confusion_table(&result, TableStyle::Text) {
+            println!("{}\n{table}", confusion_caption(&result));
         }
     }
     Ok(0)

@@ -5,12 +5,18 @@
 mod report;
 mod write;
 
-pub use report::{TableStyle, by_type_table, headline_table, markdown_report, ratio, scores_table};
+pub use report::{
+    TableStyle, by_mention_type_table, by_type_table, confusion_caption, confusion_table,
+    headline_table, markdown_report, ratio, scores_table,
+};
 pub use write::{LoadedRun, PredictionFile, RunFolder, read_run, write_run};
 
-use crate::attribution::{Attribution, QuoteType};
+use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
-use crate::scoring::{Counts, OutcomeKind, PerScheme, Scores, ScoringOptions, TypeScores};
+use crate::scoring::{
+    ConfusionPair, Counts, MentionTypeScores, OutcomeKind, PerScheme, Scores, ScoringOptions,
+    TypeScores,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -72,6 +78,17 @@ pub struct ResultRecord {
     pub scores: PerScheme<Scores>,
     /// Gold type → scheme → recall and precision.
     pub by_type: BTreeMap<QuoteType, PerScheme<TypeScores>>,
+    /// Gold mention type → scheme → recall; absent when the gold has no mention types.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_mention_type: BTreeMap<MentionType, PerScheme<MentionTypeScores>>,
+    /// The most frequent (gold, predicted) speaker pairs of INC outcomes under the
+    /// headline `overlap` scheme, names as resolved (SPEC 3.6), at most
+    /// [`CONFUSION_LIMIT`](crate::scoring::CONFUSION_LIMIT) of them.
+    #[serde(default)]
+    pub speaker_confusion: Vec<ConfusionPair>,
+    /// How many distinct pairs there were in all, when more than the list holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_confusion_pairs: Option<usize>,
     pub throughput: Option<Throughput>,
     pub errors: Vec<ArticleError>,
 }

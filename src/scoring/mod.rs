@@ -5,6 +5,7 @@
 
 mod aggregate;
 mod assign;
+mod confusion;
 #[cfg(test)]
 mod reference;
 mod scorer;
@@ -20,6 +21,7 @@ pub use aggregate::{
     DatasetScores, aggregate, attribution_accuracy, for_each_resample, pair_f1, pair_prf,
     percentile_interval, quote_f1, quote_prf,
 };
+pub use confusion::{CONFUSION_LIMIT, SpeakerConfusion};
 pub use scorer::Scorer;
 pub use similarity::{Sim, Threshold};
 pub use speaker::{

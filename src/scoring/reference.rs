@@ -148,12 +148,21 @@ impl Reference {
         for (gi, &g) in kept_gold.iter().enumerate() {
             let by_type = &mut score.by_type[gold[g].gold_type().index()];
             by_type.gold += 1;
+            let mut by_mention = gold[g]
+                .mention_type
+                .map(|m| &mut score.by_mention_type[m.index()]);
+            if let Some(m) = by_mention.as_deref_mut() {
+                m.gold += 1;
+            }
             match matched[gi] {
                 Some(c) => {
                     pred_taken[c.pred] = Some(c.speaker);
                     let kind = if c.speaker {
                         counts.cor += 1;
                         by_type.gold_cor += 1;
+                        if let Some(m) = by_mention {
+                            m.cor += 1;
+                        }
                         OutcomeKind::Cor
                     } else {
                         counts.inc += 1;

@@ -95,6 +95,11 @@ impl Scorer {
         &self.options
     }
 
+    /// The cast the scorer resolves speakers by, for reports that name them as it does.
+    pub fn cast(&self) -> &Cast {
+        &self.cast
+    }
+
     /// Scores one article's predictions against its gold rows under every scheme.
     /// Outcome indices point into `gold` and `pred` as given (before the type filter).
     pub fn score_article(
@@ -268,12 +273,21 @@ impl Scorer {
         for (gi, g) in in_row_order(gold_rank) {
             let by_type = &mut score.by_type[gold[g].gold_type().index()];
             by_type.gold += 1;
+            let mut by_mention = gold[g]
+                .mention_type
+                .map(|m| &mut score.by_mention_type[m.index()]);
+            if let Some(m) = by_mention.as_deref_mut() {
+                m.gold += 1;
+            }
             match matched[gi] {
                 Some(c) => {
                     pred_taken[c.pred] = Some(c.speaker);
                     let kind = if c.speaker {
                         counts.cor += 1;
                         by_type.gold_cor += 1;
+                        if let Some(m) = by_mention {
+                            m.cor += 1;
+                        }
                         OutcomeKind::Cor
                     } else {
                         counts.inc += 1;

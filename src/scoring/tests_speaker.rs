@@ -174,10 +174,17 @@ fn arb_aliases() -> impl Strategy<Value = Aliases> {
 }
 
 fn arb_cast_row() -> impl Strategy<Value = Attribution> {
-    (super::tests::arb_row(), 0..POOL.len()).prop_map(|(mut row, s)| {
-        row.speaker = POOL[s].into();
-        row
-    })
+    use crate::attribution::MentionType;
+    (
+        super::tests::arb_row(),
+        0..POOL.len(),
+        prop::option::of(0usize..3),
+    )
+        .prop_map(|(mut row, s, m)| {
+            row.speaker = POOL[s].into();
+            row.mention_type = m.map(|m| MentionType::ALL[m]);
+            row
+        })
 }
 
 proptest! {
@@ -264,4 +271,71 @@ proptest! {
             .expect("every gold row has mention offsets");
         prop_assert_eq!(fast, oracle);
     }
+}
+
+#[test]
+fn recall_is_broken_down_by_gold_mention_type() {
+    use crate::attribution::MentionType;
+    let with = |mut r: Attribution, m: Option<MentionType>| {
+        r.mention_type = m;
+        r
+    };
+    let gold = vec![
+        with(at("Come in,", "Mrs. Beaver"), Some(MentionType::Explicit)),
+        with(at("Thank you,", "Mr. Beaver"), Some(MentionType::Explicit)),
+        with(at("Well,", "Emma"), Some(MentionType::Implicit)),
+    ];
+    let pred = vec![
+        at("Come in,", "Mrs. Beaver"),
+        at("Thank you,", "Emma"),
+        at("Well,", "Emma"),
+    ];
+    let article = Article::new("a1", TEXT);
+    let opts = ScoringOptions::default();
+    let s = score_article(&article, &gold, &pred, &Aliases::default(), &opts).expect("scores");
+    let m = s.schemes.overlap.by_mention_type;
+    assert_eq!(
+        m[MentionType::Explicit.index()],
+        MentionCounts { gold: 2, cor: 1 }
+    );
+    assert_eq!(m[MentionType::Anaphoric.index()], MentionCounts::default());
+    assert_eq!(
+        m[MentionType::Implicit.index()],
+        MentionCounts { gold: 1, cor: 1 }
+    );
+    let agg = aggregate(&[s.clone()], &opts);
+    assert_eq!(agg.by_mention_type.len(), 2);
+    assert_eq!(
+        agg.by_mention_type[&MentionType::Explicit].overlap.recall,
+        Some(0.5)
+    );
+    assert_eq!(
+        agg.by_mention_type[&MentionType::Implicit].exact.recall,
+        Some(1.0)
+    );
+    // Without the column, no breakdown, and the article's score serializes as before.
+    let plain: Vec<Attribution> = gold.iter().map(|r| with(r.clone(), None)).collect();
+    let s = score_article(&article, &plain, &pred, &Aliases::default(), &opts).expect("scores");
+    assert!(aggregate(&[s.clone()], &opts).by_mention_type.is_empty());
+    let json = serde_json::to_string(&s).expect("serializes");
+    assert!(!json.contains("by_mention_type"), "{json}");
+
+    // The confusion of the INC outcome, names as written when nothing resolves.
+    let s = score_article(&article, &gold, &pred, &Aliases::default(), &opts).expect("scores");
+    let mut confusion = SpeakerConfusion::default();
+    confusion.add_outcomes(
+        &Cast::default(),
+        "a1",
+        &s.schemes.overlap.outcomes,
+        &gold,
+        &pred,
+    );
+    assert_eq!(
+        confusion.top(CONFUSION_LIMIT),
+        [ConfusionPair {
+            gold: "Mr. Beaver".into(),
+            pred: "Emma".into(),
+            count: 1
+        }]
+    );
 }
