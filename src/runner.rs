@@ -193,14 +193,8 @@ impl ScoredPredictions {
     /// The confusion as the run record holds it: the top pairs, and the number of
     /// distinct pairs when the list leaves some out.
     pub fn confusion_record(&self) -> (Vec<scoring::ConfusionPair>, Option<usize>) {
-        confusion_record(&self.confusion)
+        scoring::confusion_record(&self.confusion)
     }
-}
-
-fn confusion_record(confusion: &SpeakerConfusion) -> (Vec<scoring::ConfusionPair>, Option<usize>) {
-    let top = confusion.top(scoring::CONFUSION_LIMIT);
-    let all = (confusion.len() > top.len()).then_some(confusion.len());
-    (top, all)
 }
 
 /// What one article gave: its rows, time and error, before scoring.
@@ -394,7 +388,7 @@ fn run_one(
     folder.write_predictions(&spec.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &plan.scoring);
-    let (speaker_confusion, speaker_confusion_pairs) = confusion_record(&confusion);
+    let (speaker_confusion, speaker_confusion_pairs) = scoring::confusion_record(&confusion);
     let throughput = model.as_ref().map(|_| {
         let mut t = throughput(latencies, chars, predict_wall_s, plan.threads);
         t.bytes = bytes;

@@ -11,6 +11,7 @@ mod reference;
 mod scorer;
 mod similarity;
 pub mod speaker;
+mod speakers;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -26,6 +27,11 @@ pub use scorer::Scorer;
 pub use similarity::{Sim, Threshold};
 pub use speaker::{
     Cast, NameId, NameKeys, Resolved, full_name_tokens, name_tokens, names_match, resolved_match,
+};
+pub use speakers::{
+    ArticleSpeakerScore, SpeakerAccuracy, SpeakerCounts, SpeakerOutcome, SpeakerScores,
+    SpeakersAggregate, aggregate_speakers, confusion_record, score_speakers_article,
+    speakers_confusion,
 };
 pub use types::*;
 
