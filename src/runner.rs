@@ -197,6 +197,54 @@ impl ScoredPredictions {
     }
 }
 
+/// What [`score_speakers`] gives: the figures of SPEC 3.7 and the confusion.
+#[derive(Debug, Clone)]
+pub struct ScoredSpeakers {
+    pub aggregate: scoring::SpeakersAggregate,
+    pub articles: Vec<scoring::ArticleSpeakerScore>,
+    pub confusion: SpeakerConfusion,
+}
+
+/// Scores a file of answers in the `speakers` task (SPEC 3.7): each gold quote kept by
+/// the type filter against the answer rows of its article. A gold row without offsets
+/// is an input error, reported with its line before anything is scored.
+pub fn score_speakers(
+    dataset: &Dataset,
+    answers: &[Attribution],
+    options: &ScoringOptions,
+) -> Result<ScoredSpeakers> {
+    dataset.check_quote_offsets(&options.types)?;
+    if options.speaker_match == SpeakerMatch::Mention {
+        dataset.check_mention_offsets()?;
+    }
+    let mut by_article: HashMap<&str, Vec<Attribution>> = HashMap::new();
+    for row in answers {
+        by_article
+            .entry(row.article_id.as_str())
+            .or_default()
+            .push(row.clone());
+    }
+    let cast = scoring::Cast::new(dataset.aliases());
+    let mut articles = Vec::with_capacity(dataset.article_ids().len());
+    let mut confusion = SpeakerConfusion::default();
+    for id in dataset.article_ids() {
+        let gold = dataset.gold_for(id);
+        let answered = by_article.remove(id.as_str()).unwrap_or_default();
+        let score = scoring::score_speakers_article(id, gold, &answered, &cast, options)?;
+        confusion.merge(scoring::speakers_confusion(
+            std::slice::from_ref(&score),
+            &cast,
+            |_| (gold, &answered),
+        ));
+        articles.push(score);
+    }
+    Ok(ScoredSpeakers {
+        aggregate: scoring::aggregate_speakers(&articles, options),
+        articles,
+        confusion,
+    })
+}
+
 /// What one article gave: its rows, time and error, before scoring.
 struct Predicted {
     article: Article,

@@ -7,7 +7,8 @@ mod write;
 
 pub use report::{
     TableStyle, by_mention_type_table, by_type_table, confusion_caption, confusion_table,
-    headline_table, markdown_report, ratio, scores_table,
+    headline_table, markdown_report, ratio, scores_table, speakers_breakdown_table,
+    speakers_confusion_table, speakers_scores_table,
 };
 pub use write::{LoadedRun, PredictionFile, RunFolder, read_run, write_run};
 
@@ -15,7 +16,7 @@ use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
 use crate::scoring::{
     ConfusionPair, Counts, MentionTypeScores, OutcomeKind, PerScheme, Scores, ScoringOptions,
-    TypeScores,
+    SpeakerAccuracy, SpeakerScores, TypeScores,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -87,6 +88,31 @@ pub struct ResultRecord {
     #[serde(default)]
     pub speaker_confusion: Vec<ConfusionPair>,
     /// How many distinct pairs there were in all, when more than the list holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_confusion_pairs: Option<usize>,
+    pub throughput: Option<Throughput>,
+    pub errors: Vec<ArticleError>,
+}
+
+/// One model on one dataset in the `speakers` task (SPEC 3.7): what `attr-eval score
+/// --task speakers --json` prints. `scores` holds the figures of 3.7 in place of the
+/// pair and quote metrics, with one interval (speaker accuracy's), not one per scheme:
+/// quotes are given, so there is no quote matching to vary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakersResultRecord {
+    pub model: String,
+    pub dataset: String,
+    /// Always `speakers`: two results of different tasks are never compared.
+    pub task: String,
+    pub scores: SpeakerScores,
+    /// Gold mention type → speaker accuracy; absent when the gold has no mention types.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_mention_type: BTreeMap<MentionType, SpeakerAccuracy>,
+    /// Gold type → speaker accuracy.
+    pub by_type: BTreeMap<QuoteType, SpeakerAccuracy>,
+    /// As in [`ResultRecord::speaker_confusion`]: the INC outcomes, most frequent first.
+    #[serde(default)]
+    pub speaker_confusion: Vec<ConfusionPair>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker_confusion_pairs: Option<usize>,
     pub throughput: Option<Throughput>,

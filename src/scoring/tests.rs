@@ -204,7 +204,11 @@ fn quote_without_alphanumerics_matches_only_its_own_span() {
     assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
     // Both without offsets: likewise.
     let bare = without_offsets(gold);
-    let s = score(&[bare.clone()], &[bare], &ScoringOptions::default());
+    let s = score(
+        std::slice::from_ref(&bare),
+        std::slice::from_ref(&bare),
+        &ScoringOptions::default(),
+    );
     assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
 }
 

@@ -303,7 +303,7 @@ fn recall_is_broken_down_by_gold_mention_type() {
         m[MentionType::Implicit.index()],
         MentionCounts { gold: 1, cor: 1 }
     );
-    let agg = aggregate(&[s.clone()], &opts);
+    let agg = aggregate(std::slice::from_ref(&s), &opts);
     assert_eq!(agg.by_mention_type.len(), 2);
     assert_eq!(
         agg.by_mention_type[&MentionType::Explicit].overlap.recall,
@@ -316,7 +316,11 @@ fn recall_is_broken_down_by_gold_mention_type() {
     // Without the column, no breakdown, and the article's score serializes as before.
     let plain: Vec<Attribution> = gold.iter().map(|r| with(r.clone(), None)).collect();
     let s = score_article(&article, &plain, &pred, &Aliases::default(), &opts).expect("scores");
-    assert!(aggregate(&[s.clone()], &opts).by_mention_type.is_empty());
+    assert!(
+        aggregate(std::slice::from_ref(&s), &opts)
+            .by_mention_type
+            .is_empty()
+    );
     let json = serde_json::to_string(&s).expect("serializes");
     assert!(!json.contains("by_mention_type"), "{json}");
 
