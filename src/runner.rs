@@ -16,7 +16,9 @@ use crate::record::{
     OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput,
     ToolInfo, markdown_report,
 };
-use crate::scoring::{self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerMatch};
+use crate::scoring::{
+    self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerConfusion, SpeakerMatch,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -340,6 +342,7 @@ fn run_one(
     );
     let scorer = Scorer::new(dataset.aliases(), &options.scoring);
     let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
+    let mut confusion = SpeakerConfusion::default();
     let mut predictions: Vec<Attribution> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
     let mut chars = 0usize;
@@ -405,6 +408,13 @@ fn run_one(
         for (score, p) in scored {
             let gold = dataset.gold_for(&p.article.id);
             folder.write_article(&article_line(&entry.name, dataset, p, gold, &score))?;
+            confusion.add_outcomes(
+                scorer.cast(),
+                &p.article.id,
+                &score.schemes.overlap.outcomes,
+                gold,
+                &p.rows,
+            );
             if let Some(message) = &p.error {
                 errors.push(ArticleError {
                     article_id: Some(p.article.id.clone()),
@@ -429,6 +439,7 @@ fn run_one(
     folder.write_predictions(&entry.name, dataset.name(), &predictions)?;
 
     let aggregate = scoring::aggregate(&scores, &options.scoring);
+    let (speaker_confusion, speaker_confusion_pairs) = scoring::confusion_record(&confusion);
     let mut warnings = Vec::new();
     if options.scoring.speaker_match == SpeakerMatch::Mention
         && !predictions.is_empty()
@@ -465,6 +476,9 @@ fn run_one(
             dataset: dataset.name().to_string(),
             scores: aggregate.scores,
             by_type: aggregate.by_type,
+            by_mention_type: aggregate.by_mention_type,
+            speaker_confusion,
+            speaker_confusion_pairs,
             throughput,
             errors,
             warnings,

@@ -413,6 +413,7 @@ fn convert(
                     speaker_mention: speaker_mention.clone(),
                     mention_span: mention,
                     confidence: None,
+                    mention_type: None,
                 });
             }
         }

@@ -5,12 +5,19 @@
 mod report;
 mod write;
 
-pub use report::{TableStyle, by_type_table, headline_table, markdown_report, ratio, scores_table};
+pub use report::{
+    TableStyle, by_mention_type_table, by_type_table, confusion_caption, confusion_table,
+    headline_table, markdown_report, ratio, scores_table, speakers_breakdown_table,
+    speakers_confusion_table, speakers_scores_table,
+};
 pub use write::{LoadedRun, RunFolder, check_run_name, read_run};
 
-use crate::attribution::{Attribution, QuoteType};
+use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
-use crate::scoring::{Counts, OutcomeKind, PerScheme, Scores, ScoringOptions, TypeScores};
+use crate::scoring::{
+    ConfusionPair, Counts, MentionTypeScores, OutcomeKind, PerScheme, Scores, ScoringOptions,
+    SpeakerAccuracy, SpeakerScores, TypeScores,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -94,6 +101,46 @@ pub struct ResultRecord {
     pub scores: PerScheme<Scores>,
     /// Gold type → scheme → recall and precision.
     pub by_type: BTreeMap<QuoteType, PerScheme<TypeScores>>,
+    /// Gold mention type → scheme → recall; absent when the gold has no mention types.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_mention_type: BTreeMap<MentionType, PerScheme<MentionTypeScores>>,
+    /// The most frequent (gold, predicted) speaker pairs of INC outcomes under the
+    /// headline `overlap` scheme, names as resolved (SPEC 3.6), at most
+    /// [`CONFUSION_LIMIT`](crate::scoring::CONFUSION_LIMIT) of them.
+    #[serde(default)]
+    pub speaker_confusion: Vec<ConfusionPair>,
+    /// How many distinct pairs there were in all, when more than the list holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_confusion_pairs: Option<usize>,
+    pub throughput: Option<Throughput>,
+    pub errors: Vec<ArticleError>,
+    /// Things a user should know that are no failure (a model that gives no speaker
+    /// mentions scored in mention mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// One model on one dataset in the `speakers` task (SPEC 3.7): what `attr-eval score
+/// --task speakers --json` prints. `scores` holds the figures of 3.7 in place of the
+/// pair and quote metrics, with one interval (speaker accuracy's), not one per scheme:
+/// quotes are given, so there is no quote matching to vary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakersResultRecord {
+    pub model: String,
+    pub dataset: String,
+    /// Always `speakers`: two results of different tasks are never compared.
+    pub task: String,
+    pub scores: SpeakerScores,
+    /// Gold mention type → speaker accuracy; absent when the gold has no mention types.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_mention_type: BTreeMap<MentionType, SpeakerAccuracy>,
+    /// Gold type → speaker accuracy.
+    pub by_type: BTreeMap<QuoteType, SpeakerAccuracy>,
+    /// As in [`ResultRecord::speaker_confusion`]: the INC outcomes, most frequent first.
+    #[serde(default)]
+    pub speaker_confusion: Vec<ConfusionPair>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_confusion_pairs: Option<usize>,
     pub throughput: Option<Throughput>,
     pub errors: Vec<ArticleError>,
     /// Things a user should know that are no failure (a model that gives no speaker

@@ -1,7 +1,7 @@
 //! Tables a person reads: the text table of `score` and the `report.md` of a run.
 
-use super::{ResultRecord, RunRecord, RunStatus};
-use crate::attribution::QuoteType;
+use super::{ResultRecord, RunRecord, RunStatus, SpeakersResultRecord};
+use crate::attribution::{MentionType, QuoteType};
 use crate::scoring::{Scheme, Scores};
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use std::fmt::Write as _;
@@ -115,6 +115,157 @@ pub fn by_type_table(result: &ResultRecord, style: TableStyle) -> Option<String>
         table.add_row(row);
     }
     Some(table.to_string())
+}
+
+/// Recall per gold mention type, for every scheme; `None` when the gold has none.
+pub fn by_mention_type_table(result: &ResultRecord, style: TableStyle) -> Option<String> {
+    if result.by_mention_type.is_empty() {
+        return None;
+    }
+    let mut table = new_table(
+        style,
+        &["mention type", "exact R", "overlap R", "lenient R"],
+    );
+    for mention_type in MentionType::ALL {
+        let Some(per_scheme) = result.by_mention_type.get(&mention_type) else {
+            continue;
+        };
+        let mut row = vec![mention_type.to_string()];
+        for scheme in Scheme::ALL {
+            row.push(ratio(per_scheme.get(scheme).recall));
+        }
+        table.add_row(row);
+    }
+    Some(table.to_string())
+}
+
+/// The speaker confusion: `None` when there is no INC outcome.
+pub fn confusion_table(result: &ResultRecord, style: TableStyle) -> Option<String> {
+    if result.speaker_confusion.is_empty() {
+        return None;
+    }
+    let mut table = new_table(style, &["gold speaker", "predicted speaker", "INC"]);
+    for pair in &result.speaker_confusion {
+        let shown = |name: &str| {
+            if name.is_empty() {
+                "(none)".to_string()
+            } else {
+                name.to_string()
+            }
+        };
+        table.add_row(vec![
+            shown(&pair.gold),
+            shown(&pair.pred),
+            pair.count.to_string(),
+        ]);
+    }
+    Some(table.to_string())
+}
+
+/// The sentence above the confusion table: what it counts and whether it is cut short.
+pub fn confusion_caption(result: &ResultRecord) -> String {
+    let more = result
+        .speaker_confusion_pairs
+        .map(|all| {
+            format!(
+                " (the {} most frequent of {all} pairs)",
+                result.speaker_confusion.len()
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Speaker confusion, INC outcomes of the overlap scheme, names as resolved through \
+         the cast{more}:"
+    )
+}
+
+/// The `speakers` task's figures (SPEC 3.7) of one result.
+pub fn speakers_scores_table(result: &SpeakersResultRecord, style: TableStyle) -> String {
+    let mut table = new_table(
+        style,
+        &[
+            "gold",
+            "COR",
+            "INC",
+            "MIS",
+            "unmatched answers",
+            "speaker acc",
+            "acc 95% CI",
+            "coverage",
+            "answered acc",
+        ],
+    );
+    let s = &result.scores;
+    let c = &s.counts;
+    table.add_row(vec![
+        c.gold.to_string(),
+        c.cor.to_string(),
+        c.inc.to_string(),
+        c.mis.to_string(),
+        c.unmatched_answers.to_string(),
+        ratio(s.speaker_accuracy),
+        s.speaker_accuracy_ci95
+            .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]")),
+        ratio(s.coverage),
+        ratio(s.answered_accuracy),
+    ]);
+    table.to_string()
+}
+
+/// Speaker accuracy by gold type, then by gold mention type.
+pub fn speakers_breakdown_table(
+    result: &SpeakersResultRecord,
+    style: TableStyle,
+) -> Option<String> {
+    if result.by_type.is_empty() && result.by_mention_type.is_empty() {
+        return None;
+    }
+    let mut table = new_table(style, &["gold rows", "of", "gold", "COR", "speaker acc"]);
+    let types = result.by_type.iter().map(|(t, a)| ("type", t.as_str(), a));
+    let mentions = result
+        .by_mention_type
+        .iter()
+        .map(|(m, a)| ("mention type", m.as_str(), a));
+    for (kind, value, a) in types.chain(mentions) {
+        table.add_row(vec![
+            kind.to_string(),
+            value.to_string(),
+            a.gold.to_string(),
+            a.cor.to_string(),
+            ratio(a.speaker_accuracy),
+        ]);
+    }
+    Some(table.to_string())
+}
+
+/// The speaker confusion of a `speakers` result, with its caption.
+pub fn speakers_confusion_table(
+    result: &SpeakersResultRecord,
+    style: TableStyle,
+) -> Option<String> {
+    if result.speaker_confusion.is_empty() {
+        return None;
+    }
+    let mut table = new_table(style, &["gold speaker", "answered speaker", "INC"]);
+    for pair in &result.speaker_confusion {
+        table.add_row(vec![
+            pair.gold.clone(),
+            pair.pred.clone(),
+            pair.count.to_string(),
+        ]);
+    }
+    let more = result
+        .speaker_confusion_pairs
+        .map(|all| {
+            format!(
+                " (the {} most frequent of {all} pairs)",
+                result.speaker_confusion.len()
+            )
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "Speaker confusion, names as resolved through the cast{more}:\n{table}"
+    ))
 }
 
 fn megabytes_per_s(per_s: f64) -> String {
@@ -277,6 +428,12 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
                 out,
                 "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
             );
+        }
+        if let Some(table) = by_mention_type_table(result, TableStyle::Markdown) {
+            let _ = writeln!(out, "By gold mention type (pair recall R):\n\n{table}\n");
+        }
+        if let Some(table) = confusion_table(result, TableStyle::Markdown) {
+            let _ = writeln!(out, "{}\n\n{table}\n", confusion_caption(result));
         }
         if let Some(t) = &result.throughput {
             let _ = writeln!(
