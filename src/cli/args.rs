@@ -245,6 +245,9 @@ pub enum ImportCommand {
     Polnear(ImportArgs),
     /// Import LitBank quotations (quotations/tsv: *_brat.txt and *_brat.ann)
     Litbank(ImportArgs),
+    /// Import the Project Dialogism Novel Corpus (one folder per novel: novel_text.txt,
+    /// quotation_info.csv, character_info.csv), its casts as aliases.csv
+    Pdnc(ImportArgs),
 }
 
 #[derive(Debug, Args)]

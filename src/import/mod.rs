@@ -6,9 +6,12 @@
 //! half-written dataset behind.
 
 mod litbank;
+mod pdnc;
 mod polnear;
+mod pylit;
 
 pub use litbank::import_litbank;
+pub use pdnc::{Character, import_pdnc, read_cast};
 pub use polnear::import_polnear;
 
 use crate::attribution::{Attribution, QuoteType, Span, write_csv};
