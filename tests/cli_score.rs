@@ -152,3 +152,42 @@ fn speakers_task_rejects_gold_without_offsets_naming_the_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_run_records_the_mention_type_breakdown_and_the_confusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dataset(dir.path());
+    let pred = dir.path().join("pred.csv");
+    let (s, e) = span("Come in,");
+    std::fs::write(
+        &pred,
+        format!("article_id,quote,speaker,start,end\na1,\"Come in,\",John Beaver,{s},{e}\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("results");
+    let output = attr_eval()
+        .args(["run", "--name", "r", "--dataset"])
+        .arg(&data)
+        .arg("--model")
+        .arg(format!("file:{}", pred.display()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = common::read_json(&out.join("r/run.json"));
+    let result = &run["results"][0];
+    assert_eq!(
+        result["by_mention_type"]["explicit"]["overlap"]["recall"],
+        0.0
+    );
+    assert_eq!(result["speaker_confusion"][0]["gold"], "Mrs. Beaver");
+    assert_eq!(result["speaker_confusion"][0]["count"], 1);
+    let report = std::fs::read_to_string(out.join("r/report.md")).unwrap();
+    assert!(report.contains("By gold mention type"), "{report}");
+    assert!(report.contains("Speaker confusion") && report.contains("John Beaver"));
+}
