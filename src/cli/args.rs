@@ -204,20 +204,10 @@ pub struct ScoreArgs {
     pub json: bool,
     /// What the predictions answer: `extract` (quotes and speakers found in the text) or
     /// `speakers` (a speaker for each given gold quote, SPEC 3.7)
-    #[arg(long, value_enum, default_value_t = ScoreTask::Extract)]
-    pub task: ScoreTask,
+    #[arg(long, value_enum, default_value_t = Task::Extract)]
+    pub task: Task,
     #[command(flatten)]
     pub scoring: ScoringArgs,
-}
-
-/// The task a predictions file is scored for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ScoreTask {
-    /// Find the quotes and their speakers in the text (SPEC 3.1–3.6)
-    #[default]
-    Extract,
-    /// Name the speaker of each given gold quote (SPEC 3.7)
-    Speakers,
 }
 
 #[derive(Debug, Args)]

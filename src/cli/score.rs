@@ -1,6 +1,7 @@
-use super::args::{ScoreArgs, ScoreTask};
+use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::model::Task;
 use crate::record::{
     ResultRecord, SpeakersResultRecord, TableStyle, by_mention_type_table, by_type_table,
     confusion_caption, confusion_table, scores_table, speakers_breakdown_table,
@@ -20,7 +21,7 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
     }
     let dataset = Dataset::open(&args.dataset)?;
     let predictions = dataset.read_predictions(&args.pred)?;
-    if args.task == ScoreTask::Speakers {
+    if args.task == Task::Speakers {
         return speakers(&args, &dataset, &predictions, &options);
     }
     let scored = crate::scoring::score_dataset(&dataset, &predictions, &options)?;

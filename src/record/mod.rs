@@ -16,7 +16,7 @@ use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
 use crate::scoring::{
     ConfusionPair, Counts, MentionTypeScores, OutcomeKind, PerScheme, Scores, ScoringOptions,
-    SpeakerAccuracy, SpeakerScores, TypeScores,
+    SpeakerAccuracy, SpeakerCounts, SpeakerScores, TypeScores,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,7 +41,7 @@ pub struct RunRecord {
     pub scoring: ScoringOptions,
     pub datasets: Vec<DatasetRecord>,
     pub models: Vec<ModelInfo>,
-    pub results: Vec<ResultRecord>,
+    pub results: Vec<TaskResult>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +118,67 @@ pub struct ResultRecord {
     /// mentions scored in mention mode).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// One model on one dataset, in the run's task: the figures of docs/tasks.md for it.
+/// Untagged in JSON: a speakers result says `"task": "speakers"`, an extract result
+/// (the record's shape before the speakers task) has no `task`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TaskResult {
+    Speakers(SpeakersResultRecord),
+    Extract(ResultRecord),
+}
+
+impl TaskResult {
+    pub fn model(&self) -> &str {
+        match self {
+            TaskResult::Speakers(r) => &r.model,
+            TaskResult::Extract(r) => &r.model,
+        }
+    }
+
+    pub fn dataset(&self) -> &str {
+        match self {
+            TaskResult::Speakers(r) => &r.dataset,
+            TaskResult::Extract(r) => &r.dataset,
+        }
+    }
+
+    pub fn errors(&self) -> &[ArticleError] {
+        match self {
+            TaskResult::Speakers(r) => &r.errors,
+            TaskResult::Extract(r) => &r.errors,
+        }
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            TaskResult::Speakers(r) => &r.warnings,
+            TaskResult::Extract(r) => &r.warnings,
+        }
+    }
+
+    pub fn throughput(&self) -> Option<&Throughput> {
+        match self {
+            TaskResult::Speakers(r) => r.throughput.as_ref(),
+            TaskResult::Extract(r) => r.throughput.as_ref(),
+        }
+    }
+
+    pub fn as_extract(&self) -> Option<&ResultRecord> {
+        match self {
+            TaskResult::Extract(r) => Some(r),
+            TaskResult::Speakers(_) => None,
+        }
+    }
+
+    pub fn as_speakers(&self) -> Option<&SpeakersResultRecord> {
+        match self {
+            TaskResult::Speakers(r) => Some(r),
+            TaskResult::Extract(_) => None,
+        }
+    }
 }
 
 /// One model on one dataset in the `speakers` task (SPEC 3.7): what `attr-eval score
@@ -208,6 +269,35 @@ pub struct ArticleLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub schemes: PerScheme<ArticleSchemeLine>,
+}
+
+/// A line of `articles.jsonl` in the `speakers` task: one model × dataset × article,
+/// with each gold row's outcome and the answer that decided it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakersArticleLine {
+    pub model: String,
+    pub dataset: String,
+    pub article_id: String,
+    /// Always `speakers`.
+    pub task: String,
+    pub chars: usize,
+    pub latency_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub counts: SpeakerCounts,
+    pub outcomes: Vec<SpeakerOutcomeLine>,
+    /// Answers that answered no given quote (or one already answered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched: Vec<Attribution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakerOutcomeLine {
+    /// `cor`, `inc` or `mis`.
+    pub kind: OutcomeKind,
+    pub gold: Attribution,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Attribution>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Tables a person reads: the text table of `score` and the `report.md` of a run.
 
-use super::{ResultRecord, RunRecord, RunStatus, SpeakersResultRecord};
+use super::{ResultRecord, RunRecord, RunStatus, SpeakersResultRecord, TaskResult};
 use crate::attribution::{MentionType, QuoteType};
 use crate::scoring::{Scheme, Scores};
 use comfy_table::{Cell, CellAlignment, Table, presets};
@@ -272,29 +272,33 @@ fn megabytes_per_s(per_s: f64) -> String {
     format!("{:.2}", per_s / 1e6)
 }
 
-/// One row per model × dataset: the overlap-scheme headline and throughput.
+/// One row per model × dataset: the headline (overlap-scheme pair F1, or speaker
+/// accuracy in the speakers task) and throughput.
 pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
-    let mut table = new_table(
-        style,
-        &[
-            "dataset",
-            "model",
+    let speakers = record.task == crate::model::Task::Speakers;
+    let mut header: Vec<&str> = vec!["dataset", "model"];
+    if speakers {
+        header.extend([
+            "speaker acc",
+            "acc 95% CI",
+            "coverage",
+            "answered acc",
+            "gold",
+        ]);
+    } else {
+        header.extend([
             "pair P",
             "pair R",
             "pair F1",
             "F1 95% CI",
             "quote F1",
             "attr acc",
-            "articles/s",
-            "M chars/s",
-            "MB/s/core",
-            "p95 ms",
-            "errors",
-        ],
-    );
+        ]);
+    }
+    header.extend(["articles/s", "M chars/s", "MB/s/core", "p95 ms", "errors"]);
+    let mut table = new_table(style, &header);
     for result in &record.results {
-        let s = &result.scores.overlap;
-        let (articles_per_s, chars_per_s, per_core, p95) = match &result.throughput {
+        let (articles_per_s, chars_per_s, per_core, p95) = match result.throughput() {
             Some(t) => (
                 format!("{:.0}", t.articles_per_s),
                 megabytes_per_s(t.chars_per_s),
@@ -303,23 +307,77 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
             ),
             None => ("–".into(), "–".into(), "–".into(), "–".into()),
         };
-        table.add_row(vec![
-            result.dataset.clone(),
-            result.model.clone(),
-            ratio(s.pair.p),
-            ratio(s.pair.r),
-            ratio(s.pair.f1),
-            interval(s),
-            ratio(s.quote.f1),
-            ratio(s.attribution_accuracy),
+        let mut row = vec![result.dataset().to_string(), result.model().to_string()];
+        match result {
+            TaskResult::Extract(r) => {
+                let s = &r.scores.overlap;
+                row.extend([
+                    ratio(s.pair.p),
+                    ratio(s.pair.r),
+                    ratio(s.pair.f1),
+                    interval(s),
+                    ratio(s.quote.f1),
+                    ratio(s.attribution_accuracy),
+                ]);
+            }
+            TaskResult::Speakers(r) => {
+                let s = &r.scores;
+                row.extend([
+                    ratio(s.speaker_accuracy),
+                    s.speaker_accuracy_ci95
+                        .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]")),
+                    ratio(s.coverage),
+                    ratio(s.answered_accuracy),
+                    s.counts.gold.to_string(),
+                ]);
+            }
+        }
+        row.extend([
             articles_per_s,
             chars_per_s,
             per_core,
             p95,
-            result.errors.len().to_string(),
+            result.errors().len().to_string(),
         ]);
+        table.add_row(row);
     }
     table.to_string()
+}
+
+/// The detail of an extract result: every scheme, the breakdowns, the confusion.
+fn extract_sections(out: &mut String, result: &ResultRecord) {
+    let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
+    if let Some(table) = by_type_table(result, TableStyle::Markdown) {
+        let _ = writeln!(
+            out,
+            "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
+        );
+    }
+    if let Some(table) = by_mention_type_table(result, TableStyle::Markdown) {
+        let _ = writeln!(out, "By gold mention type (pair recall R):\n\n{table}\n");
+    }
+    if let Some(table) = confusion_table(result, TableStyle::Markdown) {
+        let _ = writeln!(out, "{}\n\n{table}\n", confusion_caption(result));
+    }
+}
+
+/// The detail of a speakers result: the figures of docs/tasks.md, the breakdowns, the
+/// confusion.
+fn speakers_sections(out: &mut String, result: &SpeakersResultRecord) {
+    let _ = writeln!(
+        out,
+        "{}\n",
+        speakers_scores_table(result, TableStyle::Markdown)
+    );
+    if let Some(table) = speakers_breakdown_table(result, TableStyle::Markdown) {
+        let _ = writeln!(
+            out,
+            "Speaker accuracy by gold type and mention type:\n\n{table}\n"
+        );
+    }
+    if let Some(table) = speakers_confusion_table(result, TableStyle::Markdown) {
+        let _ = writeln!(out, "{table}\n");
+    }
 }
 
 /// `report.md`: the headline table first, then each result in detail.
@@ -395,7 +453,11 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
         scoring.seed,
     );
 
-    let _ = writeln!(out, "## Headline: pair F1, overlap scheme\n");
+    let headline = match record.task {
+        crate::model::Task::Extract => "pair F1, overlap scheme",
+        crate::model::Task::Speakers => "speaker accuracy of the given quotes (speakers task)",
+    };
+    let _ = writeln!(out, "## Headline: {headline}\n");
     let _ = writeln!(out, "{}\n", headline_table(record, TableStyle::Markdown));
 
     let _ = writeln!(out, "## Datasets\n");
@@ -420,22 +482,18 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
         );
     }
 
-    for result in &record.results {
-        let _ = writeln!(out, "\n## `{}` on `{}`\n", result.model, result.dataset);
-        let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
-        if let Some(table) = by_type_table(result, TableStyle::Markdown) {
-            let _ = writeln!(
-                out,
-                "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
-            );
+    for task_result in &record.results {
+        let _ = writeln!(
+            out,
+            "\n## `{}` on `{}`\n",
+            task_result.model(),
+            task_result.dataset()
+        );
+        match task_result {
+            TaskResult::Extract(result) => extract_sections(&mut out, result),
+            TaskResult::Speakers(result) => speakers_sections(&mut out, result),
         }
-        if let Some(table) = by_mention_type_table(result, TableStyle::Markdown) {
-            let _ = writeln!(out, "By gold mention type (pair recall R):\n\n{table}\n");
-        }
-        if let Some(table) = confusion_table(result, TableStyle::Markdown) {
-            let _ = writeln!(out, "{}\n\n{table}\n", confusion_caption(result));
-        }
-        if let Some(t) = &result.throughput {
+        if let Some(t) = task_result.throughput() {
             let _ = writeln!(
                 out,
                 "Throughput: {} articles, {} chars in {:.3} s on {} threads: {:.1} articles/s, \
@@ -458,9 +516,10 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
                 let _ = writeln!(out, "\n{}", usage_line(usage));
             }
         }
-        if !result.errors.is_empty() {
-            let _ = writeln!(out, "\nErrors ({}):\n", result.errors.len());
-            for error in result.errors.iter().take(50) {
+        let errors = task_result.errors();
+        if !errors.is_empty() {
+            let _ = writeln!(out, "\nErrors ({}):\n", errors.len());
+            for error in errors.iter().take(50) {
                 let _ = writeln!(
                     out,
                     "- `{}`: {}",
@@ -468,8 +527,8 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
                     error.message.replace('\n', " ")
                 );
             }
-            if result.errors.len() > 50 {
-                let _ = writeln!(out, "- … and {} more in run.json", result.errors.len() - 50);
+            if errors.len() > 50 {
+                let _ = writeln!(out, "- … and {} more in run.json", errors.len() - 50);
             }
         }
     }
