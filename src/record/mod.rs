@@ -125,6 +125,9 @@ pub struct ResultRecord {
 /// (the record's shape before the speakers task) has no `task`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+// A run holds one result per model × dataset: boxing the larger variant would save a
+// few hundred bytes per result, not worth an indirection at every use.
+#[allow(clippy::large_enum_variant)]
 pub enum TaskResult {
     Speakers(SpeakersResultRecord),
     Extract(ResultRecord),
