@@ -6,6 +6,7 @@
 //! half-written dataset behind.
 
 mod litbank;
+mod litbank_cast;
 mod pdnc;
 mod polnear;
 mod pylit;
@@ -429,6 +430,22 @@ fn verify_row(row: &Attribution, articles: &HashMap<&str, &SourceArticle>) -> Re
         return Err(input(Location::file(&source.origin), "empty quote"));
     }
     Ok(())
+}
+
+/// Writes `aliases.csv` (docs/datasets.md#aliases): one `(article_id, name, alias)` row
+/// each.
+pub(crate) fn write_aliases(path: &Path, aliases: &[(String, String, String)]) -> Result<()> {
+    let mut writer = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
+    let mut write = |record: [&str; 3]| {
+        writer
+            .write_record(record)
+            .map_err(|e| Error::io(path, e.into()))
+    };
+    write(["article_id", "name", "alias"])?;
+    for (id, name, alias) in aliases {
+        write([id, name, alias])?;
+    }
+    writer.flush().map_err(|e| Error::io(path, e))
 }
 
 /// Importing into a folder that holds an older dataset would mix stale articles into the

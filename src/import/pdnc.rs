@@ -21,7 +21,8 @@
 
 use super::pylit::{self, PyValue};
 use super::{
-    IdMaker, ImportSummary, SourceArticle, dedupe, input, read_text, tool_name, write_dataset,
+    IdMaker, ImportSummary, SourceArticle, dedupe, input, read_text, tool_name, write_aliases,
+    write_dataset,
 };
 use crate::attribution::{Attribution, MentionType, QuoteType, Span};
 use crate::dataset::Article;
@@ -327,20 +328,6 @@ fn pairs(path: &Path, line: u64, column: &str, cell: &str) -> Result<Vec<(i64, i
             _ => Err(bad()),
         })
         .collect()
-}
-
-fn write_aliases(path: &Path, aliases: &[(String, String, String)]) -> Result<()> {
-    let mut writer = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
-    let mut write = |record: [&str; 3]| {
-        writer
-            .write_record(record)
-            .map_err(|e| Error::io(path, e.into()))
-    };
-    write(["article_id", "name", "alias"])?;
-    for (id, name, alias) in aliases {
-        write([id, name, alias])?;
-    }
-    writer.flush().map_err(|e| Error::io(path, e))
 }
 
 fn card(summary: &ImportSummary, aliases: usize) -> String {
