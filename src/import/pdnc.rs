@@ -44,11 +44,12 @@ pub struct Character {
 
 /// Converts PDNC's novel folders under `src` into a dataset at `out`.
 pub fn import_pdnc(src: &Path, out: &Path) -> Result<ImportSummary> {
-    let root = if src.join("novels").is_dir() {
-        src.join("novels")
-    } else {
-        src.to_path_buf()
-    };
+    // The folder of novels itself, or a checkout of the corpus holding it.
+    let root = ["novels", "data"]
+        .iter()
+        .map(|sub| src.join(sub))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| src.to_path_buf());
     if !root.is_dir() {
         return Err(input(
             Location::file(src),
@@ -139,7 +140,8 @@ pub fn read_cast(path: &Path) -> Result<Vec<Character>> {
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let main_name = record.get(main).unwrap_or("").trim().to_string();
+        // Names as written (an independent converter compares them as strings too).
+        let main_name = record.get(main).unwrap_or("").to_string();
         let cell = record.get(alias_column).unwrap_or("");
         let mut aliases: Vec<String> = Vec::new();
         for alias in strings(path, line, "Aliases", cell)? {
@@ -188,7 +190,7 @@ fn read_quotations(
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let given = record.get(speaker_column).unwrap_or("").trim();
+        let given = record.get(speaker_column).unwrap_or("");
         let speaker = main_name_of
             .get(given)
             .copied()
@@ -299,7 +301,7 @@ fn strings(path: &Path, line: u64, column: &str, cell: &str) -> Result<Vec<Strin
         PyValue::List(items) => items
             .into_iter()
             .map(|item| match item {
-                PyValue::Str(s) => Ok(s.trim().to_string()),
+                PyValue::Str(s) => Ok(s),
                 _ => Err(bad()),
             })
             .collect(),
