@@ -221,6 +221,21 @@ struct Predicted {
     reached: bool,
 }
 
+impl Predicted {
+    /// An article the model was not asked about (it failed to load, or the run was
+    /// interrupted): it counts as predicting nothing.
+    fn unreached(article: Article) -> Predicted {
+        Predicted {
+            article,
+            rows: Vec::new(),
+            latency_ms: 0.0,
+            cpu_s: None,
+            error: None,
+            reached: false,
+        }
+    }
+}
+
 /// Checks a model's answer for one article against its text: rows that do not fit the
 /// text cost that article only, never the run.
 fn checked(article: Article, answer: Option<TimedPrediction>, task: Task) -> Predicted {
@@ -267,14 +282,7 @@ fn checked(article: Article, answer: Option<TimedPrediction>, task: Task) -> Pre
         }
         // Not a failure of the model: the run stopped before it answered.
         Err(error) if error.kind == ModelErrorKind::Interrupted => {
-            return Predicted {
-                article,
-                rows: Vec::new(),
-                latency_ms: 0.0,
-                cpu_s: None,
-                error: None,
-                reached: false,
-            };
+            return Predicted::unreached(article);
         }
         Err(error) => (Vec::new(), Some(error.message)),
     };
@@ -403,17 +411,7 @@ fn run_one(
                     .map(|article| checked(article, answers.next(), options.task))
                     .collect()
             }
-            None => chunk
-                .into_iter()
-                .map(|article| Predicted {
-                    article,
-                    rows: Vec::new(),
-                    latency_ms: 0.0,
-                    cpu_s: None,
-                    error: None,
-                    reached: false,
-                })
-                .collect(),
+            None => chunk.into_iter().map(Predicted::unreached).collect(),
         };
         predict_wall_s += started.elapsed().as_secs_f64();
         process_cpu_s = match (

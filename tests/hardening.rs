@@ -262,7 +262,10 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
     for pid in std::fs::read_to_string(work.join("pids")).unwrap().lines() {
         let started = Instant::now();
         while running(pid) {
-            assert!(started.elapsed() < Duration::from_secs(120), "{pid} never exited");
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{pid} never exited"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

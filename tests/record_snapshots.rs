@@ -39,7 +39,15 @@ const VARYING: &[&str] = &[
 
 fn seed_run(out: &std::path::Path, name: &str) -> std::path::PathBuf {
     attr_eval()
-        .args(["run", "--dataset", "seed", "--model", "rules", "--resamples", "200"])
+        .args([
+            "run",
+            "--dataset",
+            "seed",
+            "--model",
+            "rules",
+            "--resamples",
+            "200",
+        ])
         .args(["--name", name, "--out"])
         .arg(out)
         .assert()

@@ -56,15 +56,9 @@ pub fn import_litbank(src: &Path, coref: Option<&Path>, out: &Path) -> Result<Im
         }
     }
 
-    let mut summary = ImportSummary {
-        corpus: "LitBank quotations".to_string(),
-        source: src.to_path_buf(),
-        out: out.to_path_buf(),
-        ..ImportSummary::default()
-    };
+    let mut summary = ImportSummary::new("LitBank quotations", src, out);
     let mut ids = IdMaker::default();
-    let mut articles = Vec::new();
-    let mut rows = Vec::new();
+    let (mut articles, mut rows) = (Vec::new(), Vec::new());
     let mut aliases: Vec<(String, String, String)> = Vec::new();
     for (stem, text_path) in &texts {
         let Some(ann_path) = annotations.remove(stem) else {

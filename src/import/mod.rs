@@ -68,6 +68,17 @@ pub struct ImportSummary {
     pub type_changes_with_single_quotes: Option<usize>,
 }
 
+impl ImportSummary {
+    fn new(corpus: &str, source: &Path, out: &Path) -> ImportSummary {
+        ImportSummary {
+            corpus: corpus.to_string(),
+            source: source.to_path_buf(),
+            out: out.to_path_buf(),
+            ..ImportSummary::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RowCounts {
     pub direct: usize,

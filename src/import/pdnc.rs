@@ -70,15 +70,9 @@ pub fn import_pdnc(src: &Path, out: &Path) -> Result<ImportSummary> {
         ));
     }
 
-    let mut summary = ImportSummary {
-        corpus: "PDNC".to_string(),
-        source: src.to_path_buf(),
-        out: out.to_path_buf(),
-        ..ImportSummary::default()
-    };
+    let mut summary = ImportSummary::new("PDNC", src, out);
     let mut ids = IdMaker::default();
-    let mut articles = Vec::new();
-    let mut rows = Vec::new();
+    let (mut articles, mut rows) = (Vec::new(), Vec::new());
     let mut aliases = Vec::new();
     for folder in &novels {
         let name = folder

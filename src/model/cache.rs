@@ -361,10 +361,7 @@ impl Model for CachedModel {
     }
 
     fn predict(&self, article: &Article) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.predict_batch(std::slice::from_ref(article))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+        TimedPrediction::single(self.predict_batch(std::slice::from_ref(article)))
     }
 
     fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
@@ -376,10 +373,9 @@ impl Model for CachedModel {
         article: &Article,
         request: &SpeakersRequest,
     ) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+        TimedPrediction::single(
+            self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request)),
+        )
     }
 
     fn attribute_batch(

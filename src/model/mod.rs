@@ -72,6 +72,31 @@ pub struct TimedPrediction {
     pub cpu_s: Option<f64>,
 }
 
+impl TimedPrediction {
+    /// Runs one article's prediction on this thread, timing it by the wall clock and the
+    /// thread's CPU clock.
+    pub fn measure(predict: impl FnOnce() -> Result<Vec<Attribution>, ModelError>) -> Self {
+        let started = std::time::Instant::now();
+        let cpu_started = crate::cpu_time::thread_seconds();
+        let result = predict();
+        TimedPrediction {
+            result,
+            latency_ms: started.elapsed().as_secs_f64() * 1e3,
+            cpu_s: cpu_started
+                .zip(crate::cpu_time::thread_seconds())
+                .map(|(before, after)| (after - before).max(0.0)),
+        }
+    }
+
+    /// The one answer of a batch of one article.
+    pub fn single(mut answers: Vec<TimedPrediction>) -> Result<Vec<Attribution>, ModelError> {
+        answers
+            .pop()
+            .map(|prediction| prediction.result)
+            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+    }
+}
+
 /// Called with each answer as soon as a model has it, by its index in the batch (so
 /// that the prediction cache keeps what was answered before an interruption).
 pub type OnAnswer<'a> = &'a (dyn Fn(usize, &TimedPrediction) + Sync);
@@ -94,18 +119,7 @@ pub trait Model: Send + Sync {
         use rayon::prelude::*;
         articles
             .par_iter()
-            .map(|article| {
-                let started = std::time::Instant::now();
-                let cpu_started = crate::cpu_time::thread_seconds();
-                let result = self.predict(article);
-                TimedPrediction {
-                    result,
-                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                    cpu_s: cpu_started
-                        .zip(crate::cpu_time::thread_seconds())
-                        .map(|(before, after)| (after - before).max(0.0)),
-                }
-            })
+            .map(|article| TimedPrediction::measure(|| self.predict(article)))
             .collect()
     }
 
@@ -135,18 +149,7 @@ pub trait Model: Send + Sync {
         articles
             .par_iter()
             .zip(requests.par_iter())
-            .map(|(article, request)| {
-                let started = std::time::Instant::now();
-                let cpu_started = crate::cpu_time::thread_seconds();
-                let result = self.attribute(article, request);
-                TimedPrediction {
-                    result,
-                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                    cpu_s: cpu_started
-                        .zip(crate::cpu_time::thread_seconds())
-                        .map(|(before, after)| (after - before).max(0.0)),
-                }
-            })
+            .map(|(article, request)| TimedPrediction::measure(|| self.attribute(article, request)))
             .collect()
     }
 

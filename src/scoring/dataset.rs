@@ -23,13 +23,7 @@ pub fn score_dataset(
     if options.speaker_match == SpeakerMatch::Mention {
         dataset.check_mention_offsets()?;
     }
-    let mut by_article: HashMap<&str, Vec<Attribution>> = HashMap::new();
-    for row in predictions {
-        by_article
-            .entry(row.article_id.as_str())
-            .or_default()
-            .push(row.clone());
-    }
+    let mut by_article = by_article(predictions);
     let scorer = Scorer::new(dataset.aliases(), options);
     let mut scores = Vec::with_capacity(dataset.article_ids().len());
     let mut confusion = SpeakerConfusion::default();
@@ -90,13 +84,7 @@ pub fn score_speakers(
     if options.speaker_match == SpeakerMatch::Mention {
         dataset.check_mention_offsets()?;
     }
-    let mut by_article: HashMap<&str, Vec<Attribution>> = HashMap::new();
-    for row in answers {
-        by_article
-            .entry(row.article_id.as_str())
-            .or_default()
-            .push(row.clone());
-    }
+    let mut by_article = by_article(answers);
     let cast = Cast::new(dataset.aliases());
     let mut articles = Vec::with_capacity(dataset.article_ids().len());
     let mut confusion = SpeakerConfusion::default();
@@ -116,4 +104,16 @@ pub fn score_speakers(
         articles,
         confusion,
     })
+}
+
+/// The rows of each article, in file order.
+fn by_article(rows: &[Attribution]) -> HashMap<&str, Vec<Attribution>> {
+    let mut grouped: HashMap<&str, Vec<Attribution>> = HashMap::new();
+    for row in rows {
+        grouped
+            .entry(row.article_id.as_str())
+            .or_default()
+            .push(row.clone());
+    }
+    grouped
 }

@@ -324,25 +324,16 @@ impl CommandModel {
                         &problem,
                     );
                 }
-                Ok(Event::Closed(read_error)) => {
+                // Stdout closed (or its reader is gone): the program ended or will.
+                closed @ (Ok(Event::Closed(_)) | Err(RecvTimeoutError::Disconnected)) => {
                     let how = process.stop_after_eof();
-                    let how = match read_error {
-                        Some(e) => format!("{how} (reading its stdout failed: {e})"),
-                        None => how,
+                    let how = match closed {
+                        Ok(Event::Closed(Some(e))) => {
+                            format!("{how} (reading its stdout failed: {e})")
+                        }
+                        _ => how,
                     };
                     let problem = format!("{how} before answering this article");
-                    self.lose_process(
-                        worker,
-                        batch,
-                        &mut in_flight,
-                        &mut served,
-                        ModelErrorKind::Crash,
-                        &problem,
-                    );
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let problem =
-                        format!("{} before answering this article", process.stop_after_eof());
                     self.lose_process(
                         worker,
                         batch,
@@ -545,10 +536,7 @@ impl Model for CommandModel {
     }
 
     fn predict(&self, article: &Article) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.predict_batch(std::slice::from_ref(article))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+        TimedPrediction::single(self.predict_batch(std::slice::from_ref(article)))
     }
 
     fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
@@ -560,10 +548,9 @@ impl Model for CommandModel {
         article: &Article,
         request: &SpeakersRequest,
     ) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+        TimedPrediction::single(
+            self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request)),
+        )
     }
 
     fn attribute_batch(
