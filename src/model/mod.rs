@@ -97,6 +97,47 @@ impl TimedPrediction {
     }
 }
 
+/// The four per-task entry points of a [`Model`] whose work is all in its own
+/// `run_batch` (a pipelined program, a cache in front of a model): each goes through it.
+macro_rules! entry_points_through_run_batch {
+    () => {
+        fn predict(
+            &self,
+            article: &$crate::dataset::Article,
+        ) -> std::result::Result<Vec<$crate::attribution::Attribution>, $crate::model::ModelError> {
+            $crate::model::TimedPrediction::single(
+                self.predict_batch(std::slice::from_ref(article)),
+            )
+        }
+
+        fn predict_batch(
+            &self,
+            articles: &[$crate::dataset::Article],
+        ) -> Vec<$crate::model::TimedPrediction> {
+            self.run_batch(articles, None, &|_, _| {})
+        }
+
+        fn attribute(
+            &self,
+            article: &$crate::dataset::Article,
+            request: &$crate::model::SpeakersRequest,
+        ) -> std::result::Result<Vec<$crate::attribution::Attribution>, $crate::model::ModelError> {
+            $crate::model::TimedPrediction::single(
+                self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request)),
+            )
+        }
+
+        fn attribute_batch(
+            &self,
+            articles: &[$crate::dataset::Article],
+            requests: &[$crate::model::SpeakersRequest],
+        ) -> Vec<$crate::model::TimedPrediction> {
+            self.run_batch(articles, Some(requests), &|_, _| {})
+        }
+    };
+}
+pub(crate) use entry_points_through_run_batch;
+
 /// Called with each answer as soon as a model has it, by its index in the batch (so
 /// that the prediction cache keeps what was answered before an interruption).
 pub type OnAnswer<'a> = &'a (dyn Fn(usize, &TimedPrediction) + Sync);
