@@ -129,7 +129,9 @@ impl Reference {
         })
     }
 
-    /// Counts, per-type counts and outcomes from a matching (`matched[gold] = edge`).
+    /// Outcomes from a matching (`matched[gold] = edge`), then every count derived from
+    /// the outcomes by counting them: a construction apart from the fast scorer's, which
+    /// counts as it goes, so that the tests compare two ways of reaching the numbers.
     fn outcomes(
         &self,
         gold: &[Attribution],
@@ -140,78 +142,76 @@ impl Reference {
         matched: &[Option<Candidate>],
     ) -> ArticleSchemeScore {
         let mut score = ArticleSchemeScore::default();
-        let mut pred_taken = vec![None; kept_pred.len()];
-        let mut counts = Counts {
-            gold: kept_gold.len() as u64,
-            ..Counts::default()
+        let outcome = |kind, gold, pred, sim: Option<Sim>| Outcome {
+            kind,
+            gold,
+            pred,
+            sim: sim.map(Sim::as_f64),
         };
+        // Which kept prediction each gold row took, if any.
+        let taken: Vec<Option<(usize, bool)>> = (0..kept_pred.len())
+            .map(|pi| {
+                matched
+                    .iter()
+                    .flatten()
+                    .find(|c| c.pred == pi)
+                    .map(|c| (c.gold, c.speaker))
+            })
+            .collect();
         for (gi, &g) in kept_gold.iter().enumerate() {
-            let by_type = &mut score.by_type[gold[g].gold_type().index()];
-            by_type.gold += 1;
-            let mut by_mention = gold[g]
-                .mention_type
-                .map(|m| &mut score.by_mention_type[m.index()]);
-            if let Some(m) = by_mention.as_deref_mut() {
-                m.gold += 1;
-            }
-            match matched[gi] {
-                Some(c) => {
-                    pred_taken[c.pred] = Some(c.speaker);
-                    let kind = if c.speaker {
-                        counts.cor += 1;
-                        by_type.gold_cor += 1;
-                        if let Some(m) = by_mention {
-                            m.cor += 1;
-                        }
-                        OutcomeKind::Cor
-                    } else {
-                        counts.inc += 1;
-                        OutcomeKind::Inc
-                    };
-                    score.outcomes.push(Outcome {
-                        kind,
-                        gold: Some(g),
-                        pred: Some(kept_pred[c.pred]),
-                        sim: Some(c.sim.as_f64()),
-                    });
-                }
-                None => {
-                    counts.mis += 1;
-                    score.outcomes.push(Outcome {
-                        kind: OutcomeKind::Mis,
-                        gold: Some(g),
-                        pred: None,
-                        sim: None,
-                    });
-                }
-            }
+            score.outcomes.push(match matched[gi] {
+                Some(c) if c.speaker => outcome(
+                    OutcomeKind::Cor,
+                    Some(g),
+                    Some(kept_pred[c.pred]),
+                    Some(c.sim),
+                ),
+                Some(c) => outcome(
+                    OutcomeKind::Inc,
+                    Some(g),
+                    Some(kept_pred[c.pred]),
+                    Some(c.sim),
+                ),
+                None => outcome(OutcomeKind::Mis, Some(g), None, None),
+            });
         }
         for (pi, &p) in kept_pred.iter().enumerate() {
-            let cor = match pred_taken[pi] {
-                Some(speaker) => speaker,
-                None if excusable[pi] => {
+            if taken[pi].is_none() {
+                if excusable[pi] {
                     score.ignored.push(p);
-                    continue;
+                } else {
+                    score
+                        .outcomes
+                        .push(outcome(OutcomeKind::Spu, None, Some(p), None));
                 }
-                None => {
-                    counts.spu += 1;
-                    score.outcomes.push(Outcome {
-                        kind: OutcomeKind::Spu,
-                        gold: None,
-                        pred: Some(p),
-                        sim: None,
-                    });
-                    false
-                }
-            };
-            counts.pred += 1;
-            if let Some(t) = pred[p].quote_type {
-                let by_type: &mut TypeCounts = &mut score.by_type[t.index()];
-                by_type.pred += 1;
-                by_type.pred_cor += cor as u64;
             }
         }
-        score.counts = counts;
+        let of_kind =
+            |kind: OutcomeKind| score.outcomes.iter().filter(|o| o.kind == kind).count() as u64;
+        score.counts = Counts {
+            gold: kept_gold.len() as u64,
+            pred: (kept_pred.len() - score.ignored.len()) as u64,
+            cor: of_kind(OutcomeKind::Cor),
+            inc: of_kind(OutcomeKind::Inc),
+            mis: of_kind(OutcomeKind::Mis),
+            spu: of_kind(OutcomeKind::Spu),
+        };
+        for o in &score.outcomes {
+            let cor = o.kind == OutcomeKind::Cor;
+            if let Some(g) = o.gold {
+                let by_type: &mut TypeCounts = &mut score.by_type[gold[g].gold_type().index()];
+                by_type.gold += 1;
+                by_type.gold_cor += u64::from(cor);
+                if let Some(m) = gold[g].mention_type {
+                    score.by_mention_type[m.index()].gold += 1;
+                    score.by_mention_type[m.index()].cor += u64::from(cor);
+                }
+            }
+            if let Some(t) = o.pred.and_then(|p| pred[p].quote_type) {
+                score.by_type[t.index()].pred += 1;
+                score.by_type[t.index()].pred_cor += u64::from(cor);
+            }
+        }
         score
             .outcomes
             .sort_by_key(|o| (o.gold.is_none(), o.gold, o.pred));
