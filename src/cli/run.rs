@@ -5,7 +5,7 @@ use crate::experiment::Experiment;
 use crate::model::LoadOptions;
 use crate::model::cache::CacheMode;
 use crate::model::command::CommandOptions;
-use crate::model::{self, Model, ModelKind};
+use crate::model::{self, Model, ModelKind, Task};
 use crate::model::{ModelSpec, default_models};
 use crate::record::{RunStatus, TableStyle, headline_table};
 use crate::runner::{self, ModelEntry, RunOptions};
@@ -96,11 +96,20 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         );
     } else {
         println!("{}", headline_table(&outcome.record, TableStyle::Text));
-        println!(
-            "pair F1 under the overlap scheme (τ = {}); every scheme in {}",
-            outcome.record.scoring.overlap,
-            outcome.folder.join("report.md").display()
-        );
+        let report = outcome.folder.join("report.md");
+        match outcome.record.task {
+            Task::Extract => println!(
+                "pair F1 under the overlap scheme (τ = {}); every scheme in {}",
+                outcome.record.scoring.overlap,
+                report.display()
+            ),
+            Task::Speakers => println!(
+                "speaker accuracy of the given quotes (speaker match {}); breakdowns and \
+                 confusion in {}",
+                outcome.record.scoring.speaker_match.as_str(),
+                report.display()
+            ),
+        }
     }
     if outcome.record.status == RunStatus::Partial {
         let failed: usize = outcome
