@@ -560,3 +560,53 @@ fn control_characters_from_a_file_are_escaped_in_messages() {
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
     assert!(stderr.contains("\\u{1b}[31mevil"), "{stderr}");
 }
+
+/// A run's combined `predictions/<model>.csv` holds the rows of all its datasets, with a
+/// `dataset` column: as a `file:` model it gives each dataset its own rows.
+#[test]
+fn the_combined_predictions_of_a_two_dataset_run_rescore_as_a_file_model() {
+    let out = tempfile::tempdir().unwrap();
+    attr_eval()
+        .args([
+            "run",
+            "-d",
+            "seed",
+            "-d",
+            "litbank-quotes",
+            "-m",
+            "rules",
+            "--resamples",
+            "50",
+        ])
+        .args(["--name", "first", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let combined = out.path().join("first/predictions/rules.csv");
+    attr_eval()
+        .args([
+            "run",
+            "-d",
+            "seed",
+            "-d",
+            "litbank-quotes",
+            "--resamples",
+            "50",
+            "-m",
+        ])
+        .arg(format!("rules=file:{}", combined.display()))
+        .args(["--name", "again", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let scores = |name: &str| {
+        let record = read_json(&out.path().join(name).join("run.json"));
+        record["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["scores"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(scores("first"), scores("again"));
+}

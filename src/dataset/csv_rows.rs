@@ -24,6 +24,9 @@ pub enum RowKind {
 pub struct LocatedRow {
     pub line: u64,
     pub row: Attribution,
+    /// The row's `dataset` column, when the file has one: a run's combined
+    /// `predictions/<model>.csv` holds the rows of all its datasets.
+    pub dataset: Option<String>,
 }
 
 /// Reads an attribution CSV and checks everything that does not need the article text:
@@ -455,6 +458,7 @@ pub(crate) fn parse_attribution_csv(
         },
     };
 
+    let dataset_column = at("dataset");
     let mut rows = Vec::new();
     // Gold: the line where each distinct row was first seen.
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -542,7 +546,11 @@ pub(crate) fn parse_attribution_csv(
                 seen.insert(key, line);
             }
         }
-        rows.push(LocatedRow { line, row });
+        let dataset = dataset_column
+            .and_then(|i| record.get(i))
+            .map(|field| String::from_utf8_lossy(field).trim().to_string())
+            .filter(|name| !name.is_empty());
+        rows.push(LocatedRow { line, row, dataset });
     });
     rows
 }

@@ -386,6 +386,12 @@ impl Dataset {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let mut sink = ErrorSink::default();
         let parsed = csv_rows::parse_attribution_csv(path, &bytes, RowKind::Prediction, &mut sink);
+        // A run's combined predictions file names each row's dataset: the rows of the
+        // others are not this dataset's to check or score.
+        let parsed: Vec<LocatedRow> = parsed
+            .into_iter()
+            .filter(|row| row.dataset.as_deref().is_none_or(|d| d == self.name))
+            .collect();
         let mut by_article: HashMap<&str, Vec<usize>> = HashMap::new();
         for (position, row) in parsed.iter().enumerate() {
             if !row.row.article_id.is_empty() {
