@@ -465,16 +465,32 @@ impl Dataset {
                 ),
             )));
         }
+        self.check_gold_rows("speaker_start", |row| {
+            (!row.speaker.is_empty() && row.mention_span.is_none()).then(|| {
+                format!(
+                    "speaker `{}` has no speaker_start/speaker_end: --speaker-match mention \
+                     needs mention offsets on every gold row with a speaker",
+                    row.speaker
+                )
+            })
+        })
+    }
+
+    /// Every gold row's problem as `problem` sees it, reported at its line under
+    /// `column`, all at once.
+    fn check_gold_rows(
+        &self,
+        column: &str,
+        problem: impl Fn(&Attribution) -> Option<String>,
+    ) -> Result<()> {
+        let gold_file = self.path.join("gold.csv");
         let mut sink = ErrorSink::default();
         for group in self.gold.values() {
             for (row, &line) in group.rows.iter().zip(&group.lines) {
-                if !row.speaker.is_empty() && row.mention_span.is_none() {
+                if let Some(message) = problem(row) {
                     sink.push(InputError::new(
-                        Location::named_column(&gold_file, line, "speaker_start"),
-                        format!(
-                            "speaker `{}` has no speaker_start/speaker_end: --speaker-match mention needs mention offsets on every gold row with a speaker",
-                            row.speaker
-                        ),
+                        Location::named_column(&gold_file, line, column),
+                        message,
                     ));
                 }
             }
@@ -486,22 +502,15 @@ impl Dataset {
     /// the model by its offsets, so one without them is an input error, reported with
     /// its line before anything is scored.
     pub fn check_quote_offsets(&self, types: &[crate::attribution::QuoteType]) -> Result<()> {
-        let gold_file = self.path.join("gold.csv");
-        let mut sink = ErrorSink::default();
-        for group in self.gold.values() {
-            for (row, &line) in group.rows.iter().zip(&group.lines) {
-                if types.contains(&row.gold_type()) && row.quote_span.is_none() {
-                    sink.push(InputError::new(
-                        Location::named_column(&gold_file, line, "start"),
-                        format!(
-                            "the quote `{}` has no start/end: the speakers task gives the model each gold quote by its offsets",
-                            row.quote
-                        ),
-                    ));
-                }
-            }
-        }
-        sink.finish(&gold_file)
+        self.check_gold_rows("start", |row| {
+            (types.contains(&row.gold_type()) && row.quote_span.is_none()).then(|| {
+                format!(
+                    "the quote `{}` has no start/end: the speakers task gives the model each \
+                     gold quote by its offsets",
+                    row.quote
+                )
+            })
+        })
     }
 
     /// Counts for the `validate` command.
