@@ -11,13 +11,14 @@ use attr_eval::dataset::{Dataset, declared_speaker_match};
 use attr_eval::error::{Column, Error, InputError, escape_controls};
 use attr_eval::record::ResultRecord;
 use attr_eval::scoring::{
-    ArticleScore, Scheme, Scorer, ScoringOptions, SpeakerMatch, aggregate, score_dataset,
+    ArticleScore, Counts, OutcomeKind, PerScheme, Scheme, Scorer, ScoringOptions, SpeakerMatch,
+    aggregate, score_dataset,
 };
 use clap::Parser;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -99,10 +100,9 @@ impl PyDataset {
     fn articles(&self, py: Python<'_>) -> PyResult<PyObject> {
         let mut out = Vec::with_capacity(self.inner.article_ids().len());
         for article in self.inner.articles() {
-            let article = article.map_err(|e| to_py_err(py, e, None))?;
-            out.push(json!({"id": article.id, "text": article.text, "metadata": article.metadata}));
+            out.push(article.map_err(|e| to_py_err(py, e, None))?);
         }
-        to_python(py, &Value::Array(out))
+        to_python(py, &out.iter().map(ArticleOut::of).collect::<Vec<_>>())
     }
 
     /// One article as `{"id", "text", "metadata"}`; `None` when there is no such id.
@@ -111,43 +111,41 @@ impl PyDataset {
             .inner
             .article(article_id)
             .map_err(|e| to_py_err(py, e, None))?;
-        to_python(
-            py,
-            &article.map_or(
-                Value::Null,
-                |a| json!({"id": a.id, "text": a.text, "metadata": a.metadata}),
-            ),
-        )
+        to_python(py, &article.as_ref().map(ArticleOut::of))
     }
 
     /// Gold rows as dicts with the CSV schema's columns: one article's, or with no id
     /// every article's in the dataset's order.
     #[pyo3(signature = (article_id = None))]
     fn gold(&self, py: Python<'_>, article_id: Option<&str>) -> PyResult<PyObject> {
-        let rows: Vec<Value> = match article_id {
-            Some(id) => self.inner.gold_for(id).iter().map(row_json).collect(),
+        let rows: Vec<RowOut<'_>> = match article_id {
+            Some(id) => self.inner.gold_for(id).iter().map(RowOut::of).collect(),
             None => self
                 .inner
                 .article_ids()
                 .iter()
                 .flat_map(|id| self.inner.gold_for(id))
-                .map(row_json)
+                .map(RowOut::of)
                 .collect(),
         };
-        to_python(py, &Value::Array(rows))
+        to_python(py, &rows)
     }
 
     /// The cast of `aliases.csv`: `{"article_id", "name", "alias"}`, `article_id` being
     /// `None` for a `*` row (an alias in every article).
     fn aliases(&self, py: Python<'_>) -> PyResult<PyObject> {
-        let rows: Vec<Value> = self
+        let rows: Vec<AliasOut<'_>> = self
             .inner
             .aliases()
             .entries
             .iter()
-            .map(|e| json!({"article_id": e.article_id, "name": e.name, "alias": e.alias}))
+            .map(|e| AliasOut {
+                article_id: e.article_id.as_deref(),
+                name: &e.name,
+                alias: &e.alias,
+            })
             .collect();
-        to_python(py, &Value::Array(rows))
+        to_python(py, &rows)
     }
 
     /// A predictions CSV read and validated against the dataset as `score` reads it.
@@ -155,7 +153,7 @@ impl PyDataset {
         let rows = py
             .allow_threads(|| self.inner.read_predictions(&path))
             .map_err(|e| to_py_err(py, e, None))?;
-        to_python(py, &Value::Array(rows.iter().map(row_json).collect()))
+        to_python(py, &rows.iter().map(RowOut::of).collect::<Vec<_>>())
     }
 }
 
@@ -285,46 +283,124 @@ fn scoring_options(
     Ok(options)
 }
 
-/// The rows of [`Attribution`] under the CSV schema's column names, so a row reads (and
-/// goes back into `score`) as the file would.
-fn row_json(row: &Attribution) -> Value {
-    json!({
-        "article_id": row.article_id,
-        "speaker": row.speaker,
-        "quote": row.quote,
-        "start": row.quote_span.map(|s| s.start),
-        "end": row.quote_span.map(|s| s.end),
-        "type": row.quote_type.map(|t| t.as_str()),
-        "cue": row.cue,
-        "speaker_mention": row.speaker_mention,
-        "speaker_start": row.mention_span.map(|s| s.start),
-        "speaker_end": row.mention_span.map(|s| s.end),
-        "confidence": row.confidence,
-    })
+/// An [`Attribution`] under the CSV schema's column names, so a row reads (and goes
+/// back into `score`) as the file would.
+#[derive(Serialize)]
+struct RowOut<'a> {
+    article_id: &'a str,
+    speaker: &'a str,
+    quote: &'a str,
+    start: Option<usize>,
+    end: Option<usize>,
+    #[serde(rename = "type")]
+    quote_type: Option<&'static str>,
+    cue: Option<&'a str>,
+    speaker_mention: Option<&'a str>,
+    speaker_start: Option<usize>,
+    speaker_end: Option<usize>,
+    confidence: Option<f64>,
+}
+
+impl<'a> RowOut<'a> {
+    fn of(row: &'a Attribution) -> Self {
+        RowOut {
+            article_id: &row.article_id,
+            speaker: &row.speaker,
+            quote: &row.quote,
+            start: row.quote_span.map(|s| s.start),
+            end: row.quote_span.map(|s| s.end),
+            quote_type: row.quote_type.map(|t| t.as_str()),
+            cue: row.cue.as_deref(),
+            speaker_mention: row.speaker_mention.as_deref(),
+            speaker_start: row.mention_span.map(|s| s.start),
+            speaker_end: row.mention_span.map(|s| s.end),
+            confidence: row.confidence,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ArticleOut<'a> {
+    id: &'a str,
+    text: &'a str,
+    metadata: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'a> ArticleOut<'a> {
+    fn of(article: &'a attr_eval::dataset::Article) -> Self {
+        ArticleOut {
+            id: &article.id,
+            text: &article.text,
+            metadata: &article.metadata,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AliasOut<'a> {
+    article_id: Option<&'a str>,
+    name: &'a str,
+    alias: &'a str,
 }
 
 /// One article's outcomes, shaped as a line of a run's `articles.jsonl` (rows under the
 /// CSV schema's names).
-fn article_json(
+#[derive(Serialize)]
+struct OutcomesOut<'a> {
+    article_id: &'a str,
+    chars: usize,
+    schemes: PerScheme<SchemeOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SchemeOut<'a> {
+    counts: Counts,
+    outcomes: Vec<OutcomeOut<'a>>,
+    ignored: Vec<RowOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutcomeOut<'a> {
+    kind: OutcomeKind,
+    gold: Option<RowOut<'a>>,
+    pred: Option<RowOut<'a>>,
+    sim: Option<f64>,
+}
+
+fn row(rows: &[Attribution], index: Option<usize>) -> Option<RowOut<'_>> {
+    index.and_then(|i| rows.get(i)).map(RowOut::of)
+}
+
+fn outcomes_json(
     score: &ArticleScore,
     gold: &[Attribution],
     pred: &[Attribution],
     chars: usize,
-) -> Value {
-    let row = |rows: &[Attribution], i: Option<usize>| i.and_then(|i| rows.get(i)).map(row_json);
-    let schemes = score.schemes.map(|_, s| {
-        json!({
-            "counts": s.counts,
-            "outcomes": s.outcomes.iter().map(|o| json!({
-                "kind": o.kind,
-                "gold": row(gold, o.gold),
-                "pred": row(pred, o.pred),
-                "sim": o.sim,
-            })).collect::<Vec<_>>(),
-            "ignored": s.ignored.iter().filter_map(|&i| pred.get(i)).map(row_json).collect::<Vec<_>>(),
-        })
-    });
-    json!({"article_id": score.article_id, "chars": chars, "schemes": schemes})
+) -> serde_json::Result<String> {
+    let line = OutcomesOut {
+        article_id: &score.article_id,
+        chars,
+        schemes: score.schemes.map(|_, s| SchemeOut {
+            counts: s.counts,
+            outcomes: s
+                .outcomes
+                .iter()
+                .map(|o| OutcomeOut {
+                    kind: o.kind,
+                    gold: row(gold, o.gold),
+                    pred: row(pred, o.pred),
+                    sim: o.sim,
+                })
+                .collect(),
+            ignored: s
+                .ignored
+                .iter()
+                .filter_map(|&i| pred.get(i))
+                .map(RowOut::of)
+                .collect(),
+        }),
+    };
+    serde_json::to_string(&line)
 }
 
 /// `score_dataset`'s loop, keeping each article's score and rows for the outcomes.
@@ -332,7 +408,7 @@ fn score_by_article(
     dataset: &Dataset,
     predictions: Vec<Attribution>,
     options: &ScoringOptions,
-) -> attr_eval::Result<(attr_eval::scoring::DatasetScores, Vec<Value>)> {
+) -> attr_eval::Result<(attr_eval::scoring::DatasetScores, String)> {
     if options.speaker_match == SpeakerMatch::Mention {
         dataset.check_mention_offsets()?;
     }
@@ -345,16 +421,23 @@ fn score_by_article(
     }
     let scorer = Scorer::new(dataset.aliases(), options);
     let mut scores = Vec::with_capacity(dataset.article_ids().len());
-    let mut lines = Vec::with_capacity(dataset.article_ids().len());
+    // Serialised article by article: the rows are borrowed from this loop.
+    let mut lines = String::from("[");
     for article in dataset.articles() {
         let article = article?;
         let mut predicted = by_article.remove(&article.id).unwrap_or_default();
         article.place_rows(&mut predicted);
         let gold = dataset.gold_for(&article.id);
         let score = scorer.score_article(&article, gold, &predicted)?;
-        lines.push(article_json(&score, gold, &predicted, article.char_len()));
+        if !scores.is_empty() {
+            lines.push(',');
+        }
+        let line = outcomes_json(&score, gold, &predicted, article.char_len())
+            .map_err(|e| Error::Usage(format!("serialising the outcomes: {e}")))?;
+        lines.push_str(&line);
         scores.push(score);
     }
+    lines.push(']');
     Ok((aggregate(&scores, options), lines))
 }
 
@@ -435,12 +518,11 @@ fn _score(
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut value = serde_json::to_value(&result)
-        .map_err(|e| PyRuntimeError::new_err(format!("serialising the result: {e}")))?;
-    if let (Some(lines), Value::Object(map)) = (lines, &mut value) {
-        map.insert("articles".to_string(), Value::Array(lines));
+    let value = to_python(py, &result)?;
+    if let Some(lines) = lines {
+        value.bind(py).set_item("articles", loads(py, &lines)?)?;
     }
-    to_python(py, &value)
+    Ok(value)
 }
 
 /// The scheme names, in the order the record lists them.
@@ -476,9 +558,15 @@ fn main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
     })
 }
 
-fn to_python(py: Python<'_>, value: &Value) -> PyResult<PyObject> {
+/// Through JSON, so that Python sees what the record's serde code writes, with keys in
+/// the order `attr-eval score --json` prints them.
+fn to_python<T: Serialize>(py: Python<'_>, value: &T) -> PyResult<PyObject> {
     let text = serde_json::to_string(value)
         .map_err(|e| PyRuntimeError::new_err(format!("serialising: {e}")))?;
+    loads(py, &text)
+}
+
+fn loads(py: Python<'_>, text: &str) -> PyResult<PyObject> {
     Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
 }
 

@@ -168,6 +168,20 @@ def test_the_seed_from_a_csv_path_scores_as_the_cli(cli, in_root):
     assert attr_eval.score("datasets/seed", SEED_PRED) == expected
 
 
+def keys(value):
+    """Every key path in order: dict equality ignores the order keys come in."""
+    if isinstance(value, dict):
+        return [(k, keys(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [keys(v) for v in value]
+    return None
+
+
+def test_keys_come_in_the_order_the_cli_prints_them(cli, in_root):
+    expected = cli_score(cli, "seed", SEED_PRED)
+    assert keys(attr_eval.score("seed", SEED_PRED)) == keys(expected)
+
+
 def test_the_seed_from_a_list_of_dicts_scores_as_the_cli(cli, in_root):
     expected = cli_score(cli, "seed", SEED_PRED)
     rows = csv_rows(ROOT / SEED_PRED)
