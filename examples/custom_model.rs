@@ -117,7 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &[ModelEntry::new(Box::new(CurlyQuotes::new()))],
         &options,
     )?;
-    for result in &outcome.record.results {
+    for result in outcome.record.results.iter().filter_map(|r| r.as_extract()) {
         let overlap = &result.scores.overlap;
         let show = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
         println!(

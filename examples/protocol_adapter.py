@@ -50,6 +50,35 @@ def find_quotes(text):
     return rows
 
 
+def attribute(request, table):
+    """The speakers task (docs/tasks.md): a speaker for each given quote, named by its
+    quote_id. From --from-csv, the speaker of the row at the quote's span; otherwise the
+    toy finder's name near the quote, read as the cast member who has it as a name or
+    alias."""
+    text = request["text"]
+    names = {}
+    for member in request.get("cast", []):
+        for name in [member["name"]] + member["aliases"]:
+            names.setdefault(name, member["name"])
+    by_span = {}
+    if table is not None:
+        for row in table.get(request["id"], []):
+            if "start" in row:
+                by_span.setdefault((row["start"], row["end"]), row["speaker"])
+    found = {(r["start"], r["end"]): r["speaker"] for r in find_quotes(text)}
+    rows = []
+    for quote in request["quotes"]:
+        span = (quote["start"], quote["end"])
+        if table is not None:
+            speaker = by_span.get(span)
+        else:
+            speaker = found.get(span, "")
+            speaker = names.get(speaker, speaker)
+        if speaker is not None:
+            rows.append({"quote_id": quote["quote_id"], "speaker": speaker})
+    return rows
+
+
 def rows_from_csv(path):
     """Schema-2 rows grouped by article, as the answers of a model (--from-csv)."""
     by_article = {}
@@ -92,6 +121,8 @@ def main():
     parser.add_argument("--bad-offsets", metavar="ID", help="answer ID with offsets off by one")
     parser.add_argument("--error-on", metavar="ID",
                         help='answer ID with the error extension {"id": ..., "error": ...}')
+    parser.add_argument("--log-requests", metavar="FILE",
+                        help="append each speakers-task request line to FILE")
     args = parser.parse_args()
 
     table = rows_from_csv(args.from_csv) if args.from_csv else None
@@ -124,6 +155,14 @@ def main():
             answered += 1
             return
 
+        if request.get("task") == "speakers":
+            if args.log_requests:
+                with open(args.log_requests, "a", encoding="utf-8") as log:
+                    log.write(json.dumps(request) + "\n")
+            say(json.dumps({"id": article_id,
+                            "attributions": attribute(request, table)}))
+            answered += 1
+            return
         if args.empty:
             rows = []
         elif table is not None:

@@ -79,6 +79,62 @@ impl FromStr for QuoteType {
     }
 }
 
+/// How the text signals the speaker at a quote (SPEC 2, the gold `mention_type` column):
+/// scores are broken down by it, as fiction benchmarks report explicit, anaphoric and
+/// implicit attributions apart (they differ in difficulty by an order of magnitude).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MentionType {
+    /// A name: "said Emma".
+    Explicit,
+    /// A pronoun or description: "she replied", "the old man said".
+    Anaphoric,
+    /// No mention: a turn in a dialogue.
+    Implicit,
+}
+
+impl MentionType {
+    pub const ALL: [MentionType; 3] = [
+        MentionType::Explicit,
+        MentionType::Anaphoric,
+        MentionType::Implicit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MentionType::Explicit => "explicit",
+            MentionType::Anaphoric => "anaphoric",
+            MentionType::Implicit => "implicit",
+        }
+    }
+
+    /// Position in [`MentionType::ALL`], for per-value arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for MentionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MentionType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "explicit" => Ok(MentionType::Explicit),
+            "anaphoric" => Ok(MentionType::Anaphoric),
+            "implicit" => Ok(MentionType::Implicit),
+            other => Err(format!(
+                "unknown mention type `{other}`: expected explicit, anaphoric or implicit"
+            )),
+        }
+    }
+}
+
 /// One speaker–quote pair: a gold label or a prediction.
 ///
 /// Offsets are optional in the CSV; models always fill them.
@@ -100,6 +156,9 @@ pub struct Attribution {
     pub mention_span: Option<Span>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
+    /// Gold only: how the text signals the speaker here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mention_type: Option<MentionType>,
 }
 
 impl Attribution {
@@ -110,7 +169,7 @@ impl Attribution {
 }
 
 /// The CSV columns in the order attr-eval writes them.
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 12] = [
     "article_id",
     "speaker",
     "quote",
@@ -122,20 +181,30 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "speaker_start",
     "speaker_end",
     "confidence",
+    // Last: `write_csv` leaves it out when no row has one.
+    "mention_type",
 ];
 
-/// Writes rows as schema-2 CSV with the header of [`CSV_COLUMNS`].
+/// Writes rows as schema-2 CSV with the header of [`CSV_COLUMNS`]. The last column,
+/// `mention_type`, is left out when no row has one: files written before it existed
+/// (shipped datasets, whose fingerprints hash `gold.csv`) are then written byte for
+/// byte as they were.
 pub fn write_csv<W: std::io::Write>(out: W, rows: &[Attribution]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(CSV_COLUMNS)?;
+    let columns = if rows.iter().any(|r| r.mention_type.is_some()) {
+        CSV_COLUMNS.len()
+    } else {
+        CSV_COLUMNS.len() - 1
+    };
+    writer.write_record(&CSV_COLUMNS[..columns])?;
     for row in rows {
-        writer.write_record(csv_record(row))?;
+        writer.write_record(&csv_record(row)[..columns])?;
     }
     writer.flush()?;
     Ok(())
 }
 
-pub(crate) fn csv_record(row: &Attribution) -> [String; 11] {
+pub(crate) fn csv_record(row: &Attribution) -> [String; 12] {
     let opt = |v: Option<usize>| v.map(|n| n.to_string()).unwrap_or_default();
     [
         row.article_id.clone(),
@@ -149,5 +218,6 @@ pub(crate) fn csv_record(row: &Attribution) -> [String; 11] {
         opt(row.mention_span.map(|s| s.start)),
         opt(row.mention_span.map(|s| s.end)),
         row.confidence.map(|c| c.to_string()).unwrap_or_default(),
+        row.mention_type.map(|t| t.to_string()).unwrap_or_default(),
     ]
 }

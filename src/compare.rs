@@ -14,6 +14,7 @@
 //! significant change where there is none. Away from exact ties the two agree.
 
 use crate::error::{Error, Result};
+use crate::model::Task;
 use crate::record::{ArticleLine, LoadedRun, RunRecord, read_run};
 use crate::scoring::{self, Counts, OutcomeKind};
 use serde::Serialize;
@@ -27,24 +28,35 @@ pub enum Metric {
     PairF1,
     QuoteF1,
     AttributionAccuracy,
+    /// The speakers task's headline: COR / gold.
+    SpeakerAccuracy,
+    /// The speakers task: (COR + INC) / gold.
+    Coverage,
 }
 
 impl Metric {
     pub const ALL: [Metric; 3] = [Metric::PairF1, Metric::QuoteF1, Metric::AttributionAccuracy];
+    /// What a speakers run is compared on, its headline first.
+    pub const SPEAKERS: [Metric; 2] = [Metric::SpeakerAccuracy, Metric::Coverage];
 
     pub fn label(self) -> &'static str {
         match self {
             Metric::PairF1 => "pair F1",
             Metric::QuoteF1 => "quote F1",
             Metric::AttributionAccuracy => "attribution accuracy",
+            Metric::SpeakerAccuracy => "speaker accuracy",
+            Metric::Coverage => "coverage",
         }
     }
 
     pub fn of(self, counts: &Counts) -> Option<f64> {
+        let ratio = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
         match self {
             Metric::PairF1 => scoring::pair_f1(counts),
             Metric::QuoteF1 => scoring::quote_f1(counts),
             Metric::AttributionAccuracy => scoring::attribution_accuracy(counts),
+            Metric::SpeakerAccuracy => ratio(counts.cor, counts.gold),
+            Metric::Coverage => ratio(counts.cor + counts.inc, counts.gold),
         }
     }
 }
@@ -281,8 +293,12 @@ pub fn compare_runs(
         }
     }
 
-    let base_lines = index_lines(&base.articles);
-    let cand_lines = index_lines(&cand.articles);
+    let base_lines = index_lines(base);
+    let cand_lines = index_lines(cand);
+    let metrics: &[Metric] = match base.record.task {
+        Task::Extract => &Metric::ALL,
+        Task::Speakers => &Metric::SPEAKERS,
+    };
     let mut pairs = Vec::new();
     for dataset in &base.record.datasets {
         let Some(other) = cand.record.datasets.iter().find(|d| d.name == dataset.name) else {
@@ -322,6 +338,7 @@ pub fn compare_runs(
                 &dataset.name,
                 b,
                 c,
+                metrics,
                 options,
             )?);
         }
@@ -359,15 +376,46 @@ pub fn compare_runs(
     })
 }
 
-type LineIndex<'a> = HashMap<(&'a str, &'a str), BTreeMap<&'a str, &'a ArticleLine>>;
+/// One article of one model × dataset, as `compare` reads it: the counts of the
+/// headline scheme and, in the extract task, the line itself (for what changed).
+struct ArticleView<'a> {
+    counts: Counts,
+    line: Option<&'a ArticleLine>,
+}
 
-fn index_lines(lines: &[ArticleLine]) -> LineIndex<'_> {
+type LineIndex<'a> = HashMap<(&'a str, &'a str), BTreeMap<&'a str, ArticleView<'a>>>;
+
+/// The article lines of a run by model × dataset, then by article id. A speakers line
+/// becomes counts in which answered quotes are the predictions (`cor` + `inc`) and
+/// unmatched answers the spurious ones.
+fn index_lines(run: &LoadedRun) -> LineIndex<'_> {
     let mut index: LineIndex<'_> = HashMap::new();
-    for line in lines {
+    for line in &run.articles {
         index
             .entry((line.model.as_str(), line.dataset.as_str()))
             .or_default()
-            .insert(line.article_id.as_str(), line);
+            .insert(
+                line.article_id.as_str(),
+                ArticleView {
+                    counts: line.schemes.overlap.counts,
+                    line: Some(line),
+                },
+            );
+    }
+    for line in &run.speaker_articles {
+        let c = line.counts;
+        let counts = Counts {
+            gold: c.gold,
+            pred: c.cor + c.inc + c.unmatched_answers,
+            cor: c.cor,
+            inc: c.inc,
+            mis: c.mis,
+            spu: c.unmatched_answers,
+        };
+        index
+            .entry((line.model.as_str(), line.dataset.as_str()))
+            .or_default()
+            .insert(line.article_id.as_str(), ArticleView { counts, line: None });
     }
     index
 }
@@ -376,8 +424,9 @@ fn compare_pair(
     base_model: &str,
     cand_model: &str,
     dataset: &str,
-    base: &BTreeMap<&str, &ArticleLine>,
-    cand: &BTreeMap<&str, &ArticleLine>,
+    base: &BTreeMap<&str, ArticleView>,
+    cand: &BTreeMap<&str, ArticleView>,
+    metrics: &[Metric],
     options: &CompareOptions,
 ) -> Result<PairComparison> {
     if base.len() != cand.len() || base.keys().any(|id| !cand.contains_key(id)) {
@@ -389,16 +438,19 @@ fn compare_pair(
         )));
     }
     // Articles in id order in both: the pairing the bootstrap relies on.
-    let base_counts: Vec<Counts> = base.values().map(|l| l.schemes.overlap.counts).collect();
-    let cand_counts: Vec<Counts> = cand.values().map(|l| l.schemes.overlap.counts).collect();
-    let metrics: Vec<MetricComparison> = Metric::ALL
-        .into_iter()
-        .map(|metric| compare_metric(metric, &base_counts, &cand_counts, options))
+    let base_counts: Vec<Counts> = base.values().map(|v| v.counts).collect();
+    let cand_counts: Vec<Counts> = cand.values().map(|v| v.counts).collect();
+    let metrics: Vec<MetricComparison> = metrics
+        .iter()
+        .map(|&metric| compare_metric(metric, &base_counts, &cand_counts, options))
         .collect();
     let verdict = metrics[0].verdict;
     let changed_articles = base
         .iter()
-        .filter_map(|(id, b)| cand.get(id).and_then(|c| article_change(id, b, c)))
+        .filter_map(|(id, b)| {
+            let c = cand.get(id)?;
+            article_change(id, b.line?, c.line?)
+        })
         .collect::<Vec<_>>();
     let mut changed_articles = changed_articles;
     changed_articles.sort_by(|a, b| b.total.cmp(&a.total).then(a.article_id.cmp(&b.article_id)));

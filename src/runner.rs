@@ -10,13 +10,16 @@
 use crate::attribution::Attribution;
 use crate::dataset::{Article, Dataset, check_rows_against_article};
 use crate::error::{Error, Result};
-use crate::model::{Model, ModelErrorKind, ModelInfo, Task, TimedPrediction};
+use crate::model::{Model, ModelErrorKind, ModelInfo, SpeakersRequest, Task, TimedPrediction};
 use crate::record::{
     ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Interruption, Latency,
-    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, Throughput,
-    ToolInfo, markdown_report,
+    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, SpeakerOutcomeLine,
+    SpeakersArticleLine, SpeakersResultRecord, TaskResult, Throughput, ToolInfo, markdown_report,
 };
-use crate::scoring::{self, ArticleScore, PerScheme, Scorer, ScoringOptions, SpeakerMatch};
+use crate::scoring::{
+    self, ArticleScore, ArticleSpeakerScore, PerScheme, Scorer, ScoringOptions, SpeakerConfusion,
+    SpeakerMatch,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -158,7 +161,7 @@ pub fn run(
     });
     let status = if interruption.is_some() {
         RunStatus::Interrupted
-    } else if results.iter().any(|r| !r.errors.is_empty()) {
+    } else if results.iter().any(|r| !r.errors().is_empty()) {
         RunStatus::Partial
     } else {
         RunStatus::Complete
@@ -218,9 +221,24 @@ struct Predicted {
     reached: bool,
 }
 
+impl Predicted {
+    /// An article the model was not asked about (it failed to load, or the run was
+    /// interrupted): it counts as predicting nothing.
+    fn unreached(article: Article) -> Predicted {
+        Predicted {
+            article,
+            rows: Vec::new(),
+            latency_ms: 0.0,
+            cpu_s: None,
+            error: None,
+            reached: false,
+        }
+    }
+}
+
 /// Checks a model's answer for one article against its text: rows that do not fit the
 /// text cost that article only, never the run.
-fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
+fn checked(article: Article, answer: Option<TimedPrediction>, task: Task) -> Predicted {
     let Some(answer) = answer else {
         return Predicted {
             article,
@@ -236,7 +254,20 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
             for row in &mut rows {
                 row.article_id.clone_from(&article.id);
             }
-            let problems = check_rows_against_article(&rows, &article);
+            // In the speakers task an answer may name its quote by id alone, or by a
+            // text that is not in the article: it is scored (as unmatched, if it
+            // answers nothing), not checked against the text.
+            let problems = match task {
+                Task::Extract => check_rows_against_article(&rows, &article),
+                Task::Speakers => {
+                    let placed: Vec<Attribution> = rows
+                        .iter()
+                        .filter(|r| r.quote_span.is_some())
+                        .cloned()
+                        .collect();
+                    check_rows_against_article(&placed, &article)
+                }
+            };
             if problems.is_empty() {
                 (rows, None)
             } else {
@@ -251,14 +282,7 @@ fn checked(article: Article, answer: Option<TimedPrediction>) -> Predicted {
         }
         // Not a failure of the model: the run stopped before it answered.
         Err(error) if error.kind == ModelErrorKind::Interrupted => {
-            return Predicted {
-                article,
-                rows: Vec::new(),
-                latency_ms: 0.0,
-                cpu_s: None,
-                error: None,
-                reached: false,
-            };
+            return Predicted::unreached(article);
         }
         Err(error) => (Vec::new(), Some(error.message)),
     };
@@ -292,7 +316,7 @@ fn progress_bar(options: &RunOptions, total: usize, label: String) -> ProgressBa
 
 /// One model on one dataset, as far as the run got.
 struct ModelOnDataset {
-    result: ResultRecord,
+    result: TaskResult,
     info: Option<ModelInfo>,
     /// Articles the model was asked about before an interrupt (all, without one).
     reached: usize,
@@ -339,7 +363,10 @@ fn run_one(
         format!("{} on {}", entry.name, dataset.name()),
     );
     let scorer = Scorer::new(dataset.aliases(), &options.scoring);
+    let speakers_task = options.task == Task::Speakers;
     let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
+    let mut speaker_scores: Vec<ArticleSpeakerScore> = Vec::new();
+    let mut confusion = SpeakerConfusion::default();
     let mut predictions: Vec<Attribution> = Vec::new();
     let mut latencies: Vec<f64> = Vec::new();
     let mut chars = 0usize;
@@ -364,24 +391,27 @@ fn run_one(
         let active = model.filter(|_| !crate::signals::interrupted());
         let predicted: Vec<Predicted> = match active {
             Some(model) => {
-                let answers = model.run_batch(&chunk, None, &|_, _| {});
+                let requests: Option<Vec<SpeakersRequest>> = speakers_task.then(|| {
+                    chunk
+                        .iter()
+                        .map(|article| {
+                            let kept: Vec<&Attribution> = dataset
+                                .gold_for(&article.id)
+                                .iter()
+                                .filter(|row| options.scoring.types.contains(&row.gold_type()))
+                                .collect();
+                            SpeakersRequest::new(&article.id, &kept, dataset.aliases())
+                        })
+                        .collect()
+                });
+                let answers = model.run_batch(&chunk, requests.as_deref(), &|_, _| {});
                 let mut answers = answers.into_iter();
                 chunk
                     .into_iter()
-                    .map(|article| checked(article, answers.next()))
+                    .map(|article| checked(article, answers.next(), options.task))
                     .collect()
             }
-            None => chunk
-                .into_iter()
-                .map(|article| Predicted {
-                    article,
-                    rows: Vec::new(),
-                    latency_ms: 0.0,
-                    cpu_s: None,
-                    error: None,
-                    reached: false,
-                })
-                .collect(),
+            None => chunk.into_iter().map(Predicted::unreached).collect(),
         };
         predict_wall_s += started.elapsed().as_secs_f64();
         process_cpu_s = match (
@@ -393,18 +423,7 @@ fn run_one(
             _ => None,
         };
 
-        let scored: Vec<(ArticleScore, &Predicted)> = predicted
-            .par_iter()
-            .map(|p| {
-                let gold = dataset.gold_for(&p.article.id);
-                scorer
-                    .score_article(&p.article, gold, &p.rows)
-                    .map(|score| (score, p))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for (score, p) in scored {
-            let gold = dataset.gold_for(&p.article.id);
-            folder.write_article(&article_line(&entry.name, dataset, p, gold, &score))?;
+        for p in &predicted {
             if let Some(message) = &p.error {
                 errors.push(ArticleError {
                     article_id: Some(p.article.id.clone()),
@@ -418,6 +437,50 @@ fn run_one(
                 latencies.push(p.latency_ms);
                 article_cpu_s = article_cpu_s.zip(p.cpu_s).map(|(sum, cpu)| sum + cpu);
             }
+        }
+        if speakers_task {
+            for p in &predicted {
+                let gold = dataset.gold_for(&p.article.id);
+                let score = scoring::score_speakers_article(
+                    &p.article.id,
+                    gold,
+                    &p.rows,
+                    scorer.cast(),
+                    &options.scoring,
+                )?;
+                confusion.merge(scoring::speakers_confusion(
+                    std::slice::from_ref(&score),
+                    scorer.cast(),
+                    |_| (gold, &p.rows),
+                ));
+                folder.write_article(&speakers_line(&entry.name, dataset, p, gold, &score))?;
+                speaker_scores.push(score);
+            }
+            bar.set_position(speaker_scores.len() as u64);
+            for p in predicted {
+                predictions.extend(p.rows);
+            }
+            continue;
+        }
+        let scored: Vec<(ArticleScore, &Predicted)> = predicted
+            .par_iter()
+            .map(|p| {
+                let gold = dataset.gold_for(&p.article.id);
+                scorer
+                    .score_article(&p.article, gold, &p.rows)
+                    .map(|score| (score, p))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (score, p) in scored {
+            let gold = dataset.gold_for(&p.article.id);
+            folder.write_article(&article_line(&entry.name, dataset, p, gold, &score))?;
+            confusion.add_outcomes(
+                scorer.cast(),
+                &p.article.id,
+                &score.schemes.overlap.outcomes,
+                gold,
+                &p.rows,
+            );
             scores.push(score);
         }
         for p in predicted {
@@ -428,7 +491,7 @@ fn run_one(
     bar.finish_and_clear();
     folder.write_predictions(&entry.name, dataset.name(), &predictions)?;
 
-    let aggregate = scoring::aggregate(&scores, &options.scoring);
+    let (speaker_confusion, speaker_confusion_pairs) = scoring::confusion_record(&confusion);
     let mut warnings = Vec::new();
     if options.scoring.speaker_match == SpeakerMatch::Mention
         && !predictions.is_empty()
@@ -460,18 +523,76 @@ fn run_one(
         t
     });
     Ok(ModelOnDataset {
-        result: ResultRecord {
-            model: entry.name.clone(),
-            dataset: dataset.name().to_string(),
-            scores: aggregate.scores,
-            by_type: aggregate.by_type,
-            throughput,
-            errors,
-            warnings,
+        result: if speakers_task {
+            let aggregate = scoring::aggregate_speakers(&speaker_scores, &options.scoring);
+            TaskResult::Speakers(SpeakersResultRecord {
+                model: entry.name.clone(),
+                dataset: dataset.name().to_string(),
+                task: Task::Speakers.as_str().to_string(),
+                scores: aggregate.scores,
+                by_mention_type: aggregate.by_mention_type,
+                by_type: aggregate.by_type,
+                speaker_confusion,
+                speaker_confusion_pairs,
+                throughput,
+                errors,
+                warnings,
+            })
+        } else {
+            let aggregate = scoring::aggregate(&scores, &options.scoring);
+            TaskResult::Extract(ResultRecord {
+                model: entry.name.clone(),
+                dataset: dataset.name().to_string(),
+                scores: aggregate.scores,
+                by_type: aggregate.by_type,
+                by_mention_type: aggregate.by_mention_type,
+                speaker_confusion,
+                speaker_confusion_pairs,
+                throughput,
+                errors,
+                warnings,
+            })
         },
         info,
         reached: if model.is_some() { reached } else { 0 },
     })
+}
+
+/// The `articles.jsonl` line of one article in the speakers task.
+fn speakers_line(
+    model: &str,
+    dataset: &Dataset,
+    predicted: &Predicted,
+    gold: &[Attribution],
+    score: &ArticleSpeakerScore,
+) -> SpeakersArticleLine {
+    let answer = |index: Option<usize>| index.and_then(|i| predicted.rows.get(i)).cloned();
+    SpeakersArticleLine {
+        model: model.to_string(),
+        dataset: dataset.name().to_string(),
+        article_id: predicted.article.id.clone(),
+        task: Task::Speakers.as_str().to_string(),
+        chars: predicted.article.char_len(),
+        latency_ms: predicted.latency_ms,
+        error: predicted.error.clone(),
+        counts: score.counts,
+        outcomes: score
+            .outcomes
+            .iter()
+            .filter_map(|o| {
+                Some(SpeakerOutcomeLine {
+                    kind: o.kind,
+                    gold: gold.get(o.gold)?.clone(),
+                    answer: answer(o.answer),
+                })
+            })
+            .collect(),
+        unmatched: score
+            .unmatched
+            .iter()
+            .filter_map(|&i| predicted.rows.get(i).cloned())
+            .collect(),
+    }
 }
 
 fn article_line(

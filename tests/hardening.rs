@@ -165,13 +165,7 @@ fn a_wrapper_s_hanging_child_is_ended_with_it() {
         .code(3);
     let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
     // Gone, or a zombie waiting for init: either way no longer running.
-    let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
-        .ok()
-        .and_then(|stat| stat.rsplit(')').next().map(|s| s.trim().to_string()));
-    assert!(
-        state.as_deref().is_none_or(|s| s.starts_with('Z')),
-        "the child {pid} still runs: {state:?}"
-    );
+    assert!(!running(&pid), "the child {pid} still runs");
 }
 
 #[cfg(unix)]
@@ -263,7 +257,18 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    // The program sees its stdin close and exits; its log is complete once it has.
+    // The program reads what is left in its stdin, sees it close and exits; its log is
+    // complete once it has.
+    for pid in std::fs::read_to_string(work.join("pids")).unwrap().lines() {
+        let started = Instant::now();
+        while running(pid) {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{pid} never exited"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     let first_log = std::fs::read_to_string(work.join("log")).unwrap();
     assert!(first_log.lines().count() >= 5);
 
@@ -287,6 +292,14 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
         asked, expected,
         "only the 6 unanswered articles are asked again"
     );
+}
+
+/// Whether a process still runs (a zombie waiting to be reaped does not).
+fn running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+        .ok()
+        .and_then(|stat| stat.rsplit(')').next().map(|s| s.trim().to_string()))
+        .is_some_and(|state| !state.starts_with('Z'))
 }
 
 /// Answers in the prediction cache under `work` (`model.json` describes the folder).

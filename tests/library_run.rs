@@ -57,7 +57,7 @@ fn an_outside_model_runs_through_the_library() {
     };
     let outcome = run(&[dataset], &[ModelEntry::new(Box::new(oracle))], &options).unwrap();
     assert_eq!(outcome.record.status, RunStatus::Complete);
-    let scores = &outcome.record.results[0].scores;
+    let scores = &outcome.record.results[0].as_extract().unwrap().scores;
     assert_eq!(scores.overlap.pair.f1, Some(1.0));
     assert_eq!(scores.exact.pair.f1, Some(1.0));
     assert_eq!(outcome.record.models[0].spec, "test:oracle");

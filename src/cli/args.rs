@@ -202,6 +202,10 @@ pub struct ScoreArgs {
     /// Print the result as JSON (an element of run.json's `results`)
     #[arg(long)]
     pub json: bool,
+    /// What the predictions answer: `extract` (quotes and speakers found in the text) or
+    /// `speakers` (a speaker for each given gold quote, SPEC 3.7)
+    #[arg(long, value_enum, default_value_t = Task::Extract)]
+    pub task: Task,
     #[command(flatten)]
     pub scoring: ScoringArgs,
 }
@@ -229,8 +233,25 @@ pub struct ShowArgs {
 pub enum ImportCommand {
     /// Import a PolNeAR split folder (text/, attributions/*.ann in brat standoff)
     Polnear(ImportArgs),
-    /// Import LitBank quotations (quotations/tsv: *_brat.txt and *_brat.ann)
-    Litbank(ImportArgs),
+    /// Import LitBank quotations (quotations/tsv: *_brat.txt and *_brat.ann), with
+    /// `--coref` its cast as aliases.csv
+    Litbank(LitbankArgs),
+    /// Import the Project Dialogism Novel Corpus (one folder per novel: novel_text.txt,
+    /// quotation_info.csv, character_info.csv), its casts as aliases.csv
+    Pdnc(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LitbankArgs {
+    /// The source folder (LitBank's quotations/tsv, or LitBank's root)
+    pub src: PathBuf,
+    /// LitBank's coreference folder (coref/tsv): writes the cast of each text's speakers
+    /// to aliases.csv
+    #[arg(long, value_name = "DIR")]
+    pub coref: Option<PathBuf>,
+    /// The dataset folder to write
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

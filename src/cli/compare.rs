@@ -147,8 +147,16 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
     let _ = writeln!(
         out,
         "Scheme `{}`; paired bootstrap over articles, {} resamples, seed {}. The gate fails when \
-         pair F1 drops by more than {} with p < {}.",
-        c.scheme, c.resamples, c.seed, c.max_drop, c.alpha
+         {} drops by more than {} with p < {}.",
+        c.scheme,
+        c.resamples,
+        c.seed,
+        c.pairs
+            .first()
+            .and_then(|p| p.metrics.first())
+            .map_or("pair F1", |m| m.metric.label()),
+        c.max_drop,
+        c.alpha
     );
     if c.pairs
         .iter()

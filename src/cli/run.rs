@@ -80,11 +80,11 @@ pub fn execute(args: RunArgs) -> Result<i32> {
     let entries = model_entries(&specs, &datasets, &load)?;
     let outcome = runner::run(&datasets, &entries, &options)?;
     for result in &outcome.record.results {
-        for warning in &result.warnings {
+        for warning in result.warnings() {
             eprintln!(
                 "warning: {} on {}: {}",
-                result.model,
-                result.dataset,
+                result.model(),
+                result.dataset(),
                 crate::error::escape_controls(warning)
             );
         }
@@ -103,7 +103,12 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         );
     }
     if outcome.record.status == RunStatus::Partial {
-        let failed: usize = outcome.record.results.iter().map(|r| r.errors.len()).sum();
+        let failed: usize = outcome
+            .record
+            .results
+            .iter()
+            .map(|r| r.errors().len())
+            .sum();
         eprintln!(
             "warning: the run is partial: {failed} failure(s) recorded in {}; \
              failed articles count as predicting nothing",
@@ -116,7 +121,7 @@ pub fn execute(args: RunArgs) -> Result<i32> {
             .record
             .results
             .iter()
-            .flat_map(|r| r.errors.iter().map(move |e| (r, e)));
+            .flat_map(|r| r.errors().iter().map(move |e| (r, e)));
         for (result, error) in all.clone().take(SHOWN) {
             let article = error
                 .article_id
@@ -125,8 +130,8 @@ pub fn execute(args: RunArgs) -> Result<i32> {
                 .unwrap_or_default();
             eprintln!(
                 "  {} on {}{article}: {}",
-                result.model,
-                result.dataset,
+                result.model(),
+                result.dataset(),
                 crate::error::escape_controls(&error.message)
             );
         }

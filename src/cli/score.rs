@@ -1,7 +1,12 @@
 use super::args::ScoreArgs;
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::record::{ResultRecord, TableStyle, by_type_table, scores_table};
+use crate::model::Task;
+use crate::record::{
+    ResultRecord, SpeakersResultRecord, TableStyle, by_mention_type_table, by_type_table,
+    confusion_caption, confusion_table, scores_table, speakers_breakdown_table,
+    speakers_confusion_table, speakers_scores_table,
+};
 use crate::scoring::ScoringOptions;
 
 pub fn execute(args: ScoreArgs) -> Result<i32> {
@@ -16,12 +21,19 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
     }
     let dataset = Dataset::open(&args.dataset)?;
     let predictions = dataset.read_predictions(&args.pred)?;
+    if args.task == Task::Speakers {
+        return speakers(&args, &dataset, &predictions, &options);
+    }
     let scored = crate::scoring::score_dataset(&dataset, &predictions, &options)?;
+    let (speaker_confusion, speaker_confusion_pairs) = scored.confusion_record();
     let result = ResultRecord {
         model: args.pred.display().to_string(),
         dataset: dataset.name().to_string(),
-        scores: scored.scores,
-        by_type: scored.by_type,
+        scores: scored.aggregate.scores,
+        by_type: scored.aggregate.by_type,
+        by_mention_type: scored.aggregate.by_mention_type,
+        speaker_confusion,
+        speaker_confusion_pairs,
         throughput: None,
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -55,6 +67,59 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         if let Some(table) = by_type_table(&result, TableStyle::Text) {
             println!("by gold type (pair recall R, precision P):\n{table}");
         }
+        if let Some(table) = by_mention_type_table(&result, TableStyle::Text) {
+            println!("by gold mention type (pair recall R):\n{table}");
+        }
+        if let Some(table) = confusion_table(&result, TableStyle::Text) {
+            println!("{}\n{table}", confusion_caption(&result));
+        }
+    }
+    Ok(0)
+}
+
+/// `score --task speakers`: the figures of SPEC 3.7.
+fn speakers(
+    args: &ScoreArgs,
+    dataset: &Dataset,
+    answers: &[crate::attribution::Attribution],
+    options: &ScoringOptions,
+) -> Result<i32> {
+    let scored = crate::scoring::score_speakers(dataset, answers, options)?;
+    let (speaker_confusion, speaker_confusion_pairs) =
+        crate::scoring::confusion_record(&scored.confusion);
+    let result = SpeakersResultRecord {
+        model: args.pred.display().to_string(),
+        dataset: dataset.name().to_string(),
+        task: "speakers".to_string(),
+        scores: scored.aggregate.scores,
+        by_mention_type: scored.aggregate.by_mention_type,
+        by_type: scored.aggregate.by_type,
+        speaker_confusion,
+        speaker_confusion_pairs,
+        throughput: None,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    println!(
+        "{} against {}, speakers task ({} articles; speaker match {})",
+        args.pred.display(),
+        dataset.name(),
+        dataset.article_ids().len(),
+        options.speaker_match.as_str(),
+    );
+    println!("{}", speakers_scores_table(&result, TableStyle::Text));
+    if let Some(table) = speakers_breakdown_table(&result, TableStyle::Text) {
+        println!("speaker accuracy by gold type and mention type:\n{table}");
+    }
+    if let Some(table) = speakers_confusion_table(&result, TableStyle::Text) {
+        println!("{table}");
     }
     Ok(0)
 }

@@ -6,7 +6,7 @@
 
 use super::aliases::AliasEntry;
 use super::validate::{ErrorSink, confidence_problem};
-use crate::attribution::{Attribution, QuoteType, Span};
+use crate::attribution::{Attribution, MentionType, QuoteType, Span};
 use crate::error::{Error, InputError, Location, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -54,6 +54,7 @@ struct Columns {
     speaker_start: Option<usize>,
     speaker_end: Option<usize>,
     confidence: Option<usize>,
+    mention_type: Option<usize>,
 }
 
 /// The header row: every field name with its position, the first occurrence of each.
@@ -447,6 +448,11 @@ pub(crate) fn parse_attribution_csv(
             RowKind::Gold => None,
             RowKind::Prediction => at("confidence"),
         },
+        // Likewise a prediction's mention type (SPEC 2: gold), which nothing reads.
+        mention_type: match kind {
+            RowKind::Gold => at("mention_type"),
+            RowKind::Prediction => None,
+        },
     };
 
     let mut rows = Vec::new();
@@ -500,6 +506,15 @@ pub(crate) fn parse_attribution_csv(
                     None
                 }
             });
+        let mention_type = fields
+            .optional_text(sink, columns.mention_type, "mention_type")
+            .and_then(|text| match text.trim().parse::<MentionType>() {
+                Ok(t) => Some(t),
+                Err(message) => {
+                    fields.error(sink, "mention_type", message);
+                    None
+                }
+            });
         let row = Attribution {
             article_id,
             quote,
@@ -510,6 +525,7 @@ pub(crate) fn parse_attribution_csv(
             speaker_mention,
             mention_span,
             confidence,
+            mention_type,
         };
         if kind == RowKind::Gold && fields.errors == 0 {
             // Rows compare as parsed values, so `5` and ` 5` or `direct` and ` direct` in
@@ -657,6 +673,46 @@ mod tests {
             only_error(result).location,
             Location::named_column("g.csv", 2, "confidence")
         );
+    }
+
+    #[test]
+    fn gold_reads_mention_type_and_names_a_bad_value() {
+        let text =
+            "article_id,quote,speaker,mention_type\na,b,c,anaphoric\na,d,c,\na,e,c,pronoun\n";
+        let (rows, result) = parse(text, RowKind::Gold);
+        let error = only_error(result);
+        assert_eq!(
+            error.location,
+            Location::named_column("g.csv", 4, "mention_type")
+        );
+        assert!(error.message.contains("pronoun"), "{}", error.message);
+        assert_eq!(rows[0].row.mention_type, Some(MentionType::Anaphoric));
+        assert_eq!(rows[1].row.mention_type, None);
+        // Predictions: ignored like an unknown column.
+        let (rows, result) = parse(text, RowKind::Prediction);
+        result.unwrap();
+        assert!(rows.iter().all(|r| r.row.mention_type.is_none()));
+    }
+
+    #[test]
+    fn mention_type_is_written_only_when_a_row_has_one() {
+        let mut row = Attribution {
+            article_id: "a".into(),
+            quote: "b".into(),
+            speaker: "c".into(),
+            ..Attribution::default()
+        };
+        let written = |rows: &[Attribution]| {
+            let mut out = Vec::new();
+            crate::attribution::write_csv(&mut out, rows).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert!(!written(std::slice::from_ref(&row)).contains("mention_type"));
+        row.mention_type = Some(MentionType::Implicit);
+        let text = written(std::slice::from_ref(&row));
+        let (rows, result) = parse(&text, RowKind::Gold);
+        result.unwrap();
+        assert_eq!(rows[0].row, row);
     }
 
     #[test]

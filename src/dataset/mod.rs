@@ -476,6 +476,28 @@ impl Dataset {
         sink.finish(&gold_file)
     }
 
+    /// SPEC 3.7: in the `speakers` task every gold row the type filter keeps is given to
+    /// the model by its offsets, so one without them is an input error, reported with
+    /// its line before anything is scored.
+    pub fn check_quote_offsets(&self, types: &[crate::attribution::QuoteType]) -> Result<()> {
+        let gold_file = self.path.join("gold.csv");
+        let mut sink = ErrorSink::default();
+        for group in self.gold.values() {
+            for (row, &line) in group.rows.iter().zip(&group.lines) {
+                if types.contains(&row.gold_type()) && row.quote_span.is_none() {
+                    sink.push(InputError::new(
+                        Location::named_column(&gold_file, line, "start"),
+                        format!(
+                            "the quote `{}` has no start/end: the speakers task gives the model each gold quote by its offsets",
+                            row.quote
+                        ),
+                    ));
+                }
+            }
+        }
+        sink.finish(&gold_file)
+    }
+
     /// Counts for the `validate` command.
     pub fn summary(&self) -> ValidationSummary {
         let mut by_type = [0usize; 3];

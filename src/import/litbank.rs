@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 
 /// Converts LitBank's `quotations/tsv` folder (or the LitBank root holding it) into a
 /// dataset at `out`.
-pub fn import_litbank(src: &Path, out: &Path) -> Result<ImportSummary> {
+///
+/// With `coref`, LitBank's coreference folder (`coref/tsv`), the proper-name mentions of
+/// each speaking entity become its aliases in `aliases.csv` ([`super::litbank_cast`]).
+pub fn import_litbank(src: &Path, coref: Option<&Path>, out: &Path) -> Result<ImportSummary> {
     let nested = src.join("quotations").join("tsv");
     let dir = if nested.is_dir() {
         nested
@@ -53,24 +56,36 @@ pub fn import_litbank(src: &Path, out: &Path) -> Result<ImportSummary> {
         }
     }
 
-    let mut summary = ImportSummary {
-        corpus: "LitBank quotations".to_string(),
-        source: src.to_path_buf(),
-        out: out.to_path_buf(),
-        ..ImportSummary::default()
-    };
+    let mut summary = ImportSummary::new("LitBank quotations", src, out);
     let mut ids = IdMaker::default();
-    let mut articles = Vec::new();
-    let mut rows = Vec::new();
+    let (mut articles, mut rows) = (Vec::new(), Vec::new());
+    let mut aliases: Vec<(String, String, String)> = Vec::new();
     for (stem, text_path) in &texts {
         let Some(ann_path) = annotations.remove(stem) else {
             summary.unannotated_texts.push(text_path.clone());
             continue;
         };
         let id = ids.make(stem, text_path)?;
-        let article = Article::new(id, read_text(text_path)?);
+        let article = Article::new(id.clone(), read_text(text_path)?);
         let sentences = tokens(&article.text, text_path)?;
         let content = read_text(&ann_path)?;
+        if let Some(coref) = coref {
+            let speakers: std::collections::HashSet<String> = content
+                .lines()
+                .filter_map(|line| line.strip_prefix("ATTRIB\t"))
+                .filter_map(|rest| rest.split('\t').nth(1))
+                .map(|entity| entity.trim().to_string())
+                .collect();
+            let file = coref.join(ann_path.file_name().unwrap_or_default());
+            if file.is_file() {
+                for (name, alias) in super::litbank_cast::cast_rows(&file, &speakers, speaker_name)?
+                {
+                    aliases.push((id.clone(), name, alias));
+                }
+            } else {
+                summary.unannotated_texts.push(file);
+            }
+        }
         rows.extend(convert(
             &content,
             &ann_path,
@@ -93,7 +108,11 @@ pub fn import_litbank(src: &Path, out: &Path) -> Result<ImportSummary> {
     }
     let rows = dedupe(rows, &mut summary);
     summary.renamed_ids = std::mem::take(&mut ids.renamed);
-    write_dataset(out, &articles, rows, card, &mut summary)?;
+    let alias_count = coref.map(|_| aliases.len());
+    write_dataset(out, &articles, rows, |s| card(s, alias_count), &mut summary)?;
+    if coref.is_some() {
+        super::write_aliases(&out.join("aliases.csv"), &aliases)?;
+    }
     Ok(summary)
 }
 
@@ -294,7 +313,7 @@ fn speaker_name(id: &str) -> String {
     base.replace('_', " ")
 }
 
-fn card(summary: &ImportSummary) -> String {
+fn card(summary: &ImportSummary, aliases: Option<usize>) -> String {
     format!(
         r#"# LitBank quotations
 
@@ -355,9 +374,19 @@ that are not speech (scare quotes, titles, mentions of a term) are not quotation
 - `type`: `direct`. LitBank gives no cue and no speaker mention offsets, so `cue`,
   `speaker_mention`, `speaker_start` and `speaker_end` are empty: score with
   `--speaker-match name` (the default) or `none`.
-"#,
+{cast}"#,
         tool = tool_name(),
         counts = counts_section(summary),
+        cast = match aliases {
+            None => String::new(),
+            Some(n) => format!(
+                "- `aliases.csv` ({n} rows): the cast, from LitBank's coreference layer \
+                 (`coref/tsv`, same license): for each speaking entity, the text of its \
+                 proper-name mentions (entity type `PER`, kind `PROP`) other than its name, \
+                 each once, in the order they come. Built with `attr-eval import litbank \
+                 litbank/quotations/tsv --coref litbank/coref/tsv --out DIR`.\n"
+            ),
+        },
     )
 }
 
@@ -394,7 +423,7 @@ mod tests {
             ("2_empty.ann", ""),
         ]);
         let out = src.path().join("out");
-        let summary = import_litbank(src.path(), &out).unwrap();
+        let summary = import_litbank(src.path(), None, &out).unwrap();
         let rows = gold(&out);
         let got: Vec<(&str, &str, &str, &str, &str)> = rows
             .iter()
@@ -444,7 +473,7 @@ mod tests {
 
     fn error_of(text: &str, ann: &str) -> (String, u64, Option<u64>, String) {
         let src = folder(&[("t.txt", text), ("t.ann", ann)]);
-        match import_litbank(src.path(), &src.path().join("out")) {
+        match import_litbank(src.path(), None, &src.path().join("out")) {
             Err(Error::Input(e)) => {
                 let column = match e.location.column {
                     Some(Column::Number(n)) => Some(n),
@@ -545,7 +574,7 @@ mod tests {
             ann in "((QUOTE|ATTRIB|X)?(\t[Q0-9a-z_é-]{0,3}){0,8}\n?){0,6}"
         ) {
             let src = folder(&[("t.txt", "“ Hi , ” he said .\nOK .\n"), ("t.ann", &ann)]);
-            match import_litbank(src.path(), &src.path().join("out")) {
+            match import_litbank(src.path(), None, &src.path().join("out")) {
                 Ok(_) | Err(Error::Input(_)) => {}
                 Err(other) => proptest::prop_assert!(false, "{other}"),
             }
@@ -581,6 +610,10 @@ mod tests {
         }
     }
 
+    fn coref() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/litbank/coref/tsv")
+    }
+
     #[test]
     fn the_shipped_dataset_is_what_the_importer_makes() {
         let src =
@@ -591,14 +624,14 @@ mod tests {
         }
         let out = tempfile::tempdir().unwrap();
         let out = out.path().join("litbank-quotes");
-        let summary = import_litbank(&src, &out).unwrap();
+        let summary = import_litbank(&src, Some(&coref()), &out).unwrap();
         println!("{summary}");
         assert_eq!(summary.documents, 100);
         assert_eq!(summary.rows.total(), 1765);
         assert_eq!(summary.text_mismatches, 0);
         assert_eq!(summary.duplicates_dropped, 0);
         let shipped = shipped();
-        for file in ["gold.csv", "DATASET.md"] {
+        for file in ["gold.csv", "DATASET.md", "aliases.csv"] {
             assert_eq!(
                 std::fs::read_to_string(out.join(file)).unwrap(),
                 std::fs::read_to_string(shipped.join(file)).unwrap(),
@@ -624,6 +657,9 @@ mod tests {
         if shipped.exists() {
             std::fs::remove_dir_all(&shipped).unwrap();
         }
-        println!("{}", import_litbank(&src, &shipped).unwrap());
+        println!(
+            "{}",
+            import_litbank(&src, Some(&coref()), &shipped).unwrap()
+        );
     }
 }

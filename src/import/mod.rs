@@ -6,9 +6,13 @@
 //! half-written dataset behind.
 
 mod litbank;
+mod litbank_cast;
+mod pdnc;
 mod polnear;
+mod pylit;
 
 pub use litbank::import_litbank;
+pub use pdnc::{Character, import_pdnc, read_cast};
 pub use polnear::import_polnear;
 
 use crate::attribution::{Attribution, QuoteType, Span, write_csv};
@@ -62,6 +66,17 @@ pub struct ImportSummary {
     /// Rows whose type would differ if single quotes and apostrophes counted as
     /// quotation marks (PolNeAR only).
     pub type_changes_with_single_quotes: Option<usize>,
+}
+
+impl ImportSummary {
+    fn new(corpus: &str, source: &Path, out: &Path) -> ImportSummary {
+        ImportSummary {
+            corpus: corpus.to_string(),
+            source: source.to_path_buf(),
+            out: out.to_path_buf(),
+            ..ImportSummary::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -426,6 +441,22 @@ fn verify_row(row: &Attribution, articles: &HashMap<&str, &SourceArticle>) -> Re
         return Err(input(Location::file(&source.origin), "empty quote"));
     }
     Ok(())
+}
+
+/// Writes `aliases.csv` (docs/datasets.md#aliases): one `(article_id, name, alias)` row
+/// each.
+pub(crate) fn write_aliases(path: &Path, aliases: &[(String, String, String)]) -> Result<()> {
+    let mut writer = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
+    let mut write = |record: [&str; 3]| {
+        writer
+            .write_record(record)
+            .map_err(|e| Error::io(path, e.into()))
+    };
+    write(["article_id", "name", "alias"])?;
+    for (id, name, alias) in aliases {
+        write([id, name, alias])?;
+    }
+    writer.flush().map_err(|e| Error::io(path, e))
 }
 
 /// Importing into a folder that holds an older dataset would mix stale articles into the

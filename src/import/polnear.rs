@@ -36,15 +36,9 @@ pub fn import_polnear(src: &Path, out: &Path) -> Result<ImportSummary> {
             .push(path);
     }
 
-    let mut summary = ImportSummary {
-        corpus: "PolNeAR".to_string(),
-        source: src.to_path_buf(),
-        out: out.to_path_buf(),
-        ..ImportSummary::default()
-    };
+    let mut summary = ImportSummary::new("PolNeAR", src, out);
     let mut ids = IdMaker::default();
-    let mut articles = Vec::new();
-    let mut rows = Vec::new();
+    let (mut articles, mut rows) = (Vec::new(), Vec::new());
     for (stem, text_path) in &texts {
         // Files come sorted, so the first is the first annotator in sorted order: the
         // public loader picks one at random, a harness must be reproducible.
@@ -413,6 +407,7 @@ fn convert(
                     speaker_mention: speaker_mention.clone(),
                     mention_span: mention,
                     confidence: None,
+                    mention_type: None,
                 });
             }
         }

@@ -360,35 +360,7 @@ impl Model for CachedModel {
         self.inner.info()
     }
 
-    fn predict(&self, article: &Article) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.predict_batch(std::slice::from_ref(article))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
-    }
-
-    fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
-        self.run_batch(articles, None, &|_, _| {})
-    }
-
-    fn attribute(
-        &self,
-        article: &Article,
-        request: &SpeakersRequest,
-    ) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
-    }
-
-    fn attribute_batch(
-        &self,
-        articles: &[Article],
-        requests: &[SpeakersRequest],
-    ) -> Vec<TimedPrediction> {
-        self.run_batch(articles, Some(requests), &|_, _| {})
-    }
+    crate::model::entry_points_through_run_batch!();
 
     fn external_cpu_s(&self) -> Option<f64> {
         self.inner.external_cpu_s()

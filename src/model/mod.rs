@@ -72,6 +72,72 @@ pub struct TimedPrediction {
     pub cpu_s: Option<f64>,
 }
 
+impl TimedPrediction {
+    /// Runs one article's prediction on this thread, timing it by the wall clock and the
+    /// thread's CPU clock.
+    pub fn measure(predict: impl FnOnce() -> Result<Vec<Attribution>, ModelError>) -> Self {
+        let started = std::time::Instant::now();
+        let cpu_started = crate::cpu_time::thread_seconds();
+        let result = predict();
+        TimedPrediction {
+            result,
+            latency_ms: started.elapsed().as_secs_f64() * 1e3,
+            cpu_s: cpu_started
+                .zip(crate::cpu_time::thread_seconds())
+                .map(|(before, after)| (after - before).max(0.0)),
+        }
+    }
+
+    /// The one answer of a batch of one article.
+    pub fn single(mut answers: Vec<TimedPrediction>) -> Result<Vec<Attribution>, ModelError> {
+        answers
+            .pop()
+            .map(|prediction| prediction.result)
+            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+    }
+}
+
+/// The four per-task entry points of a [`Model`] whose work is all in its own
+/// `run_batch` (a pipelined program, a cache in front of a model): each goes through it.
+macro_rules! entry_points_through_run_batch {
+    () => {
+        fn predict(
+            &self,
+            article: &$crate::dataset::Article,
+        ) -> std::result::Result<Vec<$crate::attribution::Attribution>, $crate::model::ModelError> {
+            $crate::model::TimedPrediction::single(
+                self.predict_batch(std::slice::from_ref(article)),
+            )
+        }
+
+        fn predict_batch(
+            &self,
+            articles: &[$crate::dataset::Article],
+        ) -> Vec<$crate::model::TimedPrediction> {
+            self.run_batch(articles, None, &|_, _| {})
+        }
+
+        fn attribute(
+            &self,
+            article: &$crate::dataset::Article,
+            request: &$crate::model::SpeakersRequest,
+        ) -> std::result::Result<Vec<$crate::attribution::Attribution>, $crate::model::ModelError> {
+            $crate::model::TimedPrediction::single(
+                self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request)),
+            )
+        }
+
+        fn attribute_batch(
+            &self,
+            articles: &[$crate::dataset::Article],
+            requests: &[$crate::model::SpeakersRequest],
+        ) -> Vec<$crate::model::TimedPrediction> {
+            self.run_batch(articles, Some(requests), &|_, _| {})
+        }
+    };
+}
+pub(crate) use entry_points_through_run_batch;
+
 /// Called with each answer as soon as a model has it, by its index in the batch (so
 /// that the prediction cache keeps what was answered before an interruption).
 pub type OnAnswer<'a> = &'a (dyn Fn(usize, &TimedPrediction) + Sync);
@@ -94,18 +160,7 @@ pub trait Model: Send + Sync {
         use rayon::prelude::*;
         articles
             .par_iter()
-            .map(|article| {
-                let started = std::time::Instant::now();
-                let cpu_started = crate::cpu_time::thread_seconds();
-                let result = self.predict(article);
-                TimedPrediction {
-                    result,
-                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                    cpu_s: cpu_started
-                        .zip(crate::cpu_time::thread_seconds())
-                        .map(|(before, after)| (after - before).max(0.0)),
-                }
-            })
+            .map(|article| TimedPrediction::measure(|| self.predict(article)))
             .collect()
     }
 
@@ -135,18 +190,7 @@ pub trait Model: Send + Sync {
         articles
             .par_iter()
             .zip(requests.par_iter())
-            .map(|(article, request)| {
-                let started = std::time::Instant::now();
-                let cpu_started = crate::cpu_time::thread_seconds();
-                let result = self.attribute(article, request);
-                TimedPrediction {
-                    result,
-                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                    cpu_s: cpu_started
-                        .zip(crate::cpu_time::thread_seconds())
-                        .map(|(before, after)| (after - before).max(0.0)),
-                }
-            })
+            .map(|(article, request)| TimedPrediction::measure(|| self.attribute(article, request)))
             .collect()
     }
 

@@ -5,12 +5,19 @@
 mod report;
 mod write;
 
-pub use report::{TableStyle, by_type_table, headline_table, markdown_report, ratio, scores_table};
+pub use report::{
+    TableStyle, by_mention_type_table, by_type_table, confusion_caption, confusion_table,
+    headline_table, markdown_report, ratio, scores_table, speakers_breakdown_table,
+    speakers_confusion_table, speakers_scores_table,
+};
 pub use write::{LoadedRun, RunFolder, check_run_name, read_run};
 
-use crate::attribution::{Attribution, QuoteType};
+use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
-use crate::scoring::{Counts, OutcomeKind, PerScheme, Scores, ScoringOptions, TypeScores};
+use crate::scoring::{
+    ConfusionPair, Counts, MentionTypeScores, OutcomeKind, PerScheme, Scores, ScoringOptions,
+    SpeakerAccuracy, SpeakerCounts, SpeakerScores, TypeScores,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,7 +41,7 @@ pub struct RunRecord {
     pub scoring: ScoringOptions,
     pub datasets: Vec<DatasetRecord>,
     pub models: Vec<ModelInfo>,
-    pub results: Vec<ResultRecord>,
+    pub results: Vec<TaskResult>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +101,110 @@ pub struct ResultRecord {
     pub scores: PerScheme<Scores>,
     /// Gold type → scheme → recall and precision.
     pub by_type: BTreeMap<QuoteType, PerScheme<TypeScores>>,
+    /// Gold mention type → scheme → recall; absent when the gold has no mention types.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_mention_type: BTreeMap<MentionType, PerScheme<MentionTypeScores>>,
+    /// The most frequent (gold, predicted) speaker pairs of INC outcomes under the
+    /// headline `overlap` scheme, names as resolved (SPEC 3.6), at most
+    /// [`CONFUSION_LIMIT`](crate::scoring::CONFUSION_LIMIT) of them.
+    #[serde(default)]
+    pub speaker_confusion: Vec<ConfusionPair>,
+    /// How many distinct pairs there were in all, when more than the list holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_confusion_pairs: Option<usize>,
+    pub throughput: Option<Throughput>,
+    pub errors: Vec<ArticleError>,
+    /// Things a user should know that are no failure (a model that gives no speaker
+    /// mentions scored in mention mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// One model on one dataset, in the run's task: the figures of docs/tasks.md for it.
+/// Untagged in JSON: a speakers result says `"task": "speakers"`, an extract result
+/// (the record's shape before the speakers task) has no `task`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+// A run holds one result per model × dataset: boxing the larger variant would save a
+// few hundred bytes per result, not worth an indirection at every use.
+#[allow(clippy::large_enum_variant)]
+pub enum TaskResult {
+    Speakers(SpeakersResultRecord),
+    Extract(ResultRecord),
+}
+
+impl TaskResult {
+    pub fn model(&self) -> &str {
+        match self {
+            TaskResult::Speakers(r) => &r.model,
+            TaskResult::Extract(r) => &r.model,
+        }
+    }
+
+    pub fn dataset(&self) -> &str {
+        match self {
+            TaskResult::Speakers(r) => &r.dataset,
+            TaskResult::Extract(r) => &r.dataset,
+        }
+    }
+
+    pub fn errors(&self) -> &[ArticleError] {
+        match self {
+            TaskResult::Speakers(r) => &r.errors,
+            TaskResult::Extract(r) => &r.errors,
+        }
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            TaskResult::Speakers(r) => &r.warnings,
+            TaskResult::Extract(r) => &r.warnings,
+        }
+    }
+
+    pub fn throughput(&self) -> Option<&Throughput> {
+        match self {
+            TaskResult::Speakers(r) => r.throughput.as_ref(),
+            TaskResult::Extract(r) => r.throughput.as_ref(),
+        }
+    }
+
+    pub fn as_extract(&self) -> Option<&ResultRecord> {
+        match self {
+            TaskResult::Extract(r) => Some(r),
+            TaskResult::Speakers(_) => None,
+        }
+    }
+
+    pub fn as_speakers(&self) -> Option<&SpeakersResultRecord> {
+        match self {
+            TaskResult::Speakers(r) => Some(r),
+            TaskResult::Extract(_) => None,
+        }
+    }
+}
+
+/// One model on one dataset in the `speakers` task (SPEC 3.7): what `attr-eval score
+/// --task speakers --json` prints. `scores` holds the figures of 3.7 in place of the
+/// pair and quote metrics, with one interval (speaker accuracy's), not one per scheme:
+/// quotes are given, so there is no quote matching to vary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakersResultRecord {
+    pub model: String,
+    pub dataset: String,
+    /// Always `speakers`: two results of different tasks are never compared.
+    pub task: String,
+    pub scores: SpeakerScores,
+    /// Gold mention type → speaker accuracy; absent when the gold has no mention types.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_mention_type: BTreeMap<MentionType, SpeakerAccuracy>,
+    /// Gold type → speaker accuracy.
+    pub by_type: BTreeMap<QuoteType, SpeakerAccuracy>,
+    /// As in [`ResultRecord::speaker_confusion`]: the INC outcomes, most frequent first.
+    #[serde(default)]
+    pub speaker_confusion: Vec<ConfusionPair>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_confusion_pairs: Option<usize>,
     pub throughput: Option<Throughput>,
     pub errors: Vec<ArticleError>,
     /// Things a user should know that are no failure (a model that gives no speaker
@@ -161,6 +272,35 @@ pub struct ArticleLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub schemes: PerScheme<ArticleSchemeLine>,
+}
+
+/// A line of `articles.jsonl` in the `speakers` task: one model × dataset × article,
+/// with each gold row's outcome and the answer that decided it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakersArticleLine {
+    pub model: String,
+    pub dataset: String,
+    pub article_id: String,
+    /// Always `speakers`.
+    pub task: String,
+    pub chars: usize,
+    pub latency_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub counts: SpeakerCounts,
+    pub outcomes: Vec<SpeakerOutcomeLine>,
+    /// Answers that answered no given quote (or one already answered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched: Vec<Attribution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakerOutcomeLine {
+    /// `cor`, `inc` or `mis`.
+    pub kind: OutcomeKind,
+    pub gold: Attribution,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Attribution>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! Tables a person reads: the text table of `score` and the `report.md` of a run.
 
-use super::{ResultRecord, RunRecord, RunStatus};
-use crate::attribution::QuoteType;
+use super::{ResultRecord, RunRecord, RunStatus, SpeakersResultRecord, TaskResult};
+use crate::attribution::{MentionType, QuoteType};
 use crate::scoring::{Scheme, Scores};
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use std::fmt::Write as _;
@@ -117,33 +117,188 @@ pub fn by_type_table(result: &ResultRecord, style: TableStyle) -> Option<String>
     Some(table.to_string())
 }
 
+/// Recall per gold mention type, for every scheme; `None` when the gold has none.
+pub fn by_mention_type_table(result: &ResultRecord, style: TableStyle) -> Option<String> {
+    if result.by_mention_type.is_empty() {
+        return None;
+    }
+    let mut table = new_table(
+        style,
+        &["mention type", "exact R", "overlap R", "lenient R"],
+    );
+    for mention_type in MentionType::ALL {
+        let Some(per_scheme) = result.by_mention_type.get(&mention_type) else {
+            continue;
+        };
+        let mut row = vec![mention_type.to_string()];
+        for scheme in Scheme::ALL {
+            row.push(ratio(per_scheme.get(scheme).recall));
+        }
+        table.add_row(row);
+    }
+    Some(table.to_string())
+}
+
+/// The speaker confusion: `None` when there is no INC outcome.
+pub fn confusion_table(result: &ResultRecord, style: TableStyle) -> Option<String> {
+    if result.speaker_confusion.is_empty() {
+        return None;
+    }
+    let mut table = new_table(style, &["gold speaker", "predicted speaker", "INC"]);
+    for pair in &result.speaker_confusion {
+        let shown = |name: &str| {
+            if name.is_empty() {
+                "(none)".to_string()
+            } else {
+                name.to_string()
+            }
+        };
+        table.add_row(vec![
+            shown(&pair.gold),
+            shown(&pair.pred),
+            pair.count.to_string(),
+        ]);
+    }
+    Some(table.to_string())
+}
+
+/// The sentence above the confusion table: what it counts and whether it is cut short.
+pub fn confusion_caption(result: &ResultRecord) -> String {
+    let more = result
+        .speaker_confusion_pairs
+        .map(|all| {
+            format!(
+                " (the {} most frequent of {all} pairs)",
+                result.speaker_confusion.len()
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Speaker confusion, INC outcomes of the overlap scheme, names as resolved through \
+         the cast{more}:"
+    )
+}
+
+/// The `speakers` task's figures (SPEC 3.7) of one result.
+pub fn speakers_scores_table(result: &SpeakersResultRecord, style: TableStyle) -> String {
+    let mut table = new_table(
+        style,
+        &[
+            "gold",
+            "COR",
+            "INC",
+            "MIS",
+            "unmatched answers",
+            "speaker acc",
+            "acc 95% CI",
+            "coverage",
+            "answered acc",
+        ],
+    );
+    let s = &result.scores;
+    let c = &s.counts;
+    table.add_row(vec![
+        c.gold.to_string(),
+        c.cor.to_string(),
+        c.inc.to_string(),
+        c.mis.to_string(),
+        c.unmatched_answers.to_string(),
+        ratio(s.speaker_accuracy),
+        s.speaker_accuracy_ci95
+            .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]")),
+        ratio(s.coverage),
+        ratio(s.answered_accuracy),
+    ]);
+    table.to_string()
+}
+
+/// Speaker accuracy by gold type, then by gold mention type.
+pub fn speakers_breakdown_table(
+    result: &SpeakersResultRecord,
+    style: TableStyle,
+) -> Option<String> {
+    if result.by_type.is_empty() && result.by_mention_type.is_empty() {
+        return None;
+    }
+    let mut table = new_table(style, &["gold rows", "of", "gold", "COR", "speaker acc"]);
+    let types = result.by_type.iter().map(|(t, a)| ("type", t.as_str(), a));
+    let mentions = result
+        .by_mention_type
+        .iter()
+        .map(|(m, a)| ("mention type", m.as_str(), a));
+    for (kind, value, a) in types.chain(mentions) {
+        table.add_row(vec![
+            kind.to_string(),
+            value.to_string(),
+            a.gold.to_string(),
+            a.cor.to_string(),
+            ratio(a.speaker_accuracy),
+        ]);
+    }
+    Some(table.to_string())
+}
+
+/// The speaker confusion of a `speakers` result, with its caption.
+pub fn speakers_confusion_table(
+    result: &SpeakersResultRecord,
+    style: TableStyle,
+) -> Option<String> {
+    if result.speaker_confusion.is_empty() {
+        return None;
+    }
+    let mut table = new_table(style, &["gold speaker", "answered speaker", "INC"]);
+    for pair in &result.speaker_confusion {
+        table.add_row(vec![
+            pair.gold.clone(),
+            pair.pred.clone(),
+            pair.count.to_string(),
+        ]);
+    }
+    let more = result
+        .speaker_confusion_pairs
+        .map(|all| {
+            format!(
+                " (the {} most frequent of {all} pairs)",
+                result.speaker_confusion.len()
+            )
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "Speaker confusion, names as resolved through the cast{more}:\n{table}"
+    ))
+}
+
 fn megabytes_per_s(per_s: f64) -> String {
     format!("{:.2}", per_s / 1e6)
 }
 
-/// One row per model × dataset: the overlap-scheme headline and throughput.
+/// One row per model × dataset: the headline (overlap-scheme pair F1, or speaker
+/// accuracy in the speakers task) and throughput.
 pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
-    let mut table = new_table(
-        style,
-        &[
-            "dataset",
-            "model",
+    let speakers = record.task == crate::model::Task::Speakers;
+    let mut header: Vec<&str> = vec!["dataset", "model"];
+    if speakers {
+        header.extend([
+            "speaker acc",
+            "acc 95% CI",
+            "coverage",
+            "answered acc",
+            "gold",
+        ]);
+    } else {
+        header.extend([
             "pair P",
             "pair R",
             "pair F1",
             "F1 95% CI",
             "quote F1",
             "attr acc",
-            "articles/s",
-            "M chars/s",
-            "MB/s/core",
-            "p95 ms",
-            "errors",
-        ],
-    );
+        ]);
+    }
+    header.extend(["articles/s", "M chars/s", "MB/s/core", "p95 ms", "errors"]);
+    let mut table = new_table(style, &header);
     for result in &record.results {
-        let s = &result.scores.overlap;
-        let (articles_per_s, chars_per_s, per_core, p95) = match &result.throughput {
+        let (articles_per_s, chars_per_s, per_core, p95) = match result.throughput() {
             Some(t) => (
                 format!("{:.0}", t.articles_per_s),
                 megabytes_per_s(t.chars_per_s),
@@ -152,23 +307,77 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
             ),
             None => ("–".into(), "–".into(), "–".into(), "–".into()),
         };
-        table.add_row(vec![
-            result.dataset.clone(),
-            result.model.clone(),
-            ratio(s.pair.p),
-            ratio(s.pair.r),
-            ratio(s.pair.f1),
-            interval(s),
-            ratio(s.quote.f1),
-            ratio(s.attribution_accuracy),
+        let mut row = vec![result.dataset().to_string(), result.model().to_string()];
+        match result {
+            TaskResult::Extract(r) => {
+                let s = &r.scores.overlap;
+                row.extend([
+                    ratio(s.pair.p),
+                    ratio(s.pair.r),
+                    ratio(s.pair.f1),
+                    interval(s),
+                    ratio(s.quote.f1),
+                    ratio(s.attribution_accuracy),
+                ]);
+            }
+            TaskResult::Speakers(r) => {
+                let s = &r.scores;
+                row.extend([
+                    ratio(s.speaker_accuracy),
+                    s.speaker_accuracy_ci95
+                        .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]")),
+                    ratio(s.coverage),
+                    ratio(s.answered_accuracy),
+                    s.counts.gold.to_string(),
+                ]);
+            }
+        }
+        row.extend([
             articles_per_s,
             chars_per_s,
             per_core,
             p95,
-            result.errors.len().to_string(),
+            result.errors().len().to_string(),
         ]);
+        table.add_row(row);
     }
     table.to_string()
+}
+
+/// The detail of an extract result: every scheme, the breakdowns, the confusion.
+fn extract_sections(out: &mut String, result: &ResultRecord) {
+    let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
+    if let Some(table) = by_type_table(result, TableStyle::Markdown) {
+        let _ = writeln!(
+            out,
+            "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
+        );
+    }
+    if let Some(table) = by_mention_type_table(result, TableStyle::Markdown) {
+        let _ = writeln!(out, "By gold mention type (pair recall R):\n\n{table}\n");
+    }
+    if let Some(table) = confusion_table(result, TableStyle::Markdown) {
+        let _ = writeln!(out, "{}\n\n{table}\n", confusion_caption(result));
+    }
+}
+
+/// The detail of a speakers result: the figures of docs/tasks.md, the breakdowns, the
+/// confusion.
+fn speakers_sections(out: &mut String, result: &SpeakersResultRecord) {
+    let _ = writeln!(
+        out,
+        "{}\n",
+        speakers_scores_table(result, TableStyle::Markdown)
+    );
+    if let Some(table) = speakers_breakdown_table(result, TableStyle::Markdown) {
+        let _ = writeln!(
+            out,
+            "Speaker accuracy by gold type and mention type:\n\n{table}\n"
+        );
+    }
+    if let Some(table) = speakers_confusion_table(result, TableStyle::Markdown) {
+        let _ = writeln!(out, "{table}\n");
+    }
 }
 
 /// `report.md`: the headline table first, then each result in detail.
@@ -244,7 +453,11 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
         scoring.seed,
     );
 
-    let _ = writeln!(out, "## Headline: pair F1, overlap scheme\n");
+    let headline = match record.task {
+        crate::model::Task::Extract => "pair F1, overlap scheme",
+        crate::model::Task::Speakers => "speaker accuracy of the given quotes (speakers task)",
+    };
+    let _ = writeln!(out, "## Headline: {headline}\n");
     let _ = writeln!(out, "{}\n", headline_table(record, TableStyle::Markdown));
 
     let _ = writeln!(out, "## Datasets\n");
@@ -269,16 +482,18 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
         );
     }
 
-    for result in &record.results {
-        let _ = writeln!(out, "\n## `{}` on `{}`\n", result.model, result.dataset);
-        let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
-        if let Some(table) = by_type_table(result, TableStyle::Markdown) {
-            let _ = writeln!(
-                out,
-                "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
-            );
+    for task_result in &record.results {
+        let _ = writeln!(
+            out,
+            "\n## `{}` on `{}`\n",
+            task_result.model(),
+            task_result.dataset()
+        );
+        match task_result {
+            TaskResult::Extract(result) => extract_sections(&mut out, result),
+            TaskResult::Speakers(result) => speakers_sections(&mut out, result),
         }
-        if let Some(t) = &result.throughput {
+        if let Some(t) = task_result.throughput() {
             let _ = writeln!(
                 out,
                 "Throughput: {} articles, {} chars in {:.3} s on {} threads: {:.1} articles/s, \
@@ -301,9 +516,10 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
                 let _ = writeln!(out, "\n{}", usage_line(usage));
             }
         }
-        if !result.errors.is_empty() {
-            let _ = writeln!(out, "\nErrors ({}):\n", result.errors.len());
-            for error in result.errors.iter().take(50) {
+        let errors = task_result.errors();
+        if !errors.is_empty() {
+            let _ = writeln!(out, "\nErrors ({}):\n", errors.len());
+            for error in errors.iter().take(50) {
                 let _ = writeln!(
                     out,
                     "- `{}`: {}",
@@ -311,8 +527,8 @@ pub fn markdown_report(run_name: &str, record: &RunRecord) -> String {
                     error.message.replace('\n', " ")
                 );
             }
-            if result.errors.len() > 50 {
-                let _ = writeln!(out, "- … and {} more in run.json", result.errors.len() - 50);
+            if errors.len() > 50 {
+                let _ = writeln!(out, "- … and {} more in run.json", errors.len() - 50);
             }
         }
     }

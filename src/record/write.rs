@@ -6,9 +6,10 @@
 //! datasets may collide, so each dataset also gets `predictions/<dataset>/<model>.csv`,
 //! which `attr-eval score --dataset <dataset>` re-scores as it is.
 
-use super::{ArticleLine, RunRecord, SCHEMA_VERSION};
+use super::{ArticleLine, RunRecord, SCHEMA_VERSION, SpeakersArticleLine};
 use crate::attribution::{Attribution, CSV_COLUMNS, csv_record, write_csv};
 use crate::error::{Error, InputError, Location, Result};
+use crate::model::Task;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -57,7 +58,7 @@ impl RunFolder {
         &self.path
     }
 
-    pub fn write_article(&mut self, line: &ArticleLine) -> Result<()> {
+    pub fn write_article(&mut self, line: &impl serde::Serialize) -> Result<()> {
         let articles_path = self.path.join("articles.jsonl");
         serde_json::to_writer(&mut self.articles, line)
             .map_err(|e| Error::io(&articles_path, e.into()))?;
@@ -144,7 +145,10 @@ pub fn check_run_name(name: &str) -> Result<()> {
 pub struct LoadedRun {
     pub folder: PathBuf,
     pub record: RunRecord,
+    /// The article lines of an extract run (empty for a speakers run).
     pub articles: Vec<ArticleLine>,
+    /// The article lines of a speakers run (empty for an extract run).
+    pub speaker_articles: Vec<SpeakersArticleLine>,
 }
 
 /// Reads a run folder, or the `run.json` inside one.
@@ -174,25 +178,33 @@ pub fn read_run(path: &Path) -> Result<LoadedRun> {
     }
     let articles_path = folder.join("articles.jsonl");
     let text = fs::read_to_string(&articles_path).map_err(|e| Error::io(&articles_path, e))?;
-    // Lines parse independently; a large run's article lines are most of `compare`'s time.
-    let articles = text
-        .lines()
+    let (articles, speaker_articles) = match record.task {
+        Task::Extract => (parse_lines(&articles_path, &text)?, Vec::new()),
+        Task::Speakers => (Vec::new(), parse_lines(&articles_path, &text)?),
+    };
+    Ok(LoadedRun {
+        folder,
+        record,
+        articles,
+        speaker_articles,
+    })
+}
+
+/// The lines of `articles.jsonl`, each parsed on its own (a large run's article lines
+/// are most of `compare`'s time, so in parallel).
+fn parse_lines<T: serde::de::DeserializeOwned + Send>(path: &Path, text: &str) -> Result<Vec<T>> {
+    text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(index, line)| {
-            serde_json::from_str::<ArticleLine>(line).map_err(|e| {
+            serde_json::from_str::<T>(line).map_err(|e| {
                 Error::from(InputError::new(
-                    Location::numbered_column(&articles_path, index as u64 + 1, e.column() as u64),
+                    Location::numbered_column(path, index as u64 + 1, e.column() as u64),
                     format!("not an article line: {e}"),
                 ))
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(LoadedRun {
-        folder,
-        record,
-        articles,
-    })
+        .collect()
 }

@@ -2,23 +2,26 @@
 //! bootstrap interval.
 
 use super::types::{
-    ArticleScore, Counts, PairPrf, PerScheme, Prf, Scheme, Scores, ScoringOptions, TypeCounts,
-    TypeScores,
+    ArticleScore, Counts, MentionCounts, MentionTypeScores, PairPrf, PerScheme, Prf, Scheme,
+    Scores, ScoringOptions, TypeCounts, TypeScores,
 };
-use crate::attribution::QuoteType;
+use crate::attribution::{MentionType, QuoteType};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
-/// What [`aggregate`] returns: the `scores` and `by_type` of a result in the run record.
+/// What [`aggregate`] returns: the `scores`, `by_type` and `by_mention_type` of a result
+/// in the run record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatasetScores {
     pub scores: PerScheme<Scores>,
     pub by_type: BTreeMap<QuoteType, PerScheme<TypeScores>>,
+    /// Gold mention types present in the gold; empty when the gold has no such column.
+    pub by_mention_type: BTreeMap<MentionType, PerScheme<MentionTypeScores>>,
 }
 
 /// `num / den`, undefined (`None`) when `den` is zero.
-fn ratio(num: u64, den: u64) -> Option<f64> {
+pub(super) fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
@@ -168,7 +171,30 @@ pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> Dataset
             );
         }
     }
-    DatasetScores { scores, by_type }
+    let mut by_mention_type = BTreeMap::new();
+    for mention_type in MentionType::ALL {
+        let totals: PerScheme<MentionCounts> = PerScheme::from_fn(|scheme| {
+            let mut total = MentionCounts::default();
+            for a in articles {
+                total += a.schemes.get(scheme).by_mention_type[mention_type.index()];
+            }
+            total
+        });
+        // Every scheme counts the same gold rows.
+        if totals.overlap.gold > 0 {
+            by_mention_type.insert(
+                mention_type,
+                totals.map(|_, t| MentionTypeScores {
+                    recall: ratio(t.cor, t.gold),
+                }),
+            );
+        }
+    }
+    DatasetScores {
+        scores,
+        by_type,
+        by_mention_type,
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,12 @@
 //! Scoring a whole dataset from rows already made (`attr-eval score`, a notebook, a
-//! training loop's dev metric), without running a model.
+//! training loop's dev metric), without running a model: both tasks.
 
-use super::{DatasetScores, Scorer, ScoringOptions, SpeakerMatch, aggregate};
+use super::confusion::SpeakerConfusion;
+use super::speakers::{ArticleSpeakerScore, SpeakersAggregate};
+use super::{
+    Cast, ConfusionPair, DatasetScores, Scorer, ScoringOptions, SpeakerMatch, aggregate,
+    aggregate_speakers, confusion_record, score_speakers_article, speakers_confusion,
+};
 use crate::attribution::Attribution;
 use crate::dataset::Dataset;
 use crate::error::Result;
@@ -14,24 +19,101 @@ pub fn score_dataset(
     dataset: &Dataset,
     predictions: &[Attribution],
     options: &ScoringOptions,
-) -> Result<DatasetScores> {
+) -> Result<ScoredPredictions> {
     if options.speaker_match == SpeakerMatch::Mention {
         dataset.check_mention_offsets()?;
     }
-    let mut by_article: HashMap<&str, Vec<Attribution>> = HashMap::new();
-    for row in predictions {
-        by_article
-            .entry(row.article_id.as_str())
-            .or_default()
-            .push(row.clone());
-    }
+    let mut by_article = by_article(predictions);
     let scorer = Scorer::new(dataset.aliases(), options);
     let mut scores = Vec::with_capacity(dataset.article_ids().len());
+    let mut confusion = SpeakerConfusion::default();
     for article in dataset.articles() {
         let article = article?;
         let mut predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
         article.place_rows(&mut predicted);
-        scores.push(scorer.score_article(&article, dataset.gold_for(&article.id), &predicted)?);
+        let gold = dataset.gold_for(&article.id);
+        let score = scorer.score_article(&article, gold, &predicted)?;
+        confusion.add_outcomes(
+            scorer.cast(),
+            &article.id,
+            &score.schemes.overlap.outcomes,
+            gold,
+            &predicted,
+        );
+        scores.push(score);
     }
-    Ok(aggregate(&scores, options))
+    Ok(ScoredPredictions {
+        aggregate: aggregate(&scores, options),
+        confusion,
+    })
+}
+
+/// What [`score_dataset`] gives: the dataset figures and the speaker confusion.
+#[derive(Debug, Clone)]
+pub struct ScoredPredictions {
+    pub aggregate: DatasetScores,
+    /// Over the headline `overlap` scheme.
+    pub confusion: SpeakerConfusion,
+}
+
+impl ScoredPredictions {
+    /// The confusion as the run record holds it: the top pairs, and the number of
+    /// distinct pairs when the list leaves some out.
+    pub fn confusion_record(&self) -> (Vec<ConfusionPair>, Option<usize>) {
+        confusion_record(&self.confusion)
+    }
+}
+
+/// What [`score_speakers`] gives: the figures of SPEC 3.7 and the confusion.
+#[derive(Debug, Clone)]
+pub struct ScoredSpeakers {
+    pub aggregate: SpeakersAggregate,
+    pub articles: Vec<ArticleSpeakerScore>,
+    pub confusion: SpeakerConfusion,
+}
+
+/// Scores a file of answers in the `speakers` task (SPEC 3.7): each gold quote kept by
+/// the type filter against the answer rows of its article. A gold row without offsets
+/// is an input error, reported with its line before anything is scored.
+pub fn score_speakers(
+    dataset: &Dataset,
+    answers: &[Attribution],
+    options: &ScoringOptions,
+) -> Result<ScoredSpeakers> {
+    dataset.check_quote_offsets(&options.types)?;
+    if options.speaker_match == SpeakerMatch::Mention {
+        dataset.check_mention_offsets()?;
+    }
+    let mut by_article = by_article(answers);
+    let cast = Cast::new(dataset.aliases());
+    let mut articles = Vec::with_capacity(dataset.article_ids().len());
+    let mut confusion = SpeakerConfusion::default();
+    for id in dataset.article_ids() {
+        let gold = dataset.gold_for(id);
+        let answered = by_article.remove(id.as_str()).unwrap_or_default();
+        let score = score_speakers_article(id, gold, &answered, &cast, options)?;
+        confusion.merge(speakers_confusion(
+            std::slice::from_ref(&score),
+            &cast,
+            |_| (gold, &answered),
+        ));
+        articles.push(score);
+    }
+    Ok(ScoredSpeakers {
+        aggregate: aggregate_speakers(&articles, options),
+        articles,
+        confusion,
+    })
+}
+
+/// The rows of each article, in file order.
+fn by_article(rows: &[Attribution]) -> HashMap<&str, Vec<Attribution>> {
+    let mut grouped: HashMap<&str, Vec<Attribution>> = HashMap::new();
+    for row in rows {
+        grouped
+            .entry(row.article_id.as_str())
+            .or_default()
+            .push(row.clone());
+    }
+    grouped
 }

@@ -5,24 +5,36 @@
 
 mod aggregate;
 mod assign;
+mod confusion;
 mod dataset;
 #[cfg(test)]
 mod reference;
 mod scorer;
 mod similarity;
-mod speaker;
+pub mod speaker;
+mod speakers;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_speaker;
 mod types;
 
 pub use aggregate::{
     DatasetScores, aggregate, attribution_accuracy, for_each_resample, pair_f1, pair_prf,
     percentile_interval, quote_f1, quote_prf,
 };
-pub use dataset::score_dataset;
+pub use confusion::{CONFUSION_LIMIT, SpeakerConfusion};
+pub use dataset::{ScoredPredictions, ScoredSpeakers, score_dataset, score_speakers};
 pub use scorer::Scorer;
 pub use similarity::{Sim, Threshold};
-pub use speaker::name_tokens;
+pub use speaker::{
+    Cast, NameId, NameKeys, Resolved, full_name_tokens, name_tokens, names_match, resolved_match,
+};
+pub use speakers::{
+    ArticleSpeakerScore, SpeakerAccuracy, SpeakerCounts, SpeakerOutcome, SpeakerScores,
+    SpeakersAggregate, aggregate_speakers, confusion_record, score_speakers_article,
+    speakers_confusion,
+};
 pub use types::*;
 
 use crate::attribution::Attribution;

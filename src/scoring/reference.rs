@@ -3,8 +3,8 @@
 //! identical scores.
 
 use super::assign::{Edge, optimal_matching};
+use super::similarity::nfkc_casefold;
 use super::similarity::{Sim, Threshold, Tokens, alnum_prefix, span_sim, token_sim};
-use super::speaker::{NormalizedAliases, name_key, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
@@ -14,12 +14,12 @@ use crate::dataset::{Aliases, Article};
 use crate::error::{Error, Result};
 
 /// A scorer for one set of options and aliases, reusable across articles and threads
-/// (it is `Sync`): the aliases are normalized once, not once per article.
+/// (it is `Sync`).
 #[derive(Debug, Clone)]
 pub struct Reference {
     options: ScoringOptions,
     threshold: Threshold,
-    aliases: NormalizedAliases,
+    cast: RefCast,
     keep: [bool; 3],
 }
 
@@ -42,7 +42,7 @@ impl Reference {
         Reference {
             options: options.clone(),
             threshold: Threshold::new(options.overlap),
-            aliases: NormalizedAliases::new(aliases),
+            cast: RefCast::new(aliases),
             keep,
         }
     }
@@ -129,7 +129,9 @@ impl Reference {
         })
     }
 
-    /// Counts, per-type counts and outcomes from a matching (`matched[gold] = edge`).
+    /// Outcomes from a matching (`matched[gold] = edge`), then every count derived from
+    /// the outcomes by counting them: a construction apart from the fast scorer's, which
+    /// counts as it goes, so that the tests compare two ways of reaching the numbers.
     fn outcomes(
         &self,
         gold: &[Attribution],
@@ -140,69 +142,76 @@ impl Reference {
         matched: &[Option<Candidate>],
     ) -> ArticleSchemeScore {
         let mut score = ArticleSchemeScore::default();
-        let mut pred_taken = vec![None; kept_pred.len()];
-        let mut counts = Counts {
-            gold: kept_gold.len() as u64,
-            ..Counts::default()
+        let outcome = |kind, gold, pred, sim: Option<Sim>| Outcome {
+            kind,
+            gold,
+            pred,
+            sim: sim.map(Sim::as_f64),
         };
+        // Which kept prediction each gold row took, if any.
+        let taken: Vec<Option<(usize, bool)>> = (0..kept_pred.len())
+            .map(|pi| {
+                matched
+                    .iter()
+                    .flatten()
+                    .find(|c| c.pred == pi)
+                    .map(|c| (c.gold, c.speaker))
+            })
+            .collect();
         for (gi, &g) in kept_gold.iter().enumerate() {
-            let by_type = &mut score.by_type[gold[g].gold_type().index()];
-            by_type.gold += 1;
-            match matched[gi] {
-                Some(c) => {
-                    pred_taken[c.pred] = Some(c.speaker);
-                    let kind = if c.speaker {
-                        counts.cor += 1;
-                        by_type.gold_cor += 1;
-                        OutcomeKind::Cor
-                    } else {
-                        counts.inc += 1;
-                        OutcomeKind::Inc
-                    };
-                    score.outcomes.push(Outcome {
-                        kind,
-                        gold: Some(g),
-                        pred: Some(kept_pred[c.pred]),
-                        sim: Some(c.sim.as_f64()),
-                    });
-                }
-                None => {
-                    counts.mis += 1;
-                    score.outcomes.push(Outcome {
-                        kind: OutcomeKind::Mis,
-                        gold: Some(g),
-                        pred: None,
-                        sim: None,
-                    });
-                }
-            }
+            score.outcomes.push(match matched[gi] {
+                Some(c) if c.speaker => outcome(
+                    OutcomeKind::Cor,
+                    Some(g),
+                    Some(kept_pred[c.pred]),
+                    Some(c.sim),
+                ),
+                Some(c) => outcome(
+                    OutcomeKind::Inc,
+                    Some(g),
+                    Some(kept_pred[c.pred]),
+                    Some(c.sim),
+                ),
+                None => outcome(OutcomeKind::Mis, Some(g), None, None),
+            });
         }
         for (pi, &p) in kept_pred.iter().enumerate() {
-            let cor = match pred_taken[pi] {
-                Some(speaker) => speaker,
-                None if excusable[pi] => {
+            if taken[pi].is_none() {
+                if excusable[pi] {
                     score.ignored.push(p);
-                    continue;
+                } else {
+                    score
+                        .outcomes
+                        .push(outcome(OutcomeKind::Spu, None, Some(p), None));
                 }
-                None => {
-                    counts.spu += 1;
-                    score.outcomes.push(Outcome {
-                        kind: OutcomeKind::Spu,
-                        gold: None,
-                        pred: Some(p),
-                        sim: None,
-                    });
-                    false
-                }
-            };
-            counts.pred += 1;
-            if let Some(t) = pred[p].quote_type {
-                let by_type: &mut TypeCounts = &mut score.by_type[t.index()];
-                by_type.pred += 1;
-                by_type.pred_cor += cor as u64;
             }
         }
-        score.counts = counts;
+        let of_kind =
+            |kind: OutcomeKind| score.outcomes.iter().filter(|o| o.kind == kind).count() as u64;
+        score.counts = Counts {
+            gold: kept_gold.len() as u64,
+            pred: (kept_pred.len() - score.ignored.len()) as u64,
+            cor: of_kind(OutcomeKind::Cor),
+            inc: of_kind(OutcomeKind::Inc),
+            mis: of_kind(OutcomeKind::Mis),
+            spu: of_kind(OutcomeKind::Spu),
+        };
+        for o in &score.outcomes {
+            let cor = o.kind == OutcomeKind::Cor;
+            if let Some(g) = o.gold {
+                let by_type: &mut TypeCounts = &mut score.by_type[gold[g].gold_type().index()];
+                by_type.gold += 1;
+                by_type.gold_cor += u64::from(cor);
+                if let Some(m) = gold[g].mention_type {
+                    score.by_mention_type[m.index()].gold += 1;
+                    score.by_mention_type[m.index()].cor += u64::from(cor);
+                }
+            }
+            if let Some(t) = o.pred.and_then(|p| pred[p].quote_type) {
+                score.by_type[t.index()].pred += 1;
+                score.by_type[t.index()].pred_cor += u64::from(cor);
+            }
+        }
         score
             .outcomes
             .sort_by_key(|o| (o.gold.is_none(), o.gold, o.pred));
@@ -286,46 +295,27 @@ impl<'a> SimContext<'a> {
 }
 
 /// Speaker comparison for the chosen mode.
-enum Speakers {
+enum Speakers<'a> {
     Name {
-        /// Distinct normalized names of the article, and each row's index into them:
-        /// an article names few people many times, so each is normalized once.
-        names: Vec<String>,
-        gold: Vec<u32>,
-        pred: Vec<u32>,
+        cast: &'a RefCast,
+        article_id: &'a str,
     },
     Mention,
     Any,
 }
 
-impl Speakers {
+impl<'a> Speakers<'a> {
     fn new(
-        scorer: &Reference,
-        article: &Article,
-        gold: &[Attribution],
-        pred: &[Attribution],
+        scorer: &'a Reference,
+        article: &'a Article,
+        _gold: &[Attribution],
+        _pred: &[Attribution],
     ) -> Self {
         match scorer.options.speaker_match {
-            SpeakerMatch::Name => {
-                let mut raw: Vec<&str> = Vec::new();
-                let mut names: Vec<String> = Vec::new();
-                let mut gold_ids: Vec<u32> = Vec::with_capacity(gold.len() + pred.len());
-                for row in gold.iter().chain(pred) {
-                    let speaker = row.speaker.as_str();
-                    let id = match raw.iter().position(|x| *x == speaker) {
-                        Some(i) => i,
-                        None => {
-                            raw.push(speaker);
-                            names.push(scorer.aliases.resolve(&article.id, name_key(speaker)));
-                            names.len() - 1
-                        }
-                    };
-                    gold_ids.push(id as u32);
-                }
-                let pred = gold_ids.split_off(gold.len());
-                let gold = gold_ids;
-                Speakers::Name { names, gold, pred }
-            }
+            SpeakerMatch::Name => Speakers::Name {
+                cast: &scorer.cast,
+                article_id: &article.id,
+            },
             SpeakerMatch::Mention => Speakers::Mention,
             SpeakerMatch::None => Speakers::Any,
         }
@@ -339,8 +329,8 @@ impl Speakers {
         p: usize,
     ) -> bool {
         match self {
-            Speakers::Name { names, gold, pred } => {
-                names_match(&names[gold[g] as usize], &names[pred[p] as usize])
+            Speakers::Name { cast, article_id } => {
+                cast.matches(article_id, &gold_rows[g].speaker, &pred_rows[p].speaker)
             }
             Speakers::Mention => match (gold_rows[g].mention_span, pred_rows[p].mention_span) {
                 (Some(a), Some(b)) => a.overlaps(&b),
@@ -350,5 +340,133 @@ impl Speakers {
             },
             Speakers::Any => true,
         }
+    }
+}
+
+/// SPEC 3.3 read literally, token lists as vectors and a scan of every alias row for
+/// every comparison: the scorer's cast indexes rows by joined token lists instead.
+#[derive(Debug, Clone)]
+pub struct RefCast {
+    /// (article, alias, name) of each row, in file order.
+    rows: Vec<(Option<String>, String, String)>,
+}
+
+const REF_TITLES: &str = "the mr mrs ms miss dr prof sir dame lord lady president vice senator \
+    sen rep representative gov governor mayor gen general col secretary minister prime \
+    chancellor king queen prince princess pope rev reverend judge justice st saint";
+
+/// The full token list of SPEC 3.3.
+pub fn ref_full_list(speaker: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let folded = nfkc_casefold(speaker);
+    let mut plain = String::new();
+    for c in folded.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        plain.push(if c.is_alphanumeric() { c } else { ' ' });
+    }
+    let mut tokens: Vec<String> = plain.split_whitespace().map(str::to_string).collect();
+    // A lone `s` stays (the scorer's documented decision).
+    if tokens.len() >= 2 && tokens[tokens.len() - 1] == "s" {
+        tokens.pop();
+    }
+    tokens
+}
+
+/// The short token list of SPEC 3.3.
+pub fn ref_short_list(speaker: &str) -> Vec<String> {
+    ref_without_titles(ref_full_list(speaker))
+}
+
+fn ref_without_titles(mut tokens: Vec<String>) -> Vec<String> {
+    let titles: Vec<&str> = REF_TITLES.split_whitespace().collect();
+    while tokens.len() >= 2 && titles.contains(&tokens[0].as_str()) {
+        tokens.remove(0);
+    }
+    tokens
+}
+
+impl RefCast {
+    pub fn new(aliases: &Aliases) -> RefCast {
+        RefCast {
+            rows: aliases
+                .entries
+                .iter()
+                .map(|e| (e.article_id.clone(), e.alias.clone(), e.name.clone()))
+                .collect(),
+        }
+    }
+
+    /// The applicable rows as (offered string, name): own rows, then `*` rows. Rows whose
+    /// name has no token are left out, as the scorer documents.
+    fn offers(&self, article_id: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let own = self
+            .rows
+            .iter()
+            .filter(|r| r.0.as_deref() == Some(article_id));
+        let star = self.rows.iter().filter(|r| r.0.is_none());
+        for (_, alias, name) in own.chain(star) {
+            if ref_full_list(name).is_empty() {
+                continue;
+            }
+            out.push((alias.clone(), name.clone()));
+            out.push((name.clone(), name.clone()));
+        }
+        out
+    }
+
+    /// The full list of the name `speaker` resolves to (names are told apart by it).
+    pub fn resolve(&self, article_id: &str, speaker: &str) -> Option<Vec<String>> {
+        let full = ref_full_list(speaker);
+        if full.is_empty() {
+            return None;
+        }
+        let offers = self.offers(article_id);
+        // The two strings of one row come together, so the first offer is the first row.
+        for (offered, name) in &offers {
+            if ref_full_list(offered) == full {
+                return Some(ref_full_list(name));
+            }
+        }
+        let short = ref_short_list(speaker);
+        let mut found: Vec<Vec<String>> = Vec::new();
+        for (offered, name) in &offers {
+            if ref_short_list(offered) == short {
+                let n = ref_full_list(name);
+                if !found.contains(&n) {
+                    found.push(n);
+                }
+            }
+        }
+        if found.len() == 1 { found.pop() } else { None }
+    }
+
+    pub fn matches(&self, article_id: &str, gold: &str, pred: &str) -> bool {
+        let (rg, rp) = (
+            self.resolve(article_id, gold),
+            self.resolve(article_id, pred),
+        );
+        if let (Some(a), Some(b)) = (&rg, &rp) {
+            return a == b;
+        }
+        let short = |resolved: &Option<Vec<String>>, speaker: &str| match resolved {
+            Some(full) => ref_without_titles(full.clone()),
+            None => ref_short_list(speaker),
+        };
+        let (a, b) = (short(&rg, gold), short(&rp, pred));
+        if a == b {
+            return true;
+        }
+        if a.is_empty() || b.is_empty() || a.last() != b.last() {
+            return false;
+        }
+        let (shorter, longer) = if a.len() <= b.len() {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
+        shorter.iter().all(|t| longer.contains(t))
     }
 }

@@ -21,7 +21,7 @@
 
 use super::assign::{Edge, Matcher};
 use super::similarity::{Sim, Threshold, TokenInterner, count_positions};
-use super::speaker::{NormalizedAliases, name_key, names_match};
+use super::speaker::{Cast, NameId, NameKeys, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
@@ -30,17 +30,17 @@ use crate::attribution::{Attribution, Span};
 use crate::dataset::{Aliases, Article};
 use crate::error::{Error, Result};
 use hashbrown::hash_table::{Entry, HashTable};
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::cell::RefCell;
 use std::hash::BuildHasher;
 
 /// A scorer for one set of options and aliases, reusable across articles and threads
-/// (it is `Sync`): the aliases are normalized once, not once per article.
+/// (it is `Sync`): the cast is built once, not once per article.
 #[derive(Debug, Clone)]
 pub struct Scorer {
     options: ScoringOptions,
     threshold: Threshold,
-    aliases: NormalizedAliases,
+    cast: Cast,
     keep: [bool; 3],
 }
 
@@ -86,13 +86,18 @@ impl Scorer {
         Scorer {
             options: options.clone(),
             threshold: Threshold::new(options.overlap),
-            aliases: NormalizedAliases::new(aliases),
+            cast: Cast::new(aliases),
             keep,
         }
     }
 
     pub fn options(&self) -> &ScoringOptions {
         &self.options
+    }
+
+    /// The cast the scorer resolves speakers by, for reports that name them as it does.
+    pub fn cast(&self) -> &Cast {
+        &self.cast
     }
 
     /// Scores one article's predictions against its gold rows under every scheme.
@@ -268,12 +273,21 @@ impl Scorer {
         for (gi, g) in in_row_order(gold_rank) {
             let by_type = &mut score.by_type[gold[g].gold_type().index()];
             by_type.gold += 1;
+            let mut by_mention = gold[g]
+                .mention_type
+                .map(|m| &mut score.by_mention_type[m.index()]);
+            if let Some(m) = by_mention.as_deref_mut() {
+                m.gold += 1;
+            }
             match matched[gi] {
                 Some(c) => {
                     pred_taken[c.pred] = Some(c.speaker);
                     let kind = if c.speaker {
                         counts.cor += 1;
                         by_type.gold_cor += 1;
+                        if let Some(m) = by_mention {
+                            m.cor += 1;
+                        }
                         OutcomeKind::Cor
                     } else {
                         counts.inc += 1;
@@ -637,6 +651,11 @@ impl Sims<'_> {
             };
             count_positions(self.text, byte_lo..byte_hi)
         };
+        if common == 0 && (a.start, a.end) == (b.start, b.end) {
+            // SPEC 3.1's exception: the same span is the same quote, even "?" (the
+            // spans overlap, so they are not empty).
+            return Sim::ONE;
+        }
         Sim::from_counts(common, count_a, count_b)
     }
 
@@ -761,13 +780,11 @@ impl Sims<'_> {
     }
 }
 
-/// Speakers in `name` mode: the distinct normalized names of an article, and each row's
-/// index into them. An article names few people many times, so each is normalized once.
+/// Speakers in `name` mode: the distinct speakers of an article, and each row's index
+/// into them. An article names few people many times, so each is resolved once.
 #[derive(Debug, Default)]
 struct NameIds {
-    /// Each name's byte range in `name_text` (one buffer for all, rather than a string
-    /// allocated and freed per name and article), and where its last token begins.
-    names: Vec<(usize, usize, usize)>,
+    names: Vec<SpeakerName>,
     name_text: String,
     gold: Vec<u32>,
     pred: Vec<u32>,
@@ -776,12 +793,28 @@ struct NameIds {
     /// Name ids by the hash of their raw speaker: comparing each row's speaker with
     /// every distinct one so far is quadratic in string comparisons.
     by_speaker: HashTable<u32>,
-    /// `names_match` of two name ids, as computed so far (`names.len()` squared).
-    pair_match: Vec<Option<bool>>,
-    /// (raw speaker, `name_key`) of speakers seen in earlier articles of this thread:
+    /// `names_match` of two name ids that share a last token, as computed so far. A
+    /// map of the pairs met, not a table of all pairs: an article may have hundreds of
+    /// thousands of distinct speakers, and a names² table would not fit in memory.
+    /// Pairs with different last tokens, most of them, are told apart without it.
+    pair_match: FxHashMap<(u32, u32), bool>,
+    /// (raw speaker, its lists) of speakers seen in earlier articles of this thread:
     /// the same people speak across a dataset, and normalizing allocates three times.
     /// Emptied when it grows past [`KEY_CACHE_LIMIT`].
-    keys: HashTable<(String, String)>,
+    keys: HashTable<(String, NameKeys)>,
+}
+
+/// One distinct speaker of an article, as SPEC 3.3 compares it.
+#[derive(Debug, Clone, Copy)]
+struct SpeakerName {
+    /// The cast member it resolves to.
+    resolved: Option<NameId>,
+    /// The byte range in `name_text` of the short list it is compared by (its name's
+    /// when it resolves: one buffer for all, rather than a string allocated and freed
+    /// per name and article), and where its last token begins.
+    start: usize,
+    last: usize,
+    end: usize,
 }
 
 const KEY_CACHE_LIMIT: usize = 1 << 14;
@@ -821,12 +854,17 @@ impl NameIds {
                     let id = first_row.len() as u32;
                     entry.insert(id);
                     first_row.push(row);
-                    let key = cached_name_key(&mut self.keys, raw);
-                    let name = scorer.aliases.lookup(&article.id, key).unwrap_or(key);
+                    let keys = cached_name_keys(&mut self.keys, raw);
+                    let resolved = scorer.cast.resolved(&article.id, keys);
                     let start = self.name_text.len();
-                    self.name_text.push_str(name);
-                    let last = start + name.rfind(' ').map_or(0, |space| space + 1);
-                    self.names.push((start, last, self.name_text.len()));
+                    self.name_text.push_str(resolved.short);
+                    let last = start + resolved.short.rfind(' ').map_or(0, |space| space + 1);
+                    self.names.push(SpeakerName {
+                        resolved: resolved.name,
+                        start,
+                        last,
+                        end: self.name_text.len(),
+                    });
                     id
                 }
             };
@@ -837,30 +875,37 @@ impl NameIds {
             }
         }
         self.pair_match.clear();
-        self.pair_match
-            .resize(self.names.len() * self.names.len(), None);
     }
 
     /// Whether the speakers of gold row `g` and prediction `p` match by name.
     fn matches(&mut self, g: usize, p: usize) -> bool {
-        let (a, b) = (self.gold[g] as usize, self.pred[p] as usize);
+        let (a, b) = (self.gold[g], self.pred[p]);
         // The same raw speaker is the same name.
         if a == b {
             return true;
         }
         let (names, text) = (&self.names, &self.name_text);
-        let name = |i: usize| text.get(names[i].0..names[i].2).unwrap_or("");
-        let last = |i: usize| text.get(names[i].1..names[i].2).unwrap_or("");
-        *self.pair_match[a * names.len() + b].get_or_insert_with(|| {
-            // Names with different last tokens never match (nor are they equal): most
-            // pairs of people are told apart here, without splitting both names again.
-            last(a) == last(b) && names_match(name(a), name(b))
-        })
+        let (na, nb) = (names[a as usize], names[b as usize]);
+        // Two cast members are the same person only if they are the same name.
+        if let (Some(x), Some(y)) = (na.resolved, nb.resolved) {
+            return x == y;
+        }
+        let name = |n: SpeakerName| text.get(n.start..n.end).unwrap_or("");
+        let last = |n: SpeakerName| text.get(n.last..n.end).unwrap_or("");
+        // Names with different last tokens never match (nor are they equal): most pairs
+        // of people are told apart here, without splitting both names again.
+        if last(na) != last(nb) {
+            return false;
+        }
+        *self
+            .pair_match
+            .entry((a, b))
+            .or_insert_with(|| names_match(name(na), name(nb)))
     }
 }
 
-/// `name_key(raw)` through the thread's cache.
-fn cached_name_key<'a>(keys: &'a mut HashTable<(String, String)>, raw: &str) -> &'a str {
+/// `NameKeys::new(raw)` through the thread's cache.
+fn cached_name_keys<'a>(keys: &'a mut HashTable<(String, NameKeys)>, raw: &str) -> &'a NameKeys {
     if keys.len() >= KEY_CACHE_LIMIT {
         keys.clear();
     }
@@ -871,6 +916,6 @@ fn cached_name_key<'a>(keys: &'a mut HashTable<(String, String)>, raw: &str) -> 
             |(cached, _)| cached == raw,
             |(cached, _)| FxBuildHasher.hash_one(cached),
         )
-        .or_insert_with(|| (raw.to_string(), name_key(raw)));
+        .or_insert_with(|| (raw.to_string(), NameKeys::new(raw)));
     &entry.into_mut().1
 }

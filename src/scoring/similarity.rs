@@ -17,6 +17,9 @@ pub struct Sim {
 
 impl Sim {
     pub const ZERO: Sim = Sim { num: 0, den: 0 };
+    /// The similarity of two rows with the same span (SPEC 3.1's exception), whether or
+    /// not the span holds an alphanumeric character.
+    pub const ONE: Sim = Sim { num: 1, den: 1 };
 
     /// `2·common / (a+b)`, zero when either side is empty (docs/scoring.md#similarity, last rule).
     pub fn from_counts(common: u64, a: u64, b: u64) -> Sim {
@@ -770,7 +773,13 @@ pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
     let lo = a.0.max(b.0);
     let hi = a.1.min(b.1);
     let common = if lo < hi { count((lo, hi)) } else { 0 };
-    Sim::from_counts(common, count(a), count(b))
+    let sim = Sim::from_counts(common, count(a), count(b));
+    // SPEC 3.1's exception: the same span is the same quote, even "?" (an empty span,
+    // which loading rejects, holds no quote).
+    if sim == Sim::ZERO && a == b && a.0 < a.1 {
+        return Sim::ONE;
+    }
+    sim
 }
 
 /// Reference for the scorer's token similarity: two quote texts as token multisets.
@@ -847,6 +856,10 @@ mod tests {
         assert_eq!(span_sim(&prefix, (0, 2), (0, 2)), Sim { num: 4, den: 4 });
         // Only punctuation on one side: zero.
         assert_eq!(span_sim(&prefix, (2, 4), (0, 9)), Sim::ZERO);
+        assert_eq!(span_sim(&prefix, (2, 4), (2, 3)), Sim::ZERO);
+        // ... except against the same span (SPEC 3.1).
+        assert_eq!(span_sim(&prefix, (2, 4), (2, 4)), Sim::ONE);
+        assert!(Sim::ONE.is_exact());
         // Out of range is clamped, never a panic.
         assert_eq!(span_sim(&prefix, (7, 100), (7, 9)), Sim { num: 4, den: 4 });
         // Punctuation differences do not matter: same alnum positions.

@@ -1,4 +1,5 @@
-//! Speaker comparison of docs/scoring.md#speaker-matching, `name` mode: normalized token lists, titles, aliases.
+//! Speaker comparison of SPEC 3.3, `name` mode: full and short token lists, and the
+//! resolution of speakers to the names of a cast (`aliases.csv`).
 
 use super::similarity::nfkc_casefold;
 use crate::dataset::Aliases;
@@ -52,98 +53,271 @@ fn is_title(token: &str) -> bool {
     TITLES.contains(&token)
 }
 
-/// NFKC, case folding, diacritics stripped, every non-alphanumeric character a space,
-/// split, a final possessive `s` dropped, leading titles dropped (never the last token).
-///
-/// attr-eval's choice (docs/scoring.md#speaker-matching-name): a lone `s` is kept (there is nothing for it to be
-/// the possessive of), matching the rule that the last token is never dropped as a title.
+/// A speaker's two token lists of SPEC 3.3, each joined by single spaces (tokens never
+/// contain one): one string to compare instead of one allocation per token. The short
+/// list is a suffix of the full one (it only drops leading tokens), so it is kept as
+/// where it begins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameKeys {
+    full: String,
+    short_start: usize,
+}
+
+impl NameKeys {
+    /// Full list: NFKC, case folding, diacritics stripped, every non-alphanumeric
+    /// character a space, split, a final possessive `s` dropped. Short list: the full
+    /// one without its leading titles, never its last token.
+    ///
+    /// Decision where SPEC 3.3 is silent: a lone `s` is kept (there is nothing for it
+    /// to be the possessive of), as the last token is never dropped as a title.
+    pub fn new(speaker: &str) -> NameKeys {
+        let folded = nfkc_casefold(speaker);
+        let stripped: String = if folded.is_ascii() {
+            folded
+        } else {
+            folded.nfd().filter(|c| !is_combining_mark(*c)).collect()
+        };
+        let mut tokens: Vec<&str> = stripped
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tokens.len() > 1 && tokens.last() == Some(&"s") {
+            tokens.pop();
+        }
+        let titles = tokens
+            .iter()
+            .take(tokens.len().saturating_sub(1))
+            .take_while(|t| is_title(t))
+            .count();
+        let short_start = tokens[..titles].iter().map(|t| t.len() + 1).sum();
+        NameKeys {
+            full: tokens.join(" "),
+            short_start,
+        }
+    }
+
+    /// The full token list, space-joined.
+    pub fn full(&self) -> &str {
+        &self.full
+    }
+
+    /// The short token list, space-joined.
+    pub fn short(&self) -> &str {
+        self.full.get(self.short_start..).unwrap_or("")
+    }
+
+    /// No token at all: an empty speaker ("", "—").
+    pub fn is_empty(&self) -> bool {
+        self.full.is_empty()
+    }
+}
+
+/// The short token list of SPEC 3.3 (leading titles dropped): what two speakers that do
+/// not both resolve through a cast are compared by.
 pub fn name_tokens(speaker: &str) -> Vec<String> {
-    let key = name_key(speaker);
+    split_key(NameKeys::new(speaker).short())
+}
+
+/// The full token list of SPEC 3.3 (titles kept): what resolution and resolved names
+/// are compared by.
+pub fn full_name_tokens(speaker: &str) -> Vec<String> {
+    split_key(NameKeys::new(speaker).full())
+}
+
+fn split_key(key: &str) -> Vec<String> {
     key.split(' ')
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .collect()
 }
 
-/// [`name_tokens`] joined by single spaces: one allocation to compare instead of one per
-/// token (tokens never contain a space).
-pub fn name_key(speaker: &str) -> String {
-    let folded = nfkc_casefold(speaker);
-    let stripped: String = if folded.is_ascii() {
-        folded
-    } else {
-        folded.nfd().filter(|c| !is_combining_mark(*c)).collect()
-    };
-    let mut tokens: Vec<&str> = stripped
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tokens.len() > 1 && tokens.last() == Some(&"s") {
-        tokens.pop();
+/// A cast member: one name of `aliases.csv`, told apart from the others by its full
+/// token list. Ids are dense, per [`Cast`].
+pub type NameId = u32;
+
+/// What the strings of some alias rows that share a token list lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    One(NameId),
+    /// Two or more names: a speaker with this short list does not resolve.
+    Several,
+}
+
+impl Lead {
+    fn join(a: Option<Lead>, b: Option<Lead>) -> Option<Lead> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(Lead::One(x)), Some(Lead::One(y))) if x == y => Some(Lead::One(x)),
+            _ => Some(Lead::Several),
+        }
     }
-    let titles = tokens
-        .iter()
-        .take(tokens.len().saturating_sub(1))
-        .take_while(|t| is_title(t))
-        .count();
-    tokens[titles..].join(" ")
 }
 
-/// `aliases.csv`, normalized once for a whole dataset.
-///
-/// Each alias maps to the first name given for it: the article's own rows first, then
-/// `*` rows, each in file order (docs/scoring.md#resolving-through-aliases). One lookup, not transitive: an alias's name
-/// is not itself looked up again. Rows whose alias normalizes to nothing are skipped, so
-/// an empty speaker always stays empty.
+/// The alias rows of one article (or of `*`), indexed by the lists of the strings they
+/// offer.
 #[derive(Debug, Clone, Default)]
-pub struct NormalizedAliases {
-    global: HashMap<String, String>,
-    by_article: HashMap<String, HashMap<String, String>>,
+struct RowIndex {
+    /// Full list → the name of the first row (in file order) offering it (step 1).
+    by_full: HashMap<String, NameId>,
+    /// Short list → the names of all the rows offering it (step 2).
+    by_short: HashMap<String, Lead>,
 }
 
-impl NormalizedAliases {
-    pub fn new(aliases: &Aliases) -> Self {
-        let mut normalized = NormalizedAliases::default();
+impl RowIndex {
+    fn offer(&mut self, keys: &NameKeys, name: NameId) {
+        self.by_full.entry(keys.full().to_string()).or_insert(name);
+        let lead = self.by_short.get(keys.short()).copied();
+        let joined = Lead::join(lead, Some(Lead::One(name)));
+        self.by_short
+            .insert(keys.short().to_string(), joined.unwrap_or(Lead::One(name)));
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CastName {
+    /// The name as `aliases.csv` first writes it.
+    written: String,
+    keys: NameKeys,
+}
+
+/// `aliases.csv` as the cast of SPEC 3.3: built once per dataset, it resolves speakers
+/// to names and compares speakers. Everything that compares speakers by name (the
+/// scorer, the speakers task, models that link mentions, reports) goes through it, so
+/// that all of them agree.
+#[derive(Debug, Clone, Default)]
+pub struct Cast {
+    names: Vec<CastName>,
+    /// Full list of a name → its id: names with equal full lists are one name.
+    ids: HashMap<String, NameId>,
+    global: RowIndex,
+    by_article: HashMap<String, RowIndex>,
+}
+
+/// A speaker as compared in `name` mode: the name it resolves to, if any, and the short
+/// list it is compared by when the other side does not resolve (its name's when it
+/// resolves, its own when not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved<'a> {
+    pub name: Option<NameId>,
+    pub short: &'a str,
+}
+
+impl Cast {
+    pub fn new(aliases: &Aliases) -> Cast {
+        let mut cast = Cast::default();
         for entry in &aliases.entries {
-            let alias = name_key(&entry.alias);
-            if alias.is_empty() {
+            let name_keys = NameKeys::new(&entry.name);
+            // A name without a token names nobody; its rows would resolve speakers to
+            // an empty name, which SPEC 3.3 reserves for no speaker.
+            if name_keys.is_empty() {
                 continue;
             }
-            let map = match &entry.article_id {
-                None => &mut normalized.global,
-                Some(id) => normalized.by_article.entry(id.clone()).or_default(),
+            let id = match cast.ids.get(name_keys.full()) {
+                Some(&id) => id,
+                None => {
+                    let id = cast.names.len() as NameId;
+                    cast.ids.insert(name_keys.full().to_string(), id);
+                    cast.names.push(CastName {
+                        written: entry.name.clone(),
+                        keys: name_keys.clone(),
+                    });
+                    id
+                }
             };
-            map.entry(alias).or_insert_with(|| name_key(&entry.name));
+            let index = match &entry.article_id {
+                None => &mut cast.global,
+                Some(article) => cast.by_article.entry(article.clone()).or_default(),
+            };
+            index.offer(&name_keys, id);
+            let alias_keys = NameKeys::new(&entry.alias);
+            // An empty speaker never resolves, so an alias without a token leads nowhere.
+            if !alias_keys.is_empty() {
+                index.offer(&alias_keys, id);
+            }
         }
-        normalized
+        cast
     }
 
     pub fn is_empty(&self) -> bool {
-        self.global.is_empty() && self.by_article.is_empty()
+        self.names.is_empty()
     }
 
-    /// The speaker's normalized name (a [`name_key`]) after aliases.
-    #[cfg(test)]
-    pub fn resolve(&self, article_id: &str, key: String) -> String {
-        match self.lookup(article_id, &key) {
-            Some(name) => name.to_string(),
-            None => key,
-        }
+    /// The name `speaker` resolves to in `article_id`, as `aliases.csv` first writes it.
+    pub fn resolve(&self, article_id: &str, speaker: &str) -> Option<&str> {
+        let id = self.resolve_keys(article_id, &NameKeys::new(speaker))?;
+        Some(self.names[id as usize].written.as_str())
     }
 
-    /// The name an alias stands for, `None` if `key` (a [`name_key`]) is no alias.
-    pub fn lookup(&self, article_id: &str, key: &str) -> Option<&str> {
-        if key.is_empty() || self.is_empty() {
+    /// The name a speaker with these lists resolves to (SPEC 3.3, steps 1 and 2).
+    pub fn resolve_keys(&self, article_id: &str, keys: &NameKeys) -> Option<NameId> {
+        if keys.is_empty() || self.is_empty() {
             return None;
         }
-        let own = self.by_article.get(article_id).and_then(|m| m.get(key));
-        own.or_else(|| self.global.get(key)).map(String::as_str)
+        let own = self.by_article.get(article_id);
+        let indices = || own.into_iter().chain(std::iter::once(&self.global));
+        if let Some(id) = indices().find_map(|index| index.by_full.get(keys.full())) {
+            return Some(*id);
+        }
+        let lead = indices()
+            .map(|index| index.by_short.get(keys.short()).copied())
+            .fold(None, Lead::join);
+        match lead {
+            Some(Lead::One(id)) => Some(id),
+            Some(Lead::Several) | None => None,
+        }
+    }
+
+    /// `speaker` resolved in `article_id`, with the short list it is compared by.
+    pub fn resolved<'a>(&'a self, article_id: &str, keys: &'a NameKeys) -> Resolved<'a> {
+        let name = self.resolve_keys(article_id, keys);
+        Resolved {
+            name,
+            short: match name {
+                Some(id) => self.name_keys(id).short(),
+                None => keys.short(),
+            },
+        }
+    }
+
+    /// The name of a cast member as `aliases.csv` first writes it.
+    pub fn name(&self, id: NameId) -> &str {
+        self.names
+            .get(id as usize)
+            .map_or("", |n| n.written.as_str())
+    }
+
+    pub fn name_keys(&self, id: NameId) -> &NameKeys {
+        static EMPTY: NameKeys = NameKeys {
+            full: String::new(),
+            short_start: 0,
+        };
+        self.names.get(id as usize).map_or(&EMPTY, |n| &n.keys)
+    }
+
+    /// Whether a gold and a predicted speaker of `article_id` match (SPEC 3.3, `name`).
+    pub fn speakers_match(&self, article_id: &str, gold: &str, pred: &str) -> bool {
+        let (g, p) = (NameKeys::new(gold), NameKeys::new(pred));
+        resolved_match(self.resolved(article_id, &g), self.resolved(article_id, &p))
+    }
+
+    /// The speaker as reports show it: the name it resolves to, else itself.
+    pub fn display<'a>(&'a self, article_id: &str, speaker: &'a str) -> &'a str {
+        self.resolve(article_id, speaker).unwrap_or(speaker)
     }
 }
 
-/// docs/scoring.md#the-match-rule on two [`name_key`]s: equal token lists, or both non-empty with equal last
-/// tokens and the shorter one's tokens a subset of the longer one's. Subset is of token
-/// sets; with equal lengths either side may be "the shorter".
+/// SPEC 3.3's matching of two resolved speakers: by name when both resolve (ids are
+/// per full list), otherwise by short lists.
+pub fn resolved_match(gold: Resolved<'_>, pred: Resolved<'_>) -> bool {
+    match (gold.name, pred.name) {
+        (Some(a), Some(b)) => a == b,
+        _ => names_match(gold.short, pred.short),
+    }
+}
+
+/// SPEC 3.3 on two short lists (space-joined): equal, or both non-empty with equal
+/// last tokens and the shorter one's tokens a subset of the longer one's. Subset is of
+/// token sets; with equal lengths either side may be "the shorter".
 pub fn names_match(gold: &str, pred: &str) -> bool {
     if gold == pred {
         return true;
@@ -170,7 +344,7 @@ mod tests {
     }
 
     fn key(s: &str) -> String {
-        name_key(s)
+        NameKeys::new(s).short().to_string()
     }
 
     #[test]
@@ -194,6 +368,17 @@ mod tests {
     }
 
     #[test]
+    fn full_list_keeps_titles_and_drops_the_possessive() {
+        assert_eq!(full_name_tokens("Mrs. Beaver's"), ["mrs", "beaver"]);
+        assert_eq!(full_name_tokens("The President"), ["the", "president"]);
+        assert_eq!(full_name_tokens("Dr. José"), ["dr", "jose"]);
+        let keys = NameKeys::new("Mr. Prime Minister Smith");
+        assert_eq!(keys.full(), "mr prime minister smith");
+        assert_eq!(keys.short(), "smith");
+        assert!(NameKeys::new(" — ").is_empty());
+    }
+
+    #[test]
     fn match_rule_covers_subsets_and_empties() {
         assert!(names_match(&key("Trump"), &key("Donald Trump")));
         assert!(names_match(&key("Donald J. Trump"), &key("Donald Trump")));
@@ -206,31 +391,88 @@ mod tests {
         assert!(names_match(&key("President Trump"), &key("Mr Trump")));
     }
 
+    fn entry(article: Option<&str>, name: &str, alias: &str) -> AliasEntry {
+        AliasEntry {
+            article_id: article.map(str::to_string),
+            name: name.into(),
+            alias: alias.into(),
+        }
+    }
+
     #[test]
-    fn aliases_prefer_the_article_rows_then_star() {
-        let aliases = Aliases {
+    fn full_list_resolution_prefers_the_article_rows_then_star() {
+        let cast = Cast::new(&Aliases {
             entries: vec![
-                AliasEntry {
-                    article_id: None,
-                    name: "Vladimir Putin".into(),
-                    alias: "the Kremlin".into(),
-                },
-                AliasEntry {
-                    article_id: Some("a1".into()),
-                    name: "Dmitry Peskov".into(),
-                    alias: "Kremlin".into(),
-                },
-                AliasEntry {
-                    article_id: None,
-                    name: "Somebody Else".into(),
-                    alias: "Kremlin".into(),
-                },
+                entry(None, "Vladimir Putin", "the Kremlin"),
+                entry(Some("a1"), "Dmitry Peskov", "Kremlin"),
+                entry(None, "Somebody Else", "Kremlin"),
             ],
-        };
-        let n = NormalizedAliases::new(&aliases);
-        assert_eq!(n.resolve("a1", key("The Kremlin")), "dmitry peskov");
-        assert_eq!(n.resolve("a2", key("The Kremlin")), "vladimir putin");
-        assert_eq!(n.resolve("a2", key("Putin")), "putin");
-        assert_eq!(n.resolve("a2", String::new()), "");
+        });
+        // Step 1 on full lists: "The Kremlin" is offered by the `*` row only.
+        assert_eq!(cast.resolve("a1", "The Kremlin"), Some("Vladimir Putin"));
+        // "Kremlin": the article's row comes first.
+        assert_eq!(cast.resolve("a1", "Kremlin"), Some("Dmitry Peskov"));
+        assert_eq!(cast.resolve("a2", "Kremlin"), Some("Somebody Else"));
+        // A name offers itself.
+        assert_eq!(cast.resolve("a2", "VLADIMIR PUTIN"), Some("Vladimir Putin"));
+        // Step 2: short list "putin" is offered by no row ("vladimir putin" is not it).
+        assert_eq!(cast.resolve("a2", "Putin"), None);
+        assert_eq!(cast.resolve("a2", ""), None);
+        assert_eq!(cast.resolve("a2", "—"), None);
+        assert!(Cast::new(&Aliases::default()).is_empty());
+        assert_eq!(Cast::default().resolve("a1", "Kremlin"), None);
+    }
+
+    #[test]
+    fn short_list_resolution_needs_one_name() {
+        let cast = Cast::new(&Aliases {
+            entries: vec![
+                entry(None, "Emma Woodhouse", "Miss Woodhouse"),
+                entry(None, "Emma Woodhouse", "Emma"),
+                entry(None, "Mr. Woodhouse", "Henry Woodhouse"),
+                entry(None, "Mr Knightley", "Knightley"),
+            ],
+        });
+        // Step 2: "Mrs. Emma" has short list "emma", offered only by Emma's rows.
+        assert_eq!(cast.resolve("x", "Mrs. Emma"), Some("Emma Woodhouse"));
+        // "Dr. Knightley": short "knightley", offered by "Mr Knightley" (short
+        // "knightley") and its alias: one name.
+        assert_eq!(cast.resolve("x", "Dr. Knightley"), Some("Mr Knightley"));
+        // "Woodhouse": short list offered by "Miss Woodhouse" (Emma) and "Mr.
+        // Woodhouse" (her father): two names, no resolution.
+        assert_eq!(cast.resolve("x", "Woodhouse"), None);
+        // Step 1 wins over ambiguity: the full list "mr woodhouse" is offered.
+        assert_eq!(cast.resolve("x", "Mr Woodhouse"), Some("Mr. Woodhouse"));
+        // Names are one when their full lists are equal.
+        let same = Cast::new(&Aliases {
+            entries: vec![
+                entry(None, "Emma Woodhouse", "Miss Woodhouse"),
+                entry(None, "EMMA  Woodhouse", "Lady Woodhouse"),
+            ],
+        });
+        assert_eq!(same.resolve("x", "Woodhouse"), Some("Emma Woodhouse"));
+    }
+
+    #[test]
+    fn resolved_speakers_compare_by_name_others_by_short_list() {
+        let cast = Cast::new(&Aliases {
+            entries: vec![
+                entry(None, "Mrs. Beaver", "Mrs Beaver"),
+                entry(None, "John Beaver", "Mr. Beaver"),
+            ],
+        });
+        // Both resolve, to two people.
+        assert!(!cast.speakers_match("a", "Mrs. Beaver", "John Beaver"));
+        assert!(cast.speakers_match("a", "Mr Beaver", "John Beaver"));
+        // Neither resolves ("Beaver" is ambiguous): short lists, subset rule.
+        assert!(cast.speakers_match("a", "Beaver", "Beaver"));
+        // One resolves: its name's short list ("beaver" for Mrs. Beaver) against the
+        // other speaker's ("beaver"): equal.
+        assert!(cast.speakers_match("a", "Mrs. Beaver", "Beaver"));
+        assert!(cast.speakers_match("a", "Beaver", "John Beaver"));
+        // Empty speakers.
+        assert!(cast.speakers_match("a", "", ""));
+        assert!(!cast.speakers_match("a", "", "Mrs. Beaver"));
+        assert!(!cast.speakers_match("a", "John Beaver", ""));
     }
 }

@@ -180,10 +180,35 @@ fn rows_without_offsets_compare_token_multisets() {
 }
 
 #[test]
-fn quote_without_alphanumerics_never_matches() {
+fn quote_without_alphanumerics_matches_only_its_own_span() {
     let mut gold = row("“", "Donald Trump");
     gold.quote_span = Some(Span::new(0, 1));
-    let s = score(&[gold.clone()], &[gold], &ScoringOptions::default());
+    // SPEC 3.1's exception: the same span has sim 1, under every scheme.
+    let s = score(&[gold.clone()], &[gold.clone()], &ScoringOptions::default());
+    for scheme in Scheme::ALL {
+        assert_eq!(counts(&s, scheme), c(1, 1, 1, 0, 0, 0), "{scheme:?}");
+    }
+    assert_eq!(s.schemes.exact.outcomes[0].sim, Some(1.0));
+    // Another span around it, even one that holds it and alphanumerics: sim 0.
+    let mut wider = gold.clone();
+    wider.quote_span = Some(Span::new(0, 3));
+    wider.quote = "“We".into();
+    let s = score(&[gold.clone()], &[wider], &ScoringOptions::default());
+    assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
+    // Without offsets on one side, the tokens decide: none, so sim 0.
+    let s = score(
+        &[gold.clone()],
+        &[without_offsets(gold.clone())],
+        &ScoringOptions::default(),
+    );
+    assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
+    // Both without offsets: likewise.
+    let bare = without_offsets(gold);
+    let s = score(
+        std::slice::from_ref(&bare),
+        std::slice::from_ref(&bare),
+        &ScoringOptions::default(),
+    );
     assert_eq!(counts(&s, Scheme::Lenient), c(1, 1, 0, 0, 1, 1));
 }
 
@@ -237,7 +262,7 @@ fn aliases_apply_per_article_before_global() {
         "the leak was designed to disrupt talks",
         "Dmitry Peskov",
     )];
-    let pred = vec![row("the leak was designed to disrupt talks", "The Kremlin")];
+    let pred = vec![row("the leak was designed to disrupt talks", "Kremlin")];
     let opts = ScoringOptions::default();
     let s = score_article(&article(), &gold, &pred, &aliases, &opts).unwrap();
     assert_eq!(counts(&s, Scheme::Exact).cor, 1);
@@ -246,6 +271,12 @@ fn aliases_apply_per_article_before_global() {
     assert_eq!(counts(&s, Scheme::Exact).cor, 1);
     // Without aliases the speakers differ.
     assert_eq!(counts(&score(&gold, &pred, &opts), Scheme::Exact).inc, 1);
+    // Resolution is by full lists first (SPEC 3.3 step 1): "The Kremlin" is the `*`
+    // row's alias exactly, so it is Putin even here, not Peskov as it was when aliases
+    // were looked up by short lists ("kremlin").
+    let pred = vec![row("the leak was designed to disrupt talks", "The Kremlin")];
+    let s = score_article(&article(), &gold, &pred, &aliases, &opts).unwrap();
+    assert_eq!(counts(&s, Scheme::Exact).inc, 1);
 }
 
 #[test]
@@ -532,7 +563,7 @@ const SPEAKERS: [&str; 6] = [
     "Vladimir Putin",
 ];
 
-fn prop_text() -> String {
+pub(super) fn prop_text() -> String {
     // A fixed text of words and punctuation, with non-ASCII characters.
     let mut text = String::new();
     for i in 0..40 {
@@ -542,7 +573,7 @@ fn prop_text() -> String {
     text
 }
 
-fn arb_row() -> impl Strategy<Value = Attribution> {
+pub(super) fn arb_row() -> impl Strategy<Value = Attribution> {
     let len = prop_text().chars().count();
     (
         0..len,
@@ -571,7 +602,7 @@ fn arb_row() -> impl Strategy<Value = Attribution> {
         )
 }
 
-fn arb_options() -> impl Strategy<Value = ScoringOptions> {
+pub(super) fn arb_options() -> impl Strategy<Value = ScoringOptions> {
     (
         0usize..3,
         prop::sample::subsequence(QuoteType::ALL.to_vec(), 1..=3),

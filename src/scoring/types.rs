@@ -175,12 +175,35 @@ impl std::ops::AddAssign for TypeCounts {
     }
 }
 
+/// Per gold `mention_type`: the gold rows that carry it and the COR among them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MentionCounts {
+    pub gold: u64,
+    pub cor: u64,
+}
+
+impl std::ops::AddAssign for MentionCounts {
+    fn add_assign(&mut self, other: MentionCounts) {
+        self.gold += other.gold;
+        self.cor += other.cor;
+    }
+}
+
+/// Gold without `mention_type` leaves the breakdown empty, and the article's serialized
+/// score as it was before the column existed.
+fn no_mention_types(counts: &[MentionCounts; 3]) -> bool {
+    counts.iter().all(|c| c.gold == 0)
+}
+
 /// One article under one scheme.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArticleSchemeScore {
     pub counts: Counts,
     /// Indexed by [`QuoteType::index`].
     pub by_type: [TypeCounts; 3],
+    /// Indexed by [`MentionType::index`](crate::attribution::MentionType::index); rows without a mention type are in no entry.
+    #[serde(default, skip_serializing_if = "no_mention_types")]
+    pub by_mention_type: [MentionCounts; 3],
     pub outcomes: Vec<Outcome>,
     /// Kept predictions left out of the counts under docs/scoring.md#type-filter (indices into predictions).
     pub ignored: Vec<usize>,
@@ -225,4 +248,19 @@ pub struct Scores {
 pub struct TypeScores {
     pub recall: Option<f64>,
     pub precision: Option<f64>,
+}
+
+/// Per gold mention type of one scheme: `{"recall": …}` (COR / gold rows of the value).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MentionTypeScores {
+    pub recall: Option<f64>,
+}
+
+/// One (gold speaker, predicted speaker) pair of the INC outcomes, names as resolved
+/// (SPEC 3.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfusionPair {
+    pub gold: String,
+    pub pred: String,
+    pub count: u64,
 }

@@ -5,6 +5,7 @@ two runs of the same command line (the same model version for the prediction cac
 can behave differently:
 
 - `log`: every request id is appended to it, as it arrives.
+- `pids`: the process id of each start is appended to it.
 - `answer_limit`: answer that many requests, then touch `marker` and keep reading
   without answering (until stdin closes, then exit).
 - `exit_after`: answer that many requests, then exit with code 1 without reading more.
@@ -44,6 +45,8 @@ def answer(request):
 
 
 def main():
+    with open("pids", "a") as f:
+        f.write(f"{os.getpid()}\n")
     if os.path.exists("hang_child"):
         child = subprocess.Popen(["sleep", "300"])
         with open("child.pid", "w") as f:

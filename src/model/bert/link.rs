@@ -189,6 +189,7 @@ pub fn link(
             speaker_mention: source.map(|s| s.text.clone()),
             mention_span: source.map(|s| s.span),
             confidence: Some(*confidence),
+            mention_type: None,
         });
     }
     rows

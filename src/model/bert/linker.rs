@@ -448,6 +448,7 @@ pub fn link_learned(
                 speaker_mention: source.map(|s| s.text.clone()),
                 mention_span: source.map(|s| s.span),
                 confidence: Some(options.confidence),
+                mention_type: None,
             })
         })
         .collect()
@@ -758,6 +759,7 @@ mod tests {
             speaker_mention: mention.map(str::to_string),
             mention_span: mention.map(at),
             confidence: None,
+            mention_type: None,
         }
     }
 

@@ -324,25 +324,16 @@ impl CommandModel {
                         &problem,
                     );
                 }
-                Ok(Event::Closed(read_error)) => {
+                // Stdout closed (or its reader is gone): the program ended or will.
+                closed @ (Ok(Event::Closed(_)) | Err(RecvTimeoutError::Disconnected)) => {
                     let how = process.stop_after_eof();
-                    let how = match read_error {
-                        Some(e) => format!("{how} (reading its stdout failed: {e})"),
-                        None => how,
+                    let how = match closed {
+                        Ok(Event::Closed(Some(e))) => {
+                            format!("{how} (reading its stdout failed: {e})")
+                        }
+                        _ => how,
                     };
                     let problem = format!("{how} before answering this article");
-                    self.lose_process(
-                        worker,
-                        batch,
-                        &mut in_flight,
-                        &mut served,
-                        ModelErrorKind::Crash,
-                        &problem,
-                    );
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let problem =
-                        format!("{} before answering this article", process.stop_after_eof());
                     self.lose_process(
                         worker,
                         batch,
@@ -544,35 +535,7 @@ impl Model for CommandModel {
         &self.info
     }
 
-    fn predict(&self, article: &Article) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.predict_batch(std::slice::from_ref(article))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
-    }
-
-    fn predict_batch(&self, articles: &[Article]) -> Vec<TimedPrediction> {
-        self.run_batch(articles, None, &|_, _| {})
-    }
-
-    fn attribute(
-        &self,
-        article: &Article,
-        request: &SpeakersRequest,
-    ) -> std::result::Result<Vec<Attribution>, ModelError> {
-        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
-            .pop()
-            .map(|prediction| prediction.result)
-            .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
-    }
-
-    fn attribute_batch(
-        &self,
-        articles: &[Article],
-        requests: &[SpeakersRequest],
-    ) -> Vec<TimedPrediction> {
-        self.run_batch(articles, Some(requests), &|_, _| {})
-    }
+    crate::model::entry_points_through_run_batch!();
 
     fn external_cpu_s(&self) -> Option<f64> {
         let mut total = *lock(&self.ended_cpu_s);

@@ -145,6 +145,7 @@ fn parse_row(
         speaker_mention,
         mention_span,
         confidence,
+        mention_type: None,
     })
 }
 

@@ -542,12 +542,9 @@ impl Model for LlmModel {
 }
 
 fn first_result(
-    mut answers: Vec<TimedPrediction>,
+    answers: Vec<TimedPrediction>,
 ) -> std::result::Result<Vec<Attribution>, ModelError> {
-    answers
-        .pop()
-        .map(|answer| answer.result)
-        .unwrap_or_else(|| Err(ModelError::new("internal error: no answer slot")))
+    TimedPrediction::single(answers)
 }
 
 fn nearest_rank(sorted: &[f64], q: f64) -> f64 {

@@ -154,6 +154,7 @@ impl Model for Rules {
                 speaker_mention: Some(article.text[speaker.mention].to_string()),
                 mention_span: Some(mention_span),
                 confidence: None,
+                mention_type: None,
             });
         }
         rows.sort_by_key(|r| r.quote_span.map(|s| (s.start, s.end)));
