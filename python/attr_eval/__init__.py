@@ -142,14 +142,20 @@ def score(
         ``speaker_match=None`` is what the CLI does without ``--speaker-match``: the
         dataset's ``dataset.toml`` declaration, else ``"name"``. ``types`` is a list
         (or a comma-separated string) of ``direct``, ``indirect``, ``mixed``.
-    task: ``"extract"``.
-    articles: also return, under ``"articles"``, each article's outcomes per scheme
-        (the shape of a line of ``articles.jsonl``, rows keyed by the CSV columns).
+    task: ``"extract"`` (find the quotes and their speakers) or ``"speakers"`` (name
+        the speaker of each given gold quote; docs/tasks.md): the figures of
+        ``attr-eval score --task speakers --json``.
+    articles: also return, under ``"articles"``, each article's outcomes (rows keyed
+        by the CSV columns). For ``extract`` per scheme, the shape of a line of
+        ``articles.jsonl``: ``counts``, ``outcomes`` (``kind``, ``gold``, ``pred``,
+        ``sim``) and ``ignored``; for ``speakers``: ``counts``, ``outcomes`` (``kind``,
+        ``gold``, ``answer``) and the ``unmatched`` answers.
     model: the result's ``model`` field; by default the CSV path as given, as the CLI
         writes it, or ``"predictions"`` for rows.
 
-    Returns a dict: ``model``, ``dataset``, ``scores`` (per scheme: ``pair``,
-    ``quote`` and the rest of docs/run-record.md), ``by_type``, ...
+    Returns a dict: ``model``, ``dataset``, ``scores`` (for ``extract`` per scheme:
+    ``pair``, ``quote`` and the rest of docs/run-record.md; for ``speakers`` the
+    speaker accuracy, coverage and counts), ``by_type``, ``speaker_confusion``, ...
     """
     dataset = _dataset(dataset)
     if isinstance(types, str):
@@ -185,7 +191,9 @@ def outcomes(dataset, predictions, scheme="overlap", **options):
     Takes ``score``'s arguments. Each row: ``article_id``, ``kind`` (COR, INC, MIS,
     SPU; ``IGNORED`` for predictions the type filter left out), ``sim``, and the gold
     and predicted rows' columns prefixed ``gold_`` and ``pred_`` (``None`` where the
-    outcome has no such row).
+    outcome has no such row). With ``task="speakers"`` there are no schemes: each
+    given quote is COR, INC or MIS with its answer as ``pred_``, and ``UNMATCHED``
+    rows are the answers that answered no quote.
     """
     if scheme not in _attr_eval.schemes():
         raise ValueError(
@@ -194,6 +202,14 @@ def outcomes(dataset, predictions, scheme="overlap", **options):
     options["articles"] = True
     result = score(dataset, predictions, **options)
     flat = []
+    if options.get("task") == "speakers":
+        for article in result["articles"]:
+            for outcome in article["outcomes"]:
+                flat.append(_flat(article["article_id"], outcome["kind"], None,
+                                  outcome["gold"], outcome["answer"]))
+            for row in article["unmatched"]:
+                flat.append(_flat(article["article_id"], "UNMATCHED", None, None, row))
+        return flat
     for article in result["articles"]:
         part = article["schemes"][scheme]
         for outcome in part["outcomes"]:
@@ -205,7 +221,7 @@ def outcomes(dataset, predictions, scheme="overlap", **options):
 
 
 _COLUMNS = ("speaker", "quote", "start", "end", "type", "cue", "speaker_mention",
-            "speaker_start", "speaker_end", "confidence")
+            "speaker_start", "speaker_end", "confidence", "mention_type")
 
 
 def _flat(article_id, kind, sim, gold, pred):

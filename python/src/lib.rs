@@ -9,10 +9,11 @@ use attr_eval::attribution::{Attribution, QuoteType};
 use attr_eval::cli::{Cli, ScoringArgs, dispatch};
 use attr_eval::dataset::{Dataset, declared_speaker_match};
 use attr_eval::error::{Column, Error, InputError, escape_controls};
-use attr_eval::record::ResultRecord;
+use attr_eval::model::Task;
+use attr_eval::record::{ResultRecord, SpeakersResultRecord};
 use attr_eval::scoring::{
-    ArticleScore, Counts, OutcomeKind, PerScheme, Scheme, Scorer, ScoringOptions, SpeakerMatch,
-    aggregate, score_dataset,
+    ArticleScore, Counts, OutcomeKind, PerScheme, Scheme, ScoredSpeakers, Scorer, ScoringOptions,
+    SpeakerCounts, SpeakerMatch, confusion_record, score_dataset, score_speakers,
 };
 use clap::Parser;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -299,6 +300,7 @@ struct RowOut<'a> {
     speaker_start: Option<usize>,
     speaker_end: Option<usize>,
     confidence: Option<f64>,
+    mention_type: Option<&'static str>,
 }
 
 impl<'a> RowOut<'a> {
@@ -315,6 +317,7 @@ impl<'a> RowOut<'a> {
             speaker_start: row.mention_span.map(|s| s.start),
             speaker_end: row.mention_span.map(|s| s.end),
             confidence: row.confidence,
+            mention_type: row.mention_type.map(|t| t.as_str()),
         }
     }
 }
@@ -367,6 +370,23 @@ struct OutcomeOut<'a> {
     sim: Option<f64>,
 }
 
+/// One article's outcomes in the `speakers` task: each kept gold quote's fate with the
+/// answer that decided it, and the answers that answered no quote.
+#[derive(Serialize)]
+struct SpeakersArticleOut<'a> {
+    article_id: &'a str,
+    counts: SpeakerCounts,
+    outcomes: Vec<SpeakerOutcomeOut<'a>>,
+    unmatched: Vec<RowOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SpeakerOutcomeOut<'a> {
+    kind: OutcomeKind,
+    gold: Option<RowOut<'a>>,
+    answer: Option<RowOut<'a>>,
+}
+
 fn row(rows: &[Attribution], index: Option<usize>) -> Option<RowOut<'_>> {
     index.and_then(|i| rows.get(i)).map(RowOut::of)
 }
@@ -403,42 +423,83 @@ fn outcomes_json(
     serde_json::to_string(&line)
 }
 
-/// `score_dataset`'s loop, keeping each article's score and rows for the outcomes.
-fn score_by_article(
-    dataset: &Dataset,
-    predictions: Vec<Attribution>,
-    options: &ScoringOptions,
-) -> attr_eval::Result<(attr_eval::scoring::DatasetScores, String)> {
-    if options.speaker_match == SpeakerMatch::Mention {
-        dataset.check_mention_offsets()?;
-    }
-    let mut by_article: HashMap<String, Vec<Attribution>> = HashMap::new();
-    for row in predictions {
-        by_article
-            .entry(row.article_id.clone())
+/// The rows of each article in file order, as the library groups them before scoring,
+/// so outcome indices point into the same lists.
+fn group_by_article(rows: &[Attribution]) -> HashMap<&str, Vec<Attribution>> {
+    let mut grouped: HashMap<&str, Vec<Attribution>> = HashMap::new();
+    for row in rows {
+        grouped
+            .entry(row.article_id.as_str())
             .or_default()
-            .push(row);
+            .push(row.clone());
     }
+    grouped
+}
+
+/// Each article's outcomes in the `extract` task, as a JSON array. The figures are
+/// `score_dataset`'s; this loop scores the articles again only to keep their rows.
+fn extract_outcomes(
+    dataset: &Dataset,
+    predictions: &[Attribution],
+    options: &ScoringOptions,
+) -> attr_eval::Result<String> {
+    let mut by_article = group_by_article(predictions);
     let scorer = Scorer::new(dataset.aliases(), options);
-    let mut scores = Vec::with_capacity(dataset.article_ids().len());
     // Serialised article by article: the rows are borrowed from this loop.
     let mut lines = String::from("[");
     for article in dataset.articles() {
         let article = article?;
-        let mut predicted = by_article.remove(&article.id).unwrap_or_default();
+        let mut predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
         article.place_rows(&mut predicted);
         let gold = dataset.gold_for(&article.id);
         let score = scorer.score_article(&article, gold, &predicted)?;
-        if !scores.is_empty() {
+        if lines.len() > 1 {
             lines.push(',');
         }
         let line = outcomes_json(&score, gold, &predicted, article.char_len())
             .map_err(|e| Error::Usage(format!("serialising the outcomes: {e}")))?;
         lines.push_str(&line);
-        scores.push(score);
     }
     lines.push(']');
-    Ok((aggregate(&scores, options), lines))
+    Ok(lines)
+}
+
+/// Each article's outcomes in the `speakers` task, as a JSON array.
+fn speakers_outcomes(
+    dataset: &Dataset,
+    answers: &[Attribution],
+    scored: &ScoredSpeakers,
+) -> attr_eval::Result<String> {
+    let by_article = group_by_article(answers);
+    let mut lines = Vec::with_capacity(scored.articles.len());
+    for score in &scored.articles {
+        let gold = dataset.gold_for(&score.article_id);
+        let answered = by_article
+            .get(score.article_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let line = SpeakersArticleOut {
+            article_id: &score.article_id,
+            counts: score.counts,
+            outcomes: score
+                .outcomes
+                .iter()
+                .map(|o| SpeakerOutcomeOut {
+                    kind: o.kind,
+                    gold: row(gold, Some(o.gold)),
+                    answer: row(answered, o.answer),
+                })
+                .collect(),
+            unmatched: score
+                .unmatched
+                .iter()
+                .filter_map(|&i| answered.get(i))
+                .map(RowOut::of)
+                .collect(),
+        };
+        lines.push(line);
+    }
+    serde_json::to_string(&lines)
+        .map_err(|e| Error::Usage(format!("serialising the outcomes: {e}")))
 }
 
 #[pyfunction]
@@ -459,21 +520,15 @@ fn _score(
     seed: u64,
     articles: bool,
 ) -> PyResult<PyObject> {
-    match task {
-        "extract" => {}
-        "speakers" => {
-            return Err(PyValueError::new_err(
-                "task=\"speakers\": this build of attr-eval has no speakers task \
-                 (only \"extract\"); it comes with the speakers scoring of `attr-eval \
-                 score --task speakers`",
-            ));
-        }
+    let task = match task {
+        "extract" => Task::Extract,
+        "speakers" => Task::Speakers,
         other => {
             return Err(PyValueError::new_err(format!(
-                "task: `{other}` is not a task (\"extract\")"
+                "task: `{other}` is none of \"extract\", \"speakers\""
             )));
         }
-    }
+    };
     let options = scoring_options(
         &dataset.folder,
         overlap,
@@ -495,30 +550,64 @@ fn _score(
         Source::Path(_) => None,
     };
     let inner = &dataset.inner;
+    let model = &model;
     let scored = py.allow_threads(|| {
         let file = match &source {
             Source::Path(path) => path.as_path(),
             Source::Rows(rows) => rows.file.path(),
         };
         let predictions = inner.read_predictions(file)?;
-        if articles {
-            score_by_article(inner, predictions, &options).map(|(s, a)| (s, Some(a)))
-        } else {
-            score_dataset(inner, &predictions, &options).map(|s| (s, None))
-        }
+        // The library calls of src/cli/score.rs, and the records it prints, built as it
+        // builds them: the same figures in the same JSON.
+        let (record, lines) = match task {
+            Task::Extract => {
+                let scored = score_dataset(inner, &predictions, &options)?;
+                let (speaker_confusion, speaker_confusion_pairs) = scored.confusion_record();
+                let record = serde_json::to_string(&ResultRecord {
+                    model: model.clone(),
+                    dataset: inner.name().to_string(),
+                    scores: scored.aggregate.scores,
+                    by_type: scored.aggregate.by_type,
+                    by_mention_type: scored.aggregate.by_mention_type,
+                    speaker_confusion,
+                    speaker_confusion_pairs,
+                    throughput: None,
+                    errors: Vec::new(),
+                    warnings: Vec::new(),
+                });
+                let lines = articles
+                    .then(|| extract_outcomes(inner, &predictions, &options))
+                    .transpose()?;
+                (record, lines)
+            }
+            Task::Speakers => {
+                let scored = score_speakers(inner, &predictions, &options)?;
+                let lines = articles
+                    .then(|| speakers_outcomes(inner, &predictions, &scored))
+                    .transpose()?;
+                let (speaker_confusion, speaker_confusion_pairs) =
+                    confusion_record(&scored.confusion);
+                let record = serde_json::to_string(&SpeakersResultRecord {
+                    model: model.clone(),
+                    dataset: inner.name().to_string(),
+                    task: "speakers".to_string(),
+                    scores: scored.aggregate.scores,
+                    by_mention_type: scored.aggregate.by_mention_type,
+                    by_type: scored.aggregate.by_type,
+                    speaker_confusion,
+                    speaker_confusion_pairs,
+                    throughput: None,
+                    errors: Vec::new(),
+                    warnings: Vec::new(),
+                });
+                (record, lines)
+            }
+        };
+        let record = record.map_err(|e| Error::Usage(format!("serialising the result: {e}")))?;
+        Ok((record, lines))
     });
-    let (scored, lines) = scored.map_err(|e| to_py_err(py, e, rows_file))?;
-    // The record `attr-eval score --json` prints, built as src/cli/score.rs builds it.
-    let result = ResultRecord {
-        model,
-        dataset: inner.name().to_string(),
-        scores: scored.scores,
-        by_type: scored.by_type,
-        throughput: None,
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let value = to_python(py, &result)?;
+    let (record, lines) = scored.map_err(|e| to_py_err(py, e, rows_file))?;
+    let value = loads(py, &record)?;
     if let Some(lines) = lines {
         value.bind(py).set_item("articles", loads(py, &lines)?)?;
     }

@@ -93,6 +93,7 @@ def gold_row(article, speaker, quote, quote_type, mention):
         "article_id": article, "speaker": speaker, "quote": quote,
         "start": start, "end": end, "type": quote_type, "cue": "",
         "speaker_mention": mention, "speaker_start": m_start, "speaker_end": m_end,
+        "mention_type": "explicit" if mention == speaker else "anaphoric",
     }
 
 
@@ -132,6 +133,7 @@ PREDICTIONS = [
 
 COLUMNS = ["article_id", "speaker", "quote", "start", "end", "type", "cue",
            "speaker_mention", "speaker_start", "speaker_end", "confidence"]
+GOLD_COLUMNS = COLUMNS[:-1] + ["mention_type"]
 
 
 def write_csv(path, rows, columns=COLUMNS):
@@ -148,7 +150,7 @@ def harbour(tmp_path):
     (folder / "articles").mkdir(parents=True)
     for article_id, text in ARTICLES.items():
         (folder / "articles" / f"{article_id}.txt").write_text(text, encoding="utf-8")
-    write_csv(folder / "gold.csv", GOLD, COLUMNS[:-1])
+    write_csv(folder / "gold.csv", GOLD, GOLD_COLUMNS)
     (folder / "aliases.csv").write_text(
         "article_id,name,alias\n*,Zo\u00eb Laine,Skipper\n"
         "harbour-02,Port Authority,the authority\n",
@@ -463,15 +465,91 @@ def test_bad_options_raise_value_error(harbour):
         ({"speaker_match": "fuzzy"}, "speaker_match"),
         ({"types": ["direct", "sarcastic"]}, "types"),
         ({"task": "translate"}, "task"),
+        ({"task": "speakers", "speaker_match": "fuzzy"}, "speaker_match"),
     ]:
         with pytest.raises(ValueError, match=word):
             attr_eval.score(folder, pred, **options)
 
 
-def test_the_speakers_task_is_refused_clearly(harbour):
-    folder, pred = harbour
-    with pytest.raises(ValueError, match="no speakers task"):
-        attr_eval.score(folder, pred, task="speakers")
+# -- the speakers task ----------------------------------------------------------------
+
+
+def speakers_answers():
+    """Answers to the given quotes: by offsets, by text, a wrong speaker, an alias, a
+    quote left unanswered and an answer to no given quote."""
+    return [
+        {"article_id": "harbour-01", "speaker": "Zoë Laine", "quote": "We are done,",
+         "start": GOLD[0]["start"], "end": GOLD[0]["end"]},
+        {"article_id": "harbour-01", "speaker": "The union",
+         "quote": "the ferries would run again on Monday"},
+        {"article_id": "harbour-01", "speaker": "Skipper",
+         "quote": "talks had been \u201cfrank and long\u201d"},
+        {"article_id": "harbour-02", "speaker": "Ibsen", "quote": "the quay was safe"},
+        {"article_id": "harbour-02", "speaker": "Ibsen", "quote": "not a given quote"},
+    ]
+
+
+@pytest.mark.parametrize("flags, options", [
+    ([], {}),
+    (["--speaker-match", "none"], {"speaker_match": "none"}),
+    (["--types", "direct"], {"types": ["direct"]}),
+    (["--resamples", "20", "--seed", "3"], {"resamples": 20, "seed": 3}),
+])
+def test_the_speakers_task_scores_as_the_cli(cli, harbour, flags, options):
+    folder, _ = harbour
+    answers = folder.parent / "answers.csv"
+    write_csv(answers, speakers_answers())
+    expected = cli_score(cli, folder, answers, "--task", "speakers", *flags)
+    assert expected["task"] == "speakers"
+    dataset = attr_eval.load_dataset(folder)
+    result = attr_eval.score(dataset, answers, task="speakers", **options)
+    assert result == expected
+    assert keys(result) == keys(expected)
+    rows = attr_eval.score(dataset, speakers_answers(), task="speakers",
+                           model=str(answers), **options)
+    assert rows == expected
+
+
+def test_the_speakers_task_on_the_seed_scores_as_the_cli(cli, in_root, tmp_path):
+    gold = attr_eval.load_dataset("seed").gold()
+    # Every third speaker wrong, every fifth quote unanswered.
+    answers = [dict(g, speaker="Nobody" if i % 3 == 0 else g["speaker"])
+               for i, g in enumerate(gold) if i % 5]
+    path = tmp_path / "answers.csv"
+    write_csv(path, answers)
+    expected = cli_score(cli, "seed", path, "--task", "speakers")
+    assert attr_eval.score("seed", path, task="speakers") == expected
+    assert attr_eval.score("seed", answers, task="speakers", model=str(path)) == expected
+
+
+def test_the_speakers_task_outcomes(harbour):
+    folder, _ = harbour
+    result = attr_eval.score(folder, speakers_answers(), task="speakers", articles=True)
+    lines = result.pop("articles")
+    assert [line["article_id"] for line in lines] == ["harbour-01", "harbour-02"]
+    assert sum(line["counts"]["unmatched_answers"] for line in lines) == 1
+    assert lines[1]["unmatched"][0]["quote"] == "not a given quote"
+    rows = attr_eval.outcomes(folder, speakers_answers(), task="speakers")
+    kinds = sorted(r["kind"] for r in rows)
+    assert kinds == sorted(["COR", "INC", "COR", "COR", "MIS", "MIS", "UNMATCHED"])
+    inc = next(r for r in rows if r["kind"] == "INC")
+    assert (inc["gold_speaker"], inc["pred_speaker"]) == ("Officials", "The union")
+
+
+def test_the_speakers_task_needs_gold_offsets(harbour):
+    folder, _ = harbour
+    gold = (folder / "gold.csv").read_text(encoding="utf-8").splitlines()
+    # The third row loses its offsets.
+    fields = next(csv.reader([gold[3]]))
+    fields[3] = fields[4] = ""
+    with open(folder / "gold.csv", "w", newline="", encoding="utf-8") as f:
+        f.write("\n".join(gold[:3]) + "\n")
+        csv.writer(f).writerow(fields)
+        f.write("\n".join(gold[4:]) + "\n")
+    with pytest.raises(attr_eval.InputError) as caught:
+        attr_eval.score(folder, speakers_answers(), task="speakers")
+    assert Path(caught.value.file).name == "gold.csv"
+    assert caught.value.line == 4
 
 
 # -- the command ---------------------------------------------------------------------
