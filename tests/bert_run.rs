@@ -132,8 +132,10 @@ fn a_model_that_tags_everything_as_content_quotes_each_article_whole() {
     }
 }
 
+/// A model that cannot load fails its articles, not the run: the record is written and
+/// the run is partial (exit 3), with the reason.
 #[test]
-fn a_folder_without_a_model_is_a_usage_error() {
+fn a_folder_without_a_model_makes_a_partial_run_that_says_why() {
     let dir = tempfile::tempdir().unwrap();
     Command::cargo_bin("attr-eval")
         .unwrap()
@@ -143,7 +145,7 @@ fn a_folder_without_a_model_is_a_usage_error() {
         .arg("--out")
         .arg(dir.path())
         .assert()
-        .code(2)
+        .code(3)
         .stderr(predicates::str::contains("config.json not found"));
 }
 
