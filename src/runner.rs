@@ -491,7 +491,6 @@ fn run_one(
     bar.finish_and_clear();
     folder.write_predictions(&entry.name, dataset.name(), &predictions)?;
 
-    let (speaker_confusion, speaker_confusion_pairs) = scoring::confusion_record(&confusion);
     let mut warnings = Vec::new();
     if options.scoring.speaker_match == SpeakerMatch::Mention
         && !predictions.is_empty()
@@ -526,31 +525,18 @@ fn run_one(
         result: if speakers_task {
             let aggregate = scoring::aggregate_speakers(&speaker_scores, &options.scoring);
             TaskResult::Speakers(SpeakersResultRecord {
-                model: entry.name.clone(),
-                dataset: dataset.name().to_string(),
-                task: Task::Speakers.as_str().to_string(),
-                scores: aggregate.scores,
-                by_mention_type: aggregate.by_mention_type,
-                by_type: aggregate.by_type,
-                speaker_confusion,
-                speaker_confusion_pairs,
                 throughput,
                 errors,
                 warnings,
+                ..SpeakersResultRecord::new(&entry.name, dataset.name(), aggregate, &confusion)
             })
         } else {
             let aggregate = scoring::aggregate(&scores, &options.scoring);
             TaskResult::Extract(ResultRecord {
-                model: entry.name.clone(),
-                dataset: dataset.name().to_string(),
-                scores: aggregate.scores,
-                by_type: aggregate.by_type,
-                by_mention_type: aggregate.by_mention_type,
-                speaker_confusion,
-                speaker_confusion_pairs,
                 throughput,
                 errors,
                 warnings,
+                ..ResultRecord::new(&entry.name, dataset.name(), aggregate, &confusion)
             })
         },
         info,

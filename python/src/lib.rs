@@ -13,7 +13,7 @@ use attr_eval::model::Task;
 use attr_eval::record::{ResultRecord, SpeakersResultRecord};
 use attr_eval::scoring::{
     ArticleScore, Counts, OutcomeKind, PerScheme, Scheme, ScoredSpeakers, Scorer, ScoringOptions,
-    SpeakerCounts, SpeakerMatch, confusion_record, score_dataset, score_speakers,
+    SpeakerCounts, SpeakerMatch, score_dataset, score_speakers,
 };
 use clap::Parser;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -562,19 +562,12 @@ fn _score(
         let (record, lines) = match task {
             Task::Extract => {
                 let scored = score_dataset(inner, &predictions, &options)?;
-                let (speaker_confusion, speaker_confusion_pairs) = scored.confusion_record();
-                let record = serde_json::to_string(&ResultRecord {
-                    model: model.clone(),
-                    dataset: inner.name().to_string(),
-                    scores: scored.aggregate.scores,
-                    by_type: scored.aggregate.by_type,
-                    by_mention_type: scored.aggregate.by_mention_type,
-                    speaker_confusion,
-                    speaker_confusion_pairs,
-                    throughput: None,
-                    errors: Vec::new(),
-                    warnings: Vec::new(),
-                });
+                let record = serde_json::to_string(&ResultRecord::new(
+                    model.clone(),
+                    inner.name(),
+                    scored.aggregate,
+                    &scored.confusion,
+                ));
                 let lines = articles
                     .then(|| extract_outcomes(inner, &predictions, &options))
                     .transpose()?;
@@ -585,21 +578,12 @@ fn _score(
                 let lines = articles
                     .then(|| speakers_outcomes(inner, &predictions, &scored))
                     .transpose()?;
-                let (speaker_confusion, speaker_confusion_pairs) =
-                    confusion_record(&scored.confusion);
-                let record = serde_json::to_string(&SpeakersResultRecord {
-                    model: model.clone(),
-                    dataset: inner.name().to_string(),
-                    task: "speakers".to_string(),
-                    scores: scored.aggregate.scores,
-                    by_mention_type: scored.aggregate.by_mention_type,
-                    by_type: scored.aggregate.by_type,
-                    speaker_confusion,
-                    speaker_confusion_pairs,
-                    throughput: None,
-                    errors: Vec::new(),
-                    warnings: Vec::new(),
-                });
+                let record = serde_json::to_string(&SpeakersResultRecord::new(
+                    model.clone(),
+                    inner.name(),
+                    scored.aggregate,
+                    &scored.confusion,
+                ));
                 (record, lines)
             }
         };

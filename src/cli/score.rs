@@ -25,19 +25,12 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         return speakers(&args, &dataset, &predictions, &options);
     }
     let scored = crate::scoring::score_dataset(&dataset, &predictions, &options)?;
-    let (speaker_confusion, speaker_confusion_pairs) = scored.confusion_record();
-    let result = ResultRecord {
-        model: args.pred.display().to_string(),
-        dataset: dataset.name().to_string(),
-        scores: scored.aggregate.scores,
-        by_type: scored.aggregate.by_type,
-        by_mention_type: scored.aggregate.by_mention_type,
-        speaker_confusion,
-        speaker_confusion_pairs,
-        throughput: None,
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let result = ResultRecord::new(
+        args.pred.display().to_string(),
+        dataset.name(),
+        scored.aggregate,
+        &scored.confusion,
+    );
     if args.json {
         println!(
             "{}",
@@ -85,21 +78,12 @@ fn speakers(
     options: &ScoringOptions,
 ) -> Result<i32> {
     let scored = crate::scoring::score_speakers(dataset, answers, options)?;
-    let (speaker_confusion, speaker_confusion_pairs) =
-        crate::scoring::confusion_record(&scored.confusion);
-    let result = SpeakersResultRecord {
-        model: args.pred.display().to_string(),
-        dataset: dataset.name().to_string(),
-        task: "speakers".to_string(),
-        scores: scored.aggregate.scores,
-        by_mention_type: scored.aggregate.by_mention_type,
-        by_type: scored.aggregate.by_type,
-        speaker_confusion,
-        speaker_confusion_pairs,
-        throughput: None,
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let result = SpeakersResultRecord::new(
+        args.pred.display().to_string(),
+        dataset.name(),
+        scored.aggregate,
+        &scored.confusion,
+    );
     if args.json {
         println!(
             "{}",

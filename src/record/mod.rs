@@ -15,8 +15,9 @@ pub use write::{LoadedRun, RunFolder, check_run_name, read_run};
 use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
 use crate::scoring::{
-    ConfusionPair, Counts, MentionTypeScores, OutcomeKind, PerScheme, Scores, ScoringOptions,
-    SpeakerAccuracy, SpeakerCounts, SpeakerScores, TypeScores,
+    ConfusionPair, Counts, DatasetScores, MentionTypeScores, OutcomeKind, PerScheme, Scores,
+    ScoringOptions, SpeakerAccuracy, SpeakerConfusion, SpeakerCounts, SpeakerScores,
+    SpeakersAggregate, TypeScores, confusion_record,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -131,6 +132,57 @@ pub struct ResultRecord {
 pub enum TaskResult {
     Speakers(SpeakersResultRecord),
     Extract(ResultRecord),
+}
+
+impl ResultRecord {
+    /// The figures of one model on one dataset, with the speaker confusion of its INC
+    /// outcomes; no throughput, errors or warnings yet (a run adds them, `score` and the
+    /// Python module have none).
+    pub fn new(
+        model: impl Into<String>,
+        dataset: impl Into<String>,
+        aggregate: DatasetScores,
+        confusion: &SpeakerConfusion,
+    ) -> ResultRecord {
+        let (speaker_confusion, speaker_confusion_pairs) = confusion_record(confusion);
+        ResultRecord {
+            model: model.into(),
+            dataset: dataset.into(),
+            scores: aggregate.scores,
+            by_type: aggregate.by_type,
+            by_mention_type: aggregate.by_mention_type,
+            speaker_confusion,
+            speaker_confusion_pairs,
+            throughput: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl SpeakersResultRecord {
+    /// As [`ResultRecord::new`], in the speakers task.
+    pub fn new(
+        model: impl Into<String>,
+        dataset: impl Into<String>,
+        aggregate: SpeakersAggregate,
+        confusion: &SpeakerConfusion,
+    ) -> SpeakersResultRecord {
+        let (speaker_confusion, speaker_confusion_pairs) = confusion_record(confusion);
+        SpeakersResultRecord {
+            model: model.into(),
+            dataset: dataset.into(),
+            task: crate::model::Task::Speakers.as_str().to_string(),
+            scores: aggregate.scores,
+            by_mention_type: aggregate.by_mention_type,
+            by_type: aggregate.by_type,
+            speaker_confusion,
+            speaker_confusion_pairs,
+            throughput: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 impl TaskResult {

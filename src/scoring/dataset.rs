@@ -4,8 +4,8 @@
 use super::confusion::SpeakerConfusion;
 use super::speakers::{ArticleSpeakerScore, SpeakersAggregate};
 use super::{
-    Cast, ConfusionPair, DatasetScores, Scorer, ScoringOptions, SpeakerMatch, aggregate,
-    aggregate_speakers, confusion_record, score_speakers_article, speakers_confusion,
+    Cast, DatasetScores, Scorer, ScoringOptions, SpeakerMatch, aggregate, aggregate_speakers,
+    score_speakers_article, speakers_confusion,
 };
 use crate::attribution::Attribution;
 use crate::dataset::Dataset;
@@ -54,14 +54,6 @@ pub struct ScoredPredictions {
     pub aggregate: DatasetScores,
     /// Over the headline `overlap` scheme.
     pub confusion: SpeakerConfusion,
-}
-
-impl ScoredPredictions {
-    /// The confusion as the run record holds it: the top pairs, and the number of
-    /// distinct pairs when the list leaves some out.
-    pub fn confusion_record(&self) -> (Vec<ConfusionPair>, Option<usize>) {
-        confusion_record(&self.confusion)
-    }
 }
 
 /// What [`score_speakers`] gives: the figures of SPEC 3.7 and the confusion.
