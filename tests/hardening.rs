@@ -7,7 +7,7 @@ mod common;
 use common::{attr_eval, python_available, read_json, synthetic_dataset};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 fn misbehave() -> String {
@@ -37,18 +37,51 @@ fn article_lines(run: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// Waits for a file that a model program writes when it reaches a given point: the
-/// tests wait on events, not on time (the bound only stops a broken test).
-fn wait_for(path: &Path) {
+/// Waits until `done` holds: the tests wait on events (a file a model program writes,
+/// a cache entry, a process ending), not on time; the bound only stops a broken test.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
     let started = Instant::now();
-    while !path.exists() {
+    while !done() {
         assert!(
             started.elapsed() < Duration::from_secs(120),
-            "{} never appeared",
-            path.display()
+            "{what} never happened"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Waits for a file that a model program writes when it reaches a given point.
+fn wait_for(path: &Path) {
+    wait_until(&format!("{} appearing", path.display()), || path.exists());
+}
+
+/// A synthetic dataset of `articles` articles, and a working folder in which the
+/// misbehaving model answers `answer_limit` requests, then stops answering.
+fn misbehaving_set_up(dir: &Path, articles: usize, answer_limit: usize) -> (PathBuf, PathBuf) {
+    let (dataset, _) = synthetic_dataset(dir, articles, 2);
+    let work = dir.join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("answer_limit"), answer_limit.to_string()).unwrap();
+    (dataset, work)
+}
+
+/// `attr-eval run` in the background from `work`, quietly, with `models` on `dataset`.
+fn start_run(work: &Path, dataset: &Path, models: &[&str], name: &str, out: &Path) -> Child {
+    let mut command = std::process::Command::new(binary());
+    command
+        .current_dir(work)
+        .args(["run", "--resamples", "50", "--dataset"])
+        .arg(dataset);
+    for model in models {
+        command.args(["--model", model]);
+    }
+    command
+        .args(["--name", name, "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 #[test]
@@ -175,28 +208,8 @@ fn sigint_mid_run_writes_an_interrupted_record() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (dataset, _) = synthetic_dataset(dir.path(), 20, 2);
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    std::fs::write(work.join("answer_limit"), "5").unwrap();
-    let mut child = std::process::Command::new(binary())
-        .current_dir(&work)
-        .args(["run", "--resamples", "50", "--dataset"])
-        .arg(&dataset)
-        .args([
-            "--model",
-            "rules",
-            "--model",
-            &misbehave(),
-            "--name",
-            "r",
-            "--out",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (dataset, work) = misbehaving_set_up(dir.path(), 20, 5);
+    let mut child = start_run(&work, &dataset, &["rules", &misbehave()], "r", dir.path());
     wait_for(&work.join("marker"));
     // SAFETY: kill only sends a signal to the child this test started.
     unsafe {
@@ -230,44 +243,18 @@ fn resume_after_kill_9_asks_only_for_what_was_not_answered() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (dataset, _) = synthetic_dataset(dir.path(), 10, 2);
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    std::fs::write(work.join("answer_limit"), "4").unwrap();
-    let mut child = std::process::Command::new(binary())
-        .current_dir(&work)
-        .args(["run", "--resamples", "50", "--dataset"])
-        .arg(&dataset)
-        .args(["--model", &misbehave(), "--name", "first", "--out"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (dataset, work) = misbehaving_set_up(dir.path(), 10, 4);
+    let mut child = start_run(&work, &dataset, &[&misbehave()], "first", dir.path());
     wait_for(&work.join("marker"));
     // The four answers are in the cache once their entries exist (each is renamed into
     // place whole): wait for that event, then kill.
-    let started = Instant::now();
-    while cache_entries(&work) < 4 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the answers were never cached"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the four answers cached", || cache_entries(&work) >= 4);
     child.kill().unwrap();
     child.wait().unwrap();
     // The program reads what is left in its stdin, sees it close and exits; its log is
     // complete once it has.
     for pid in std::fs::read_to_string(work.join("pids")).unwrap().lines() {
-        let started = Instant::now();
-        while running(pid) {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "{pid} never exited"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until(&format!("{pid} exiting"), || !running(pid));
     }
     let first_log = std::fs::read_to_string(work.join("log")).unwrap();
     assert!(first_log.lines().count() >= 5);
