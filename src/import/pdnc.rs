@@ -464,43 +464,38 @@ mod tests {
 
     #[test]
     fn a_bad_literal_names_file_line_and_column() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        novel(
-            &src,
-            "Tiny",
-            &quotes(&["Q0,x,x,\"[[1, 7]\",Emma,[],Explicit"]),
-            CAST,
-        );
-        let error = import_pdnc(&src, &dir.path().join("out"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("quotation_info.csv:2: column `quoteByteSpans`"),
-            "{error}"
-        );
-        assert!(error.contains("is missing"), "{error}");
-
-        let broken_cast = "Character ID,Main Name,Aliases\n0,Emma,\"{'Emma', 'Miss W}\"\n";
-        novel(&src, "Tiny", &quotes(&[]), broken_cast);
-        let error = import_pdnc(&src, &dir.path().join("out2"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("character_info.csv:2: column `Aliases`"),
-            "{error}"
-        );
-
-        novel(
-            &src,
-            "Tiny",
-            &quotes(&["Q0,x,x,\"[[1, 700]]\",Emma,[],Explicit"]),
-            CAST,
-        );
-        let error = import_pdnc(&src, &dir.path().join("out3"))
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("past the end of the text"), "{error}");
+        // Each case: quotation rows, the cast file, what the error must say.
+        let cases: [(&[&str], &str, &[&str]); 3] = [
+            (
+                &["Q0,x,x,\"[[1, 7]\",Emma,[],Explicit"],
+                CAST,
+                &[
+                    "quotation_info.csv:2: column `quoteByteSpans`",
+                    "is missing",
+                ],
+            ),
+            (
+                &[],
+                "Character ID,Main Name,Aliases\n0,Emma,\"{'Emma', 'Miss W}\"\n",
+                &["character_info.csv:2: column `Aliases`"],
+            ),
+            (
+                &["Q0,x,x,\"[[1, 700]]\",Emma,[],Explicit"],
+                CAST,
+                &["past the end of the text"],
+            ),
+        ];
+        for (rows, cast, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let src = dir.path().join("src");
+            novel(&src, "Tiny", &quotes(rows), cast);
+            let error = import_pdnc(&src, &dir.path().join("out"))
+                .unwrap_err()
+                .to_string();
+            for part in expected {
+                assert!(error.contains(part), "{error}");
+            }
+        }
     }
 
     /// The corpus itself, when this checkout has it beside it.
