@@ -20,7 +20,6 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -423,19 +422,6 @@ fn outcomes_json(
     serde_json::to_string(&line)
 }
 
-/// The rows of each article in file order, as the library groups them before scoring,
-/// so outcome indices point into the same lists.
-fn group_by_article(rows: &[Attribution]) -> HashMap<&str, Vec<Attribution>> {
-    let mut grouped: HashMap<&str, Vec<Attribution>> = HashMap::new();
-    for row in rows {
-        grouped
-            .entry(row.article_id.as_str())
-            .or_default()
-            .push(row.clone());
-    }
-    grouped
-}
-
 /// Each article's outcomes in the `extract` task, as a JSON array. The figures are
 /// `score_dataset`'s; this loop scores the articles again only to keep their rows.
 fn extract_outcomes(
@@ -443,7 +429,7 @@ fn extract_outcomes(
     predictions: &[Attribution],
     options: &ScoringOptions,
 ) -> attr_eval::Result<String> {
-    let mut by_article = group_by_article(predictions);
+    let mut by_article = attr_eval::scoring::by_article(predictions);
     let scorer = Scorer::new(dataset.aliases(), options);
     // Serialised article by article: the rows are borrowed from this loop.
     let mut lines = String::from("[");
@@ -470,7 +456,7 @@ fn speakers_outcomes(
     answers: &[Attribution],
     scored: &ScoredSpeakers,
 ) -> attr_eval::Result<String> {
-    let by_article = group_by_article(answers);
+    let by_article = attr_eval::scoring::by_article(answers);
     let mut lines = Vec::with_capacity(scored.articles.len());
     for score in &scored.articles {
         let gold = dataset.gold_for(&score.article_id);

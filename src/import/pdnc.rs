@@ -113,23 +113,8 @@ pub fn import_pdnc(src: &Path, out: &Path) -> Result<ImportSummary> {
 
 /// `character_info.csv`: `Main Name` and `Aliases` (a Python set or list literal).
 pub fn read_cast(path: &Path) -> Result<Vec<Character>> {
-    let mut reader = csv_reader(path)?;
-    let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| {
-                input(
-                    Location::line(path, 1),
-                    format!(
-                        "no `{name}` column (the header has: {})",
-                        headers.iter().collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })
-    };
-    let (main, alias_column) = (column("Main Name")?, column("Aliases")?);
+    let (mut reader, columns) = csv_with_columns(path, &["Main Name", "Aliases"])?;
+    let (main, alias_column) = (columns[0], columns[1]);
     let mut cast = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &e))?;
@@ -167,19 +152,9 @@ fn read_quotations(
                 .or_insert(&character.main_name);
         }
     }
-    let mut reader = csv_reader(path)?;
-    let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| input(Location::line(path, 1), format!("no `{name}` column")))
-    };
-    let (spans_column, speaker_column, type_column) = (
-        column("quoteByteSpans")?,
-        column("speaker")?,
-        column("quoteType")?,
-    );
+    let (mut reader, columns) =
+        csv_with_columns(path, &["quoteByteSpans", "speaker", "quoteType"])?;
+    let (spans_column, speaker_column, type_column) = (columns[0], columns[1], columns[2]);
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &e))?;
@@ -252,9 +227,33 @@ fn trimmed(article: &Article, start: i64, end: i64) -> std::result::Result<Optio
     Ok((!span.is_empty()).then_some(span))
 }
 
-fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+/// A CSV reader past its header, and the position of each of `names` in it (a missing
+/// one is an error naming the file and the header it has).
+fn csv_with_columns(
+    path: &Path,
+    names: &[&str],
+) -> Result<(csv::Reader<std::fs::File>, Vec<usize>)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    Ok(csv::ReaderBuilder::new().flexible(true).from_reader(file))
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
+    let columns = names
+        .iter()
+        .map(|name| {
+            headers
+                .iter()
+                .position(|h| h.trim() == *name)
+                .ok_or_else(|| {
+                    input(
+                        Location::line(path, 1),
+                        format!(
+                            "no `{name}` column (the header has: {})",
+                            headers.iter().collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((reader, columns))
 }
 
 fn csv_error(path: &Path, error: &csv::Error) -> Error {

@@ -98,8 +98,9 @@ pub fn score_speakers(
     })
 }
 
-/// The rows of each article, in file order.
-fn by_article(rows: &[Attribution]) -> HashMap<&str, Vec<Attribution>> {
+/// The rows of each article, in file order: what the scoring of a whole dataset sees
+/// per article (outcome indices point into these lists).
+pub fn by_article(rows: &[Attribution]) -> HashMap<&str, Vec<Attribution>> {
     let mut grouped: HashMap<&str, Vec<Attribution>> = HashMap::new();
     for row in rows {
         grouped

@@ -24,7 +24,7 @@ pub use aggregate::{
     percentile_interval, quote_f1, quote_prf,
 };
 pub use confusion::{CONFUSION_LIMIT, SpeakerConfusion};
-pub use dataset::{ScoredPredictions, ScoredSpeakers, score_dataset, score_speakers};
+pub use dataset::{ScoredPredictions, ScoredSpeakers, by_article, score_dataset, score_speakers};
 pub use scorer::Scorer;
 pub use similarity::{Sim, Threshold};
 pub use speaker::{
