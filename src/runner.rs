@@ -10,7 +10,9 @@
 use crate::attribution::Attribution;
 use crate::dataset::{Article, Dataset, check_rows_against_article};
 use crate::error::{Error, Result};
-use crate::model::{Model, ModelErrorKind, ModelInfo, SpeakersRequest, Task, TimedPrediction};
+use crate::model::{
+    Batch, Model, ModelErrorKind, ModelInfo, SpeakersRequest, Task, TimedPrediction,
+};
 use crate::record::{
     ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Interruption, Latency,
     OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, SpeakerOutcomeLine,
@@ -404,7 +406,13 @@ fn run_one(
                         })
                         .collect()
                 });
-                let answers = model.run_batch(&chunk, requests.as_deref(), &|_, _| {});
+                let answers = model.run_batch(
+                    Batch {
+                        articles: &chunk,
+                        requests: requests.as_deref(),
+                    },
+                    &|_, _| {},
+                );
                 let mut answers = answers.into_iter();
                 chunk
                     .into_iter()

@@ -26,7 +26,7 @@
 //! from an older run) but leaves the answers behind, so that if it is interrupted,
 //! the same command with `--resume` picks up where it stopped.
 
-use super::{Model, ModelError, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction};
+use super::{Batch, Model, ModelError, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction};
 use crate::attribution::Attribution;
 use crate::dataset::Article;
 use crate::error::{Error, Result};
@@ -369,13 +369,9 @@ impl Model for CachedModel {
     /// Cached answers are served at once; the others go to the model in one chunk and
     /// each is written to the cache as soon as the model gives it, so that a run killed
     /// mid-chunk loses nothing that was answered.
-    fn run_batch(
-        &self,
-        articles: &[Article],
-        requests: Option<&[SpeakersRequest]>,
-        on_answer: OnAnswer,
-    ) -> Vec<TimedPrediction> {
-        let request = |i: usize| requests.and_then(|r| r.get(i));
+    fn run_batch(&self, batch: Batch<'_>, on_answer: OnAnswer) -> Vec<TimedPrediction> {
+        let Batch { articles, requests } = batch;
+        let request = |i: usize| batch.request(i);
         let mut slots: Vec<Option<TimedPrediction>> = articles
             .iter()
             .enumerate()
@@ -407,10 +403,13 @@ impl Model for CachedModel {
                 on_answer(index, prediction);
             };
             let predicted = if all {
-                self.inner.run_batch(articles, requests, &store)
+                self.inner.run_batch(batch, &store)
             } else {
-                self.inner
-                    .run_batch(&misses, miss_requests.as_deref(), &store)
+                let misses = Batch {
+                    articles: &misses,
+                    requests: miss_requests.as_deref(),
+                };
+                self.inner.run_batch(misses, &store)
             };
             for (&index, prediction) in missing.iter().zip(predicted) {
                 slots[index] = Some(prediction);

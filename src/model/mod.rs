@@ -114,7 +114,7 @@ macro_rules! entry_points_through_run_batch {
             &self,
             articles: &[$crate::dataset::Article],
         ) -> Vec<$crate::model::TimedPrediction> {
-            self.run_batch(articles, None, &|_, _| {})
+            self.run_batch($crate::model::Batch::extract(articles), &|_, _| {})
         }
 
         fn attribute(
@@ -132,7 +132,10 @@ macro_rules! entry_points_through_run_batch {
             articles: &[$crate::dataset::Article],
             requests: &[$crate::model::SpeakersRequest],
         ) -> Vec<$crate::model::TimedPrediction> {
-            self.run_batch(articles, Some(requests), &|_, _| {})
+            self.run_batch(
+                $crate::model::Batch::speakers(articles, requests),
+                &|_, _| {},
+            )
         }
     };
 }
@@ -141,6 +144,35 @@ pub(crate) use entry_points_through_run_batch;
 /// Called with each answer as soon as a model has it, by its index in the batch (so
 /// that the prediction cache keeps what was answered before an interruption).
 pub type OnAnswer<'a> = &'a (dyn Fn(usize, &TimedPrediction) + Sync);
+
+/// One chunk of articles for [`Model::run_batch`], in either task: with `requests` (the
+/// speakers task), `requests[i]` goes with `articles[i]`.
+#[derive(Clone, Copy)]
+pub struct Batch<'a> {
+    pub articles: &'a [Article],
+    pub requests: Option<&'a [SpeakersRequest]>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn extract(articles: &'a [Article]) -> Self {
+        Batch {
+            articles,
+            requests: None,
+        }
+    }
+
+    pub fn speakers(articles: &'a [Article], requests: &'a [SpeakersRequest]) -> Self {
+        Batch {
+            articles,
+            requests: Some(requests),
+        }
+    }
+
+    /// The speakers request of the article at `index`, if this is the speakers task.
+    pub fn request(&self, index: usize) -> Option<&'a SpeakersRequest> {
+        self.requests.and_then(|requests| requests.get(index))
+    }
+}
 
 /// A quote-attribution model.
 ///
@@ -198,15 +230,10 @@ pub trait Model: Send + Sync {
     /// handed to `on_answer` as it comes. The default calls [`Model::predict_batch`] or
     /// [`Model::attribute_batch`] and hands the answers over at the end; models that
     /// answer over time (external programs) override it.
-    fn run_batch(
-        &self,
-        articles: &[Article],
-        requests: Option<&[SpeakersRequest]>,
-        on_answer: OnAnswer,
-    ) -> Vec<TimedPrediction> {
-        let answers = match requests {
-            None => self.predict_batch(articles),
-            Some(requests) => self.attribute_batch(articles, requests),
+    fn run_batch(&self, batch: Batch<'_>, on_answer: OnAnswer) -> Vec<TimedPrediction> {
+        let answers = match batch.requests {
+            None => self.predict_batch(batch.articles),
+            Some(requests) => self.attribute_batch(batch.articles, requests),
         };
         for (index, answer) in answers.iter().enumerate() {
             on_answer(index, answer);

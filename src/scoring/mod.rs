@@ -9,6 +9,7 @@ mod confusion;
 mod dataset;
 #[cfg(test)]
 mod reference;
+mod rows;
 mod scorer;
 mod similarity;
 pub mod speaker;

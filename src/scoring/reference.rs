@@ -3,6 +3,7 @@
 //! identical scores.
 
 use super::assign::{Edge, optimal_matching};
+use super::rows::{TypeFilter, canonical_order, check_mention_offsets, is_blank};
 use super::similarity::nfkc_casefold;
 use super::similarity::{Sim, Threshold, Tokens, alnum_prefix, span_sim, token_sim};
 use super::types::{
@@ -11,7 +12,7 @@ use super::types::{
 };
 use crate::attribution::Attribution;
 use crate::dataset::{Aliases, Article};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A scorer for one set of options and aliases, reusable across articles and threads
 /// (it is `Sync`).
@@ -20,7 +21,7 @@ pub struct Reference {
     options: ScoringOptions,
     threshold: Threshold,
     cast: RefCast,
-    keep: [bool; 3],
+    types: TypeFilter,
 }
 
 /// A gold–prediction pair with positive similarity (or any pair when τ ≤ 0), with
@@ -35,15 +36,11 @@ struct Candidate {
 
 impl Reference {
     pub fn new(aliases: &Aliases, options: &ScoringOptions) -> Reference {
-        let mut keep = [false; 3];
-        for t in &options.types {
-            keep[t.index()] = true;
-        }
         Reference {
             options: options.clone(),
             threshold: Threshold::new(options.overlap),
             cast: RefCast::new(aliases),
-            keep,
+            types: TypeFilter::new(&options.types),
         }
     }
 
@@ -56,13 +53,13 @@ impl Reference {
         pred: &[Attribution],
     ) -> Result<ArticleScore> {
         let mut kept_gold: Vec<usize> = (0..gold.len())
-            .filter(|&g| self.keep[gold[g].gold_type().index()])
+            .filter(|&g| self.types.keeps_gold(&gold[g]))
             .collect();
         let dropped_gold: Vec<usize> = (0..gold.len())
-            .filter(|&g| !self.keep[gold[g].gold_type().index()])
+            .filter(|&g| !self.types.keeps_gold(&gold[g]))
             .collect();
         let mut kept_pred: Vec<usize> = (0..pred.len())
-            .filter(|&p| pred[p].quote_type.is_none_or(|t| self.keep[t.index()]))
+            .filter(|&p| self.types.keeps_prediction(&pred[p]))
             .collect();
         // Rows are visited in a canonical order of their content, so that whatever ties
         // the objective leaves open are broken the same way however the rows are
@@ -71,19 +68,7 @@ impl Reference {
         kept_gold.sort_by(|&a, &b| canonical_order(&gold[a], &gold[b]).then(a.cmp(&b)));
         kept_pred.sort_by(|&a, &b| canonical_order(&pred[a], &pred[b]).then(a.cmp(&b)));
 
-        if self.options.speaker_match == SpeakerMatch::Mention {
-            // Only kept rows are scored, so only they must carry mention offsets.
-            if let Some(&g) = kept_gold
-                .iter()
-                .find(|&&g| !is_blank(&gold[g].speaker) && gold[g].mention_span.is_none())
-            {
-                return Err(Error::Usage(format!(
-                    "article `{}`: the gold row with speaker `{}` and quote `{}` has no \
-                     speaker_start/speaker_end, which --speaker-match mention needs",
-                    article.id, gold[g].speaker, gold[g].quote
-                )));
-            }
-        }
+        check_mention_offsets(&self.options, article, kept_gold.iter().map(|&g| &gold[g]))?;
 
         let mut sims = SimContext::new(article, gold, pred);
 
@@ -218,25 +203,6 @@ impl Reference {
         score.ignored.sort_unstable();
         score
     }
-}
-
-fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ordering {
-    a.quote_span
-        .cmp(&b.quote_span)
-        .then_with(|| a.quote.cmp(&b.quote))
-        .then_with(|| a.speaker.cmp(&b.speaker))
-        .then_with(|| a.quote_type.cmp(&b.quote_type))
-        .then_with(|| a.mention_span.cmp(&b.mention_span))
-        .then_with(|| a.speaker_mention.cmp(&b.speaker_mention))
-        .then_with(|| a.cue.cmp(&b.cue))
-        .then_with(|| {
-            let bits = |c: Option<f64>| c.map(f64::to_bits);
-            bits(a.confidence).cmp(&bits(b.confidence))
-        })
-}
-
-fn is_blank(speaker: &str) -> bool {
-    speaker.trim().is_empty()
 }
 
 /// The optimal matching as `matched[gold] = edge`.

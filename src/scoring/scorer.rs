@@ -20,6 +20,7 @@
 //! over the article, per-row token lists); tests check both give identical scores.
 
 use super::assign::{Edge, Matcher};
+use super::rows::{TypeFilter, canonical_order, check_mention_offsets, is_blank};
 use super::similarity::{Sim, Threshold, TokenInterner, count_positions};
 use super::speaker::{Cast, NameId, NameKeys, names_match};
 use super::types::{
@@ -28,7 +29,7 @@ use super::types::{
 };
 use crate::attribution::{Attribution, Span};
 use crate::dataset::{Aliases, Article};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::cell::RefCell;
@@ -41,7 +42,7 @@ pub struct Scorer {
     options: ScoringOptions,
     threshold: Threshold,
     cast: Cast,
-    keep: [bool; 3],
+    types: TypeFilter,
 }
 
 thread_local! {
@@ -79,15 +80,11 @@ struct Scratch {
 
 impl Scorer {
     pub fn new(aliases: &Aliases, options: &ScoringOptions) -> Scorer {
-        let mut keep = [false; 3];
-        for t in &options.types {
-            keep[t.index()] = true;
-        }
         Scorer {
             options: options.clone(),
             threshold: Threshold::new(options.overlap),
             cast: Cast::new(aliases),
-            keep,
+            types: TypeFilter::new(&options.types),
         }
     }
 
@@ -146,15 +143,13 @@ impl Scorer {
             prefetch(&row.quote);
             prefetch(&row.speaker);
         }
-        let kept = |g: &Attribution| self.keep[g.gold_type().index()];
+        let kept = |g: &Attribution| self.types.keeps_gold(g);
         kept_gold.clear();
         kept_gold.extend((0..gold.len()).filter(|&g| kept(&gold[g])));
         dropped_gold.clear();
         dropped_gold.extend((0..gold.len()).filter(|&g| !kept(&gold[g])));
         kept_pred.clear();
-        kept_pred.extend(
-            (0..pred.len()).filter(|&p| pred[p].quote_type.is_none_or(|t| self.keep[t.index()])),
-        );
+        kept_pred.extend((0..pred.len()).filter(|&p| self.types.keeps_prediction(&pred[p])));
         // Rows are visited in a canonical order of their content, so that whatever ties
         // the objective leaves open are broken the same way however the rows are
         // ordered in the files: the per-type figures, which depend on which of two
@@ -165,19 +160,7 @@ impl Scorer {
         rank(kept_gold, gold.len(), gold_rank);
         rank(kept_pred, pred.len(), pred_rank);
 
-        if self.options.speaker_match == SpeakerMatch::Mention {
-            // Only kept rows are scored, so only they must carry mention offsets.
-            if let Some(&g) = kept_gold
-                .iter()
-                .find(|&&g| !is_blank(&gold[g].speaker) && gold[g].mention_span.is_none())
-            {
-                return Err(Error::Usage(format!(
-                    "article `{}`: the gold row with speaker `{}` and quote `{}` has no \
-                     speaker_start/speaker_end, which --speaker-match mention needs",
-                    article.id, gold[g].speaker, gold[g].quote
-                )));
-            }
-        }
+        check_mention_offsets(&self.options, article, kept_gold.iter().map(|&g| &gold[g]))?;
 
         rows.reset(article, gold, pred);
         let mut sims = Sims {
@@ -453,21 +436,6 @@ impl Ties<'_> {
     }
 }
 
-pub(super) fn canonical_order(a: &Attribution, b: &Attribution) -> std::cmp::Ordering {
-    a.quote_span
-        .cmp(&b.quote_span)
-        .then_with(|| a.quote.cmp(&b.quote))
-        .then_with(|| a.speaker.cmp(&b.speaker))
-        .then_with(|| a.quote_type.cmp(&b.quote_type))
-        .then_with(|| a.mention_span.cmp(&b.mention_span))
-        .then_with(|| a.speaker_mention.cmp(&b.speaker_mention))
-        .then_with(|| a.cue.cmp(&b.cue))
-        .then_with(|| {
-            let bits = |c: Option<f64>| c.map(f64::to_bits);
-            bits(a.confidence).cmp(&bits(b.confidence))
-        })
-}
-
 /// Asks for the first 256 bytes of `text` (most quotes and names whole) to be brought
 /// into the cache, without waiting for them: the strings of an article's rows lie apart
 /// in memory, and fetched one at a time, as each is first read, every one costs a whole
@@ -486,10 +454,6 @@ fn prefetch(text: &str) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = text;
-}
-
-fn is_blank(speaker: &str) -> bool {
-    speaker.trim().is_empty()
 }
 
 /// (kept index, row) of the kept rows, by row.

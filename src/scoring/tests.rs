@@ -870,7 +870,8 @@ proptest! {
         repeats in prop::collection::vec(0usize..40, 0..10),
         far in prop::sample::select(vec![0usize, 1 << 20, 1 << 40, usize::MAX / 2]),
     ) {
-        use super::scorer::{canonical_order, sort_canonically};
+        use super::rows::canonical_order;
+        use super::scorer::sort_canonically;
         let mut rows = rows;
         for row in &mut rows {
             if let Some(span) = &mut row.quote_span {

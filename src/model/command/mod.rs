@@ -42,7 +42,7 @@ mod process;
 mod protocol;
 
 use super::{
-    Model, ModelError, ModelErrorKind, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction,
+    Batch, Model, ModelError, ModelErrorKind, ModelInfo, OnAnswer, SpeakersRequest, TimedPrediction,
 };
 use crate::attribution::Attribution;
 use crate::dataset::Article;
@@ -258,17 +258,17 @@ impl CommandModel {
 
     /// Feeds articles from the shared queue through one worker's process until the
     /// queue is empty or no process can be had.
-    fn serve(&self, worker: &mut Worker, batch: &Batch) -> Vec<(usize, TimedPrediction)> {
+    fn serve(&self, worker: &mut Worker, pipeline: &Pipeline) -> Vec<(usize, TimedPrediction)> {
         let mut served = Served::default();
         let mut in_flight: VecDeque<Pending> = VecDeque::new();
         let mut last_progress = Instant::now();
         loop {
             if crate::signals::interrupted() {
-                self.abandon(worker, batch, &mut in_flight, &mut served);
+                self.abandon(worker, pipeline, &mut in_flight, &mut served);
                 break;
             }
             while in_flight.len() < WINDOW {
-                let Some(index) = batch.pop() else { break };
+                let Some(index) = pipeline.pop() else { break };
                 if in_flight.is_empty() {
                     self.drop_if_dead(worker);
                 }
@@ -277,15 +277,15 @@ impl CommandModel {
                     None => match self.restart() {
                         Some(process) => worker.process.insert(process),
                         None => {
-                            batch.push_front(vec![index]);
+                            pipeline.push_front(vec![index]);
                             break;
                         }
                     },
                 };
-                let article = &batch.articles[index];
+                let article = pipeline.article(index);
                 // A failed write means the process is gone; its closed stdout tells us
                 // next, and this article is charged or re-sent with the others.
-                process.send(&article.id, &batch.request_line(index));
+                process.send(&article.id, &pipeline.request_line(index));
                 let now = Instant::now();
                 if in_flight.is_empty() {
                     last_progress = now;
@@ -307,7 +307,7 @@ impl CommandModel {
                 Err(RecvTimeoutError::Timeout) if slice < wait => continue,
                 Ok(Event::Line(bytes)) => {
                     last_progress = Instant::now();
-                    self.handle_line(&bytes, process, batch, &mut in_flight, &mut served);
+                    self.handle_line(&bytes, process, pipeline, &mut in_flight, &mut served);
                 }
                 Ok(Event::TooLong(bytes)) => {
                     process.kill();
@@ -317,7 +317,7 @@ impl CommandModel {
                     );
                     self.lose_process(
                         worker,
-                        batch,
+                        pipeline,
                         &mut in_flight,
                         &mut served,
                         ModelErrorKind::Protocol,
@@ -336,7 +336,7 @@ impl CommandModel {
                     let problem = format!("{how} before answering this article");
                     self.lose_process(
                         worker,
-                        batch,
+                        pipeline,
                         &mut in_flight,
                         &mut served,
                         ModelErrorKind::Crash,
@@ -352,7 +352,7 @@ impl CommandModel {
                     );
                     self.lose_process(
                         worker,
-                        batch,
+                        pipeline,
                         &mut in_flight,
                         &mut served,
                         ModelErrorKind::Timeout,
@@ -383,12 +383,12 @@ impl CommandModel {
     fn abandon(
         &self,
         worker: &mut Worker,
-        batch: &Batch,
+        pipeline: &Pipeline,
         in_flight: &mut VecDeque<Pending>,
         served: &mut Served,
     ) {
         for pending in in_flight.drain(..) {
-            let article = &batch.articles[pending.index];
+            let article = pipeline.article(pending.index);
             let error = ModelError::of_kind(
                 ModelErrorKind::Interrupted,
                 format!(
@@ -409,7 +409,7 @@ impl CommandModel {
     fn lose_process(
         &self,
         worker: &mut Worker,
-        batch: &Batch,
+        pipeline: &Pipeline,
         in_flight: &mut VecDeque<Pending>,
         served: &mut Served,
         kind: ModelErrorKind,
@@ -421,12 +421,12 @@ impl CommandModel {
             .map(|p| p.tail())
             .unwrap_or_default();
         if let Some(oldest) = in_flight.pop_front() {
-            let article = &batch.articles[oldest.index];
+            let article = pipeline.article(oldest.index);
             let error = self.error(kind, &article.id, problem, &tail);
             self.note_failure(&error.message);
             served.fail(&article.id, oldest.index, oldest.sent_at, error);
         }
-        batch.push_front(in_flight.drain(..).map(|p| p.index).collect());
+        pipeline.push_front(in_flight.drain(..).map(|p| p.index).collect());
         if let Some(mut process) = worker.process.take() {
             self.add_cpu(&mut process);
         }
@@ -442,7 +442,7 @@ impl CommandModel {
         &self,
         bytes: &[u8],
         process: &mut Process,
-        batch: &Batch,
+        pipeline: &Pipeline,
         in_flight: &mut VecDeque<Pending>,
         served: &mut Served,
     ) {
@@ -464,21 +464,21 @@ impl CommandModel {
                  go to stdout; logs belong on stderr",
                 snippet(&line)
             );
-            self.charge_oldest(process, batch, in_flight, served, &problem);
+            self.charge_oldest(process, pipeline, in_flight, served, &problem);
             return;
         };
         if let Some(position) = in_flight
             .iter()
-            .position(|p| batch.articles[p.index].id == id)
+            .position(|p| pipeline.article(p.index).id == id)
         {
             let Some(pending) = in_flight.remove(position) else {
                 return;
             };
-            let article = &batch.articles[pending.index];
+            let article = pipeline.article(pending.index);
             let value = parsed.as_ref().ok();
             let result = value
                 .ok_or_else(|| "unreadable answer".to_string())
-                .and_then(|value| parse_answer(article, value, batch.request(pending.index)))
+                .and_then(|value| parse_answer(article, value, pipeline.request(pending.index)))
                 .map_err(|problem| {
                     let kind = if problem.starts_with(protocol::REPORTED) {
                         ModelErrorKind::Reported
@@ -489,7 +489,7 @@ impl CommandModel {
                 });
             served.answer(id, pending.index, pending.sent_at, result);
             if let Some(prediction) = served.get(pending.index) {
-                (batch.on_answer)(pending.index, prediction);
+                (pipeline.on_answer)(pending.index, prediction);
             }
         } else if let Some(Done::Answered(index)) = served.done.get(id).copied() {
             let problem = format!(
@@ -504,7 +504,7 @@ impl CommandModel {
                  unanswered one",
                 snippet(id)
             );
-            self.charge_oldest(process, batch, in_flight, served, &problem);
+            self.charge_oldest(process, pipeline, in_flight, served, &problem);
         }
         // Otherwise a late answer for an article already failed or handed back: ignored.
     }
@@ -512,13 +512,13 @@ impl CommandModel {
     fn charge_oldest(
         &self,
         process: &Process,
-        batch: &Batch,
+        pipeline: &Pipeline,
         in_flight: &mut VecDeque<Pending>,
         served: &mut Served,
         problem: &str,
     ) {
         if let Some(oldest) = in_flight.pop_front() {
-            let article = &batch.articles[oldest.index];
+            let article = pipeline.article(oldest.index);
             let error = self.error(
                 ModelErrorKind::Protocol,
                 &article.id,
@@ -549,12 +549,8 @@ impl Model for CommandModel {
 
     /// Pipelines the chunk through all idle workers: requests are written ahead of the
     /// answers (up to a window per process) and answers are matched by id.
-    fn run_batch(
-        &self,
-        articles: &[Article],
-        requests: Option<&[SpeakersRequest]>,
-        on_answer: OnAnswer,
-    ) -> Vec<TimedPrediction> {
+    fn run_batch(&self, batch: Batch<'_>, on_answer: OnAnswer) -> Vec<TimedPrediction> {
+        let articles = batch.articles;
         if articles.is_empty() {
             return Vec::new();
         }
@@ -568,23 +564,22 @@ impl Model for CommandModel {
                 unique.push_back(index);
             }
         }
-        let batch = Batch {
-            articles,
-            requests,
+        let pipeline = Pipeline {
+            batch,
             queue: Mutex::new(unique.clone()),
             on_answer,
         };
         let mut workers = self.check_out(unique.len());
         let mut slots: Vec<Option<TimedPrediction>> = vec![None; articles.len()];
         if let [worker] = workers.as_mut_slice() {
-            for (index, prediction) in self.serve(worker, &batch) {
+            for (index, prediction) in self.serve(worker, &pipeline) {
                 slots[index] = Some(prediction);
             }
         } else {
             let served: Vec<Vec<(usize, TimedPrediction)>> = thread::scope(|scope| {
                 let handles: Vec<_> = workers
                     .iter_mut()
-                    .map(|worker| scope.spawn(|| self.serve(worker, &batch)))
+                    .map(|worker| scope.spawn(|| self.serve(worker, &pipeline)))
                     .collect();
                 handles
                     .into_iter()
@@ -624,19 +619,17 @@ impl Model for CommandModel {
     }
 }
 
-/// One `predict_batch` call: the articles and the indices not yet handed to a process.
-struct Batch<'a> {
-    articles: &'a [Article],
-    /// The speakers task's requests, one per article; `None` in the extract task.
-    requests: Option<&'a [SpeakersRequest]>,
+/// One `run_batch` call: the chunk and the indices not yet handed to a process.
+struct Pipeline<'a> {
+    batch: Batch<'a>,
     queue: Mutex<VecDeque<usize>>,
     on_answer: OnAnswer<'a>,
 }
 
-impl Batch<'_> {
+impl Pipeline<'_> {
     /// The request line of docs/models.md#jsonl-protocol for one article.
     fn request_line(&self, index: usize) -> Value {
-        let article = &self.articles[index];
+        let article = self.article(index);
         match self.request(index) {
             None => serde_json::json!({"id": article.id, "text": article.text}),
             Some(request) => {
@@ -654,8 +647,12 @@ impl Batch<'_> {
         }
     }
 
+    fn article(&self, index: usize) -> &Article {
+        &self.batch.articles[index]
+    }
+
     fn request(&self, index: usize) -> Option<&SpeakersRequest> {
-        self.requests.and_then(|requests| requests.get(index))
+        self.batch.request(index)
     }
 
     fn pop(&self) -> Option<usize> {
