@@ -24,6 +24,14 @@ pub struct Reference {
     types: TypeFilter,
 }
 
+/// The rows the type filter kept, in canonical order, and whether each kept prediction
+/// overlaps a dropped gold row (docs/scoring.md#type-filter: it may be excused).
+struct Kept {
+    gold: Vec<usize>,
+    pred: Vec<usize>,
+    excusable: Vec<bool>,
+}
+
 /// A gold–prediction pair with positive similarity (or any pair when τ ≤ 0), with
 /// indices into the kept rows.
 #[derive(Debug, Clone, Copy)]
@@ -44,9 +52,9 @@ impl Reference {
         }
     }
 
-    /// Scores one article's predictions against its gold rows under every scheme.
-    /// Outcome indices point into `gold` and `pred` as given (before the type filter).
-    pub fn score_article(
+    /// The oracle's scores of one article, to be compared with [`super::Scorer::score_article`]'s
+    /// (outcome indices into `gold` and `pred` as given).
+    pub fn score(
         &self,
         article: &Article,
         gold: &[Attribution],
@@ -77,12 +85,17 @@ impl Reference {
             .iter()
             .map(|&p| dropped_gold.iter().any(|&g| sims.sim(g, p).is_positive()))
             .collect();
+        let kept = Kept {
+            gold: kept_gold,
+            pred: kept_pred,
+            excusable,
+        };
 
         let every_pair = self.threshold == Threshold::Always;
         let mut candidates = Vec::new();
         let speakers = Speakers::new(self, article, gold, pred);
-        for (gi, &g) in kept_gold.iter().enumerate() {
-            for (pi, &p) in kept_pred.iter().enumerate() {
+        for (gi, &g) in kept.gold.iter().enumerate() {
+            for (pi, &p) in kept.pred.iter().enumerate() {
                 let sim = sims.sim(g, p);
                 if sim.is_positive() || every_pair {
                     candidates.push(Candidate {
@@ -95,7 +108,7 @@ impl Reference {
             }
         }
 
-        let schemes = PerScheme::from_fn(|scheme| {
+        let score_scheme = |scheme| {
             let edges: Vec<Candidate> = candidates
                 .iter()
                 .copied()
@@ -105,12 +118,12 @@ impl Reference {
                     Scheme::Lenient => c.sim.is_positive(),
                 })
                 .collect();
-            let matched = align(kept_gold.len(), kept_pred.len(), &edges);
-            self.outcomes(gold, pred, &kept_gold, &kept_pred, &excusable, &matched)
-        });
+            let matched = align(kept.gold.len(), kept.pred.len(), &edges);
+            self.outcomes(gold, pred, &kept, &matched)
+        };
         Ok(ArticleScore {
             article_id: article.id.clone(),
-            schemes,
+            schemes: PerScheme::from_fn(score_scheme),
         })
     }
 
@@ -121,9 +134,7 @@ impl Reference {
         &self,
         gold: &[Attribution],
         pred: &[Attribution],
-        kept_gold: &[usize],
-        kept_pred: &[usize],
-        excusable: &[bool],
+        kept: &Kept,
         matched: &[Option<Candidate>],
     ) -> ArticleSchemeScore {
         let mut score = ArticleSchemeScore::default();
@@ -134,7 +145,7 @@ impl Reference {
             sim: sim.map(Sim::as_f64),
         };
         // Which kept prediction each gold row took, if any.
-        let taken: Vec<Option<(usize, bool)>> = (0..kept_pred.len())
+        let taken: Vec<Option<(usize, bool)>> = (0..kept.pred.len())
             .map(|pi| {
                 matched
                     .iter()
@@ -143,26 +154,26 @@ impl Reference {
                     .map(|c| (c.gold, c.speaker))
             })
             .collect();
-        for (gi, &g) in kept_gold.iter().enumerate() {
+        for (gi, &g) in kept.gold.iter().enumerate() {
             score.outcomes.push(match matched[gi] {
                 Some(c) if c.speaker => outcome(
                     OutcomeKind::Cor,
                     Some(g),
-                    Some(kept_pred[c.pred]),
+                    Some(kept.pred[c.pred]),
                     Some(c.sim),
                 ),
                 Some(c) => outcome(
                     OutcomeKind::Inc,
                     Some(g),
-                    Some(kept_pred[c.pred]),
+                    Some(kept.pred[c.pred]),
                     Some(c.sim),
                 ),
                 None => outcome(OutcomeKind::Mis, Some(g), None, None),
             });
         }
-        for (pi, &p) in kept_pred.iter().enumerate() {
+        for (pi, &p) in kept.pred.iter().enumerate() {
             if taken[pi].is_none() {
-                if excusable[pi] {
+                if kept.excusable[pi] {
                     score.ignored.push(p);
                 } else {
                     score
@@ -174,8 +185,8 @@ impl Reference {
         let of_kind =
             |kind: OutcomeKind| score.outcomes.iter().filter(|o| o.kind == kind).count() as u64;
         score.counts = Counts {
-            gold: kept_gold.len() as u64,
-            pred: (kept_pred.len() - score.ignored.len()) as u64,
+            gold: kept.gold.len() as u64,
+            pred: (kept.pred.len() - score.ignored.len()) as u64,
             cor: of_kind(OutcomeKind::Cor),
             inc: of_kind(OutcomeKind::Inc),
             mis: of_kind(OutcomeKind::Mis),

@@ -785,7 +785,7 @@ fn reference_score(
     options: &ScoringOptions,
 ) -> ArticleScore {
     super::reference::Reference::new(&Aliases::default(), options)
-        .score_article(article, gold, pred)
+        .score(article, gold, pred)
         .expect("every gold row has mention offsets")
 }
 

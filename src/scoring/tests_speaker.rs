@@ -84,7 +84,7 @@ fn cor(aliases: &Aliases, article_id: &str, gold: &str, pred: &str) -> bool {
     let c = s.schemes.overlap.counts;
     assert_eq!(c.cor + c.inc, 1);
     let oracle = super::reference::Reference::new(aliases, &ScoringOptions::default())
-        .score_article(&article, &[at("Come in,", gold)], &[at("Come in,", pred)])
+        .score(&article, &[at("Come in,", gold)], &[at("Come in,", pred)])
         .expect("scores");
     assert_eq!(s, oracle, "{gold:?} vs {pred:?}");
     c.cor == 1
@@ -226,7 +226,7 @@ proptest! {
         let fast = score_article(&article, &gold, &pred, &aliases, &options)
             .expect("every gold row has mention offsets");
         let oracle = super::reference::Reference::new(&aliases, &options)
-            .score_article(&article, &gold, &pred)
+            .score(&article, &gold, &pred)
             .expect("every gold row has mention offsets");
         prop_assert_eq!(fast, oracle);
     }
@@ -267,7 +267,7 @@ proptest! {
         let fast = score_article(&article, &gold, &pred, &Aliases::default(), &options)
             .expect("every gold row has mention offsets");
         let oracle = super::reference::Reference::new(&Aliases::default(), &options)
-            .score_article(&article, &gold, &pred)
+            .score(&article, &gold, &pred)
             .expect("every gold row has mention offsets");
         prop_assert_eq!(fast, oracle);
     }
