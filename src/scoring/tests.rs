@@ -13,10 +13,10 @@ fn article() -> Article {
     Article::new("a1", TEXT)
 }
 
-/// A row for `quote` found in [`TEXT`] (its `nth` occurrence), with offsets.
-fn row(quote: &str, speaker: &str) -> Attribution {
-    let byte = TEXT.find(quote).expect("quote is in the text");
-    let start = TEXT[..byte].chars().count();
+/// A row of article `a1` for the first occurrence of `quote` in `text`, with offsets.
+pub(super) fn located_row(text: &str, quote: &str, speaker: &str) -> Attribution {
+    let byte = text.find(quote).expect("quote is in the text");
+    let start = text[..byte].chars().count();
     Attribution {
         article_id: "a1".into(),
         quote: quote.into(),
@@ -24,6 +24,10 @@ fn row(quote: &str, speaker: &str) -> Attribution {
         quote_span: Some(Span::new(start, start + quote.chars().count())),
         ..Attribution::default()
     }
+}
+
+fn row(quote: &str, speaker: &str) -> Attribution {
+    located_row(TEXT, quote, speaker)
 }
 
 fn with_type(mut r: Attribution, t: QuoteType) -> Attribution {

@@ -44,15 +44,7 @@ fn two_hundred_thousand_distinct_speakers_in_one_article() {
 const TEXT: &str = "“Come in,” said Mrs. Beaver. “Thank you,” said Mr. Beaver. “Well,” said Emma.";
 
 fn at(quote: &str, speaker: &str) -> Attribution {
-    let byte = TEXT.find(quote).expect("quote is in the text");
-    let start = TEXT[..byte].chars().count();
-    Attribution {
-        article_id: "a1".into(),
-        quote: quote.into(),
-        speaker: speaker.into(),
-        quote_span: Some(Span::new(start, start + quote.chars().count())),
-        ..Attribution::default()
-    }
+    super::tests::located_row(TEXT, quote, speaker)
 }
 
 fn entry(article: Option<&str>, name: &str, alias: &str) -> crate::dataset::AliasEntry {
