@@ -180,6 +180,21 @@ fn show_run_refuses_a_changed_dataset_and_finds_a_moved_one() {
     assert!(text.contains("COR 3 INC 0 MIS 0 SPU 0"), "{text}");
 
     std::fs::rename(&moved, &dataset).unwrap();
+    // A line whose counts its outcomes do not add up to was edited: not shown.
+    let lines = folder.join("articles.jsonl");
+    let saved = std::fs::read_to_string(&lines).unwrap();
+    assert!(saved.contains("\"cor\":3"), "{saved}");
+    std::fs::write(&lines, saved.replacen("\"cor\":3", "\"cor\":2", 1)).unwrap();
+    let (code, _, stderr) = output(&["show", "--run", &folder_arg, ARTICLE], root);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "[TMP]/r/articles.jsonl:1: the exact outcomes of `m` on `port-strike` do not add up"
+        ),
+        "{stderr}"
+    );
+    std::fs::write(&lines, saved).unwrap();
+
     let article = dataset.join("articles").join(format!("{ARTICLE}.txt"));
     let mut text = std::fs::read_to_string(&article).unwrap();
     text.push_str(" More later.");

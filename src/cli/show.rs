@@ -377,11 +377,13 @@ fn list_saved(
         c.inc + c.mis + c.spu > 0
     };
     println!(
-        "{} ({} with an INC, MIS or SPU), {} scheme; `attr-eval show --run {} ARTICLE_ID` \
-         shows one",
+        "{} ({} with an INC, MIS or SPU), {}; `attr-eval show --run {} ARTICLE_ID` shows one",
         plural(lines.len(), "article line"),
         lines.iter().filter(wrong).count(),
-        scheme.as_str(),
+        match run.record.task {
+            crate::model::Task::Speakers => "speakers task".to_string(),
+            crate::model::Task::Extract => format!("{} scheme", scheme.as_str()),
+        },
         run.folder.display()
     );
     Ok(0)

@@ -172,19 +172,12 @@ pub fn render(view: &ModelView, options: &ScoringOptions, errors_only: bool) -> 
         let _ = write!(summary, "; {}", others.join("; "));
     }
     let _ = writeln!(out, "{summary}");
-    if errors_only {
-        let _ = writeln!(
-            out,
-            "{} rows that are INC, MIS or SPU (--errors):",
-            view.rows.len()
-        );
-    }
     if view.rows.is_empty() {
         let _ = writeln!(
             out,
             "{}",
             if errors_only {
-                "none: every row is COR"
+                "no INC, MIS or SPU rows (--errors): every row is COR"
             } else {
                 "no rows: neither gold nor predictions on this article"
             }
@@ -196,15 +189,27 @@ pub fn render(view: &ModelView, options: &ScoringOptions, errors_only: bool) -> 
         if table.width().is_none() {
             table.set_width(DEFAULT_WIDTH);
         }
-        let predicted = if speakers { "answer" } else { "predicted" };
-        table.set_header(vec!["outcome", "sim", "gold", predicted]);
+        // Speakers-task quotes are given, so no similarity decides a pair there.
+        table.set_header(if speakers {
+            vec!["outcome", "gold", "answer"]
+        } else {
+            vec!["outcome", "sim", "gold", "predicted"]
+        });
         for row in &view.rows {
-            table.add_row(vec![
-                outcome_label(row.kind).to_string(),
-                row.sim.map(|s| format!("{s:.2}")).unwrap_or_default(),
-                row.gold.map(cell).unwrap_or_default(),
-                row.pred.map(cell).unwrap_or_default(),
-            ]);
+            let mut cells = vec![outcome_label(row.kind).to_string()];
+            if !speakers {
+                cells.push(row.sim.map(|s| format!("{s:.2}")).unwrap_or_default());
+            }
+            cells.push(row.gold.map(cell).unwrap_or_default());
+            cells.push(row.pred.map(cell).unwrap_or_default());
+            table.add_row(cells);
+        }
+        if errors_only {
+            let _ = writeln!(
+                out,
+                "the {} INC, MIS and SPU rows (--errors):",
+                view.rows.len()
+            );
         }
         let _ = writeln!(out, "{table}");
     }
