@@ -319,3 +319,28 @@ fn compare_articles_lists_the_changed_quotes() {
     assert_eq!(first["changes"]["quote_lost"], 12);
     assert!(first.get("quotes").is_none());
 }
+
+/// Without --run, `--model` runs the model on the article now and shows the same view.
+#[test]
+fn show_with_a_model_runs_it_and_filters_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let id = "kremlin-leaked-call-2025-11-26";
+    let (code, text, stderr) = output(&["show", "seed", id, "--model", "rules", "--errors"], root);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        text.contains("rules on seed / kremlin-leaked-call-2025-11-26: overlap scheme (τ = 0.5)"),
+        "{text}"
+    );
+    // The README's figures: 36 COR and 2 SPU under overlap, so two rows, both SPU.
+    assert!(text.contains("COR 36 INC 0 MIS 0 SPU 2"), "{text}");
+    assert!(
+        text.contains("the 2 INC, MIS and SPU rows (--errors):"),
+        "{text}"
+    );
+    assert_eq!(text.matches("│ SPU ").count(), 2, "{text}");
+    assert!(!text.contains("│ COR "), "{text}");
+
+    let (code, _, stderr) = output(&["show", "seed", "--errors"], root);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--errors needs a model's rows"), "{stderr}");
+}

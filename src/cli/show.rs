@@ -6,7 +6,7 @@ use super::show_view::{self, ModelView, RowView, describe};
 use crate::attribution::{Attribution, QuoteType};
 use crate::dataset::{Article, Dataset};
 use crate::error::{Error, Result, escape_controls};
-use crate::model::{self, ModelSpec};
+use crate::model::{self, ModelSpec, Task};
 use crate::record::saved::{self, SavedArticle};
 use crate::record::{LoadedRun, read_run};
 use crate::scoring::{self, PerScheme, Scheme, ScoringOptions};
@@ -36,6 +36,18 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
                         .into(),
                 ));
             };
+            if args.errors && args.model.is_none() {
+                return Err(Error::Usage(
+                    "--errors needs a model's rows: add --model M, or --run DIR for a saved run"
+                        .into(),
+                ));
+            }
+            if args.article_id.is_none() && args.model.is_some() {
+                return Err(Error::Usage(format!(
+                    "--model runs a model on one article: `attr-eval show {spec} ARTICLE_ID \
+                     --model M` (`attr-eval show {spec}` lists the ids)"
+                )));
+            }
             let dataset = Dataset::open(spec)?;
             match &args.article_id {
                 None => list_dataset(&dataset, spec, args.format),
@@ -187,7 +199,7 @@ fn show_live(
         model: &model_spec.name,
         dataset: dataset.name(),
         article_id: &article.id,
-        task: "extract",
+        task: Task::Extract,
         scheme: scheme.as_str(),
         error: None,
         counts: score.schemes.get(scheme).counts,
@@ -311,9 +323,9 @@ fn saved_view<'a>(line: &SavedArticle<'a>, scheme: Scheme, errors: bool) -> Mode
         dataset: line.dataset(),
         article_id: line.article_id(),
         task: if line.is_speakers() {
-            "speakers"
+            Task::Speakers
         } else {
-            "extract"
+            Task::Extract
         },
         scheme: scheme.as_str(),
         error: line.error(),
@@ -381,8 +393,8 @@ fn list_saved(
         plural(lines.len(), "article line"),
         lines.iter().filter(wrong).count(),
         match run.record.task {
-            crate::model::Task::Speakers => "speakers task".to_string(),
-            crate::model::Task::Extract => format!("{} scheme", scheme.as_str()),
+            Task::Speakers => "speakers task".to_string(),
+            Task::Extract => format!("{} scheme", scheme.as_str()),
         },
         run.folder.display()
     );

@@ -4,6 +4,7 @@
 
 use crate::attribution::Attribution;
 use crate::error::escape_controls;
+use crate::model::Task;
 use crate::record::saved::AlignedRow;
 use crate::scoring::{Counts, OutcomeKind, PerScheme, Scheme, ScoringOptions};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -20,7 +21,7 @@ pub struct ModelView<'a> {
     pub dataset: &'a str,
     pub article_id: &'a str,
     /// `extract`, or `speakers` when quotes were given and only speakers answered.
-    pub task: &'static str,
+    pub task: Task,
     pub scheme: &'static str,
     /// The model's failure on this article (it then predicted nothing).
     pub error: Option<&'a str>,
@@ -126,7 +127,7 @@ pub fn describe(row: &Attribution) -> String {
 /// The text of one model's view: a heading, its counts and the aligned rows.
 pub fn render(view: &ModelView, options: &ScoringOptions, errors_only: bool) -> String {
     let mut out = String::new();
-    let speakers = view.task == "speakers";
+    let speakers = view.task == Task::Speakers;
     let types = if options.types.len() < crate::attribution::QuoteType::ALL.len() {
         let names: Vec<&str> = options.types.iter().map(|t| t.as_str()).collect();
         format!(", types {}", names.join(","))
