@@ -15,8 +15,9 @@
 
 use crate::error::{Error, Result};
 use crate::model::Task;
-use crate::record::{ArticleLine, LoadedRun, RunRecord, read_run};
-use crate::scoring::{self, Counts, OutcomeKind};
+use crate::record::saved::{self, QuoteChange, SavedArticle};
+use crate::record::{LoadedRun, RunRecord, read_run};
+use crate::scoring::{self, Counts, OutcomeKind, Scheme};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -164,6 +165,10 @@ pub struct ArticleChange {
     /// Change → how many rows it concerns.
     pub changes: BTreeMap<Change, u64>,
     pub total: u64,
+    /// The quotes whose outcome changed, in text order, for the text and markdown
+    /// outputs; left out of the JSON, whose shape docs/compare.md fixes.
+    #[serde(skip)]
+    pub quotes: Vec<QuoteChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -376,46 +381,16 @@ pub fn compare_runs(
     })
 }
 
-/// One article of one model × dataset, as `compare` reads it: the counts of the
-/// headline scheme and, in the extract task, the line itself (for what changed).
-struct ArticleView<'a> {
-    counts: Counts,
-    line: Option<&'a ArticleLine>,
-}
+type LineIndex<'a> = HashMap<(&'a str, &'a str), BTreeMap<&'a str, SavedArticle<'a>>>;
 
-type LineIndex<'a> = HashMap<(&'a str, &'a str), BTreeMap<&'a str, ArticleView<'a>>>;
-
-/// The article lines of a run by model × dataset, then by article id. A speakers line
-/// becomes counts in which answered quotes are the predictions (`cor` + `inc`) and
-/// unmatched answers the spurious ones.
+/// The article lines of a run by model × dataset, then by article id.
 fn index_lines(run: &LoadedRun) -> LineIndex<'_> {
     let mut index: LineIndex<'_> = HashMap::new();
-    for line in &run.articles {
+    for article in saved::articles(run) {
         index
-            .entry((line.model.as_str(), line.dataset.as_str()))
+            .entry((article.model(), article.dataset()))
             .or_default()
-            .insert(
-                line.article_id.as_str(),
-                ArticleView {
-                    counts: line.schemes.overlap.counts,
-                    line: Some(line),
-                },
-            );
-    }
-    for line in &run.speaker_articles {
-        let c = line.counts;
-        let counts = Counts {
-            gold: c.gold,
-            pred: c.cor + c.inc + c.unmatched_answers,
-            cor: c.cor,
-            inc: c.inc,
-            mis: c.mis,
-            spu: c.unmatched_answers,
-        };
-        index
-            .entry((line.model.as_str(), line.dataset.as_str()))
-            .or_default()
-            .insert(line.article_id.as_str(), ArticleView { counts, line: None });
+            .insert(article.article_id(), article);
     }
     index
 }
@@ -424,8 +399,8 @@ fn compare_pair(
     base_model: &str,
     cand_model: &str,
     dataset: &str,
-    base: &BTreeMap<&str, ArticleView>,
-    cand: &BTreeMap<&str, ArticleView>,
+    base: &BTreeMap<&str, SavedArticle>,
+    cand: &BTreeMap<&str, SavedArticle>,
     metrics: &[Metric],
     options: &CompareOptions,
 ) -> Result<PairComparison> {
@@ -438,8 +413,8 @@ fn compare_pair(
         )));
     }
     // Articles in id order in both: the pairing the bootstrap relies on.
-    let base_counts: Vec<Counts> = base.values().map(|v| v.counts).collect();
-    let cand_counts: Vec<Counts> = cand.values().map(|v| v.counts).collect();
+    let base_counts: Vec<Counts> = base.values().map(|v| v.counts(Scheme::Overlap)).collect();
+    let cand_counts: Vec<Counts> = cand.values().map(|v| v.counts(Scheme::Overlap)).collect();
     let metrics: Vec<MetricComparison> = metrics
         .iter()
         .map(|&metric| compare_metric(metric, &base_counts, &cand_counts, options))
@@ -449,7 +424,11 @@ fn compare_pair(
         .iter()
         .filter_map(|(id, b)| {
             let c = cand.get(id)?;
-            article_change(id, b.line?, c.line?)
+            // The speakers task has no spans to find or lose: its changes are not listed.
+            if b.is_speakers() || c.is_speakers() {
+                return None;
+            }
+            article_change(id, b, c)
         })
         .collect::<Vec<_>>();
     let mut changed_articles = changed_articles;
@@ -592,37 +571,27 @@ fn randomization_p(
     Some((reached + 1) as f64 / (trials + 1) as f64)
 }
 
-/// What happened to each gold row between two runs, matched by the gold row itself.
-fn article_change(id: &str, base: &ArticleLine, cand: &ArticleLine) -> Option<ArticleChange> {
-    let fate = |line: &ArticleLine| -> HashMap<String, OutcomeKind> {
-        line.schemes
-            .overlap
-            .outcomes
-            .iter()
-            .filter_map(|o| {
-                o.gold
-                    .as_ref()
-                    .map(|g| (serde_json::to_string(g).unwrap_or_default(), o.kind))
-            })
-            .collect()
-    };
-    let (before, after) = (fate(base), fate(cand));
+/// What happened to each gold row between two runs, matched by the gold row itself,
+/// and which quotes changed (for `--articles` in text and markdown).
+fn article_change(id: &str, base: &SavedArticle, cand: &SavedArticle) -> Option<ArticleChange> {
+    let quotes = saved::changed_quotes(&base.rows(Scheme::Overlap), &cand.rows(Scheme::Overlap));
     let mut changes: BTreeMap<Change, u64> = BTreeMap::new();
-    for (gold, old) in &before {
-        let Some(new) = after.get(gold) else { continue };
-        let change = match (old, new) {
-            (OutcomeKind::Mis, OutcomeKind::Cor) => Change::QuoteFound,
-            (OutcomeKind::Mis, OutcomeKind::Inc) => Change::QuoteFoundWrongSpeaker,
-            (OutcomeKind::Cor | OutcomeKind::Inc, OutcomeKind::Mis) => Change::QuoteLost,
-            (OutcomeKind::Inc, OutcomeKind::Cor) => Change::SpeakerFixed,
-            (OutcomeKind::Cor, OutcomeKind::Inc) => Change::SpeakerBroken,
+    for quote in quotes.iter().filter(|q| q.gold.is_some()) {
+        let change = match (quote.before, quote.after) {
+            (Some(OutcomeKind::Mis), Some(OutcomeKind::Cor)) => Change::QuoteFound,
+            (Some(OutcomeKind::Mis), Some(OutcomeKind::Inc)) => Change::QuoteFoundWrongSpeaker,
+            (Some(OutcomeKind::Cor | OutcomeKind::Inc), Some(OutcomeKind::Mis)) => {
+                Change::QuoteLost
+            }
+            (Some(OutcomeKind::Inc), Some(OutcomeKind::Cor)) => Change::SpeakerFixed,
+            (Some(OutcomeKind::Cor), Some(OutcomeKind::Inc)) => Change::SpeakerBroken,
             _ => continue,
         };
         *changes.entry(change).or_default() += 1;
     }
     let (spu_before, spu_after) = (
-        base.schemes.overlap.counts.spu,
-        cand.schemes.overlap.counts.spu,
+        base.counts(Scheme::Overlap).spu,
+        cand.counts(Scheme::Overlap).spu,
     );
     if spu_after > spu_before {
         changes.insert(Change::MoreSpurious, spu_after - spu_before);
@@ -634,6 +603,7 @@ fn article_change(id: &str, base: &ArticleLine, cand: &ArticleLine) -> Option<Ar
         article_id: id.to_string(),
         changes,
         total,
+        quotes,
     })
 }
 

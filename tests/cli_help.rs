@@ -36,3 +36,10 @@ fn compare_help_documents_the_gate_and_exit_codes() {
 fn score_help() {
     insta::assert_snapshot!(help(&["score", "--help"]));
 }
+
+#[test]
+fn show_help() {
+    let text = help(&["show", "--help"]);
+    assert!(text.contains("--run") && text.contains("--errors"));
+    insta::assert_snapshot!(text);
+}

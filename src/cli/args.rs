@@ -47,7 +47,8 @@ pub enum Command {
     /// Check a dataset: articles, gold.csv and aliases.csv against docs/datasets.md.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
-    /// Show one article with its gold rows and, optionally, a model's predictions.
+    /// List a dataset's articles, or show one with its gold rows and a model's rows
+    /// aligned with them (run now, or as a saved run scored it: --run).
     Show(ShowArgs),
     /// Convert a corpus in another format into an attr-eval dataset.
     #[command(subcommand)]
@@ -220,13 +221,66 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "attr-eval show D [ARTICLE_ID] [--model SPEC] [--errors] [--format text|json]\n       \
+                      attr-eval show --run DIR [ARTICLE_ID] [--model NAME] [--errors] [--format text|json]",
+    after_help = EXIT_CODES
+)]
 pub struct ShowArgs {
-    /// The dataset: a name under datasets/ or a path
-    pub dataset: String,
-    pub article_id: String,
-    /// Also run this model spec on the article and show its predictions
+    /// The dataset: a name under datasets/ or a path. With --run, the article id instead
+    #[arg(value_name = "D")]
+    pub dataset: Option<String>,
+    /// The article to show; without it, the articles are listed with their gold counts
+    pub article_id: Option<String>,
+    /// A run folder (or its run.json): show the article as that run scored it, from the
+    /// rows it saved, without running any model
+    #[arg(long, value_name = "DIR")]
+    pub run: Option<PathBuf>,
+    /// Without --run: run this model spec on the article and show its rows aligned with
+    /// the gold. With --run: show only this model of the run (by name) [default: every
+    /// model of the run]
     #[arg(long, value_name = "M")]
     pub model: Option<String>,
+    /// Show only the rows that went wrong: INC, MIS and SPU
+    #[arg(long)]
+    pub errors: bool,
+    /// The matching scheme whose alignment is shown (the counts of the others are shown
+    /// beside it)
+    #[arg(long, value_enum, default_value_t = SchemeArg::Overlap)]
+    pub scheme: SchemeArg,
+    /// With --run: where the run's dataset is now, when it is no longer at the path
+    /// run.json records (it must be the same dataset: its fingerprint is checked)
+    #[arg(long, value_name = "DIR", requires = "run")]
+    pub dataset_path: Option<String>,
+    /// `text` for people, `json` for scripts
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    /// Quotes match only when identical
+    Exact,
+    /// Quotes match when their similarity reaches τ (the headline)
+    Overlap,
+    /// Quotes match when their similarity is above 0
+    Lenient,
+}
+
+impl From<SchemeArg> for crate::scoring::Scheme {
+    fn from(arg: SchemeArg) -> Self {
+        match arg {
+            SchemeArg::Exact => crate::scoring::Scheme::Exact,
+            SchemeArg::Overlap => crate::scoring::Scheme::Overlap,
+            SchemeArg::Lenient => crate::scoring::Scheme::Lenient,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

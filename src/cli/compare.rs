@@ -1,7 +1,10 @@
 use super::args::{CompareArgs, OutputFormat, SignificanceTest};
+use crate::attribution::Attribution;
 use crate::compare::{CompareOptions, Comparison, MetricComparison, Verdict, compare_paths};
-use crate::error::{Error, Result, exit_code};
+use crate::error::{Error, Result, escape_controls, exit_code};
 use crate::record::ratio;
+use crate::record::saved::QuoteChange;
+use crate::scoring::OutcomeKind;
 use comfy_table::{Table, presets};
 use std::fmt::Write as _;
 
@@ -52,6 +55,93 @@ pub fn execute(args: CompareArgs) -> Result<i32> {
     } else {
         exit_code::SUCCESS
     })
+}
+
+/// Changed quotes listed under each article by `--articles`: enough to see what kind
+/// of change it is; the rest are in `articles.jsonl` of both runs.
+const QUOTES_PER_ARTICLE: usize = 10;
+
+/// Quotes longer than this many characters are cut, so that one line stays one line.
+const QUOTE_CHARS: usize = 80;
+
+/// `MIS → COR  "quote" (gold: Yuri Ushakov; pred: Ushakov)`: the outcome before and
+/// after (`–` where the run has no such row), the quote, and who each side named.
+fn quote_line(change: &QuoteChange, markdown: bool) -> String {
+    let kind = |k: Option<OutcomeKind>| k.map_or("–", outcome_label);
+    let row = change
+        .gold
+        .as_ref()
+        .or(change.pred_after.as_ref())
+        .or(change.pred_before.as_ref());
+    let quote = row.map_or(String::new(), |r| one_line(&r.quote, QUOTE_CHARS));
+    let speaker = |r: &Attribution| {
+        let name = r.speaker.trim();
+        if name.is_empty() {
+            "(no speaker)".to_string()
+        } else {
+            one_line(name, QUOTE_CHARS)
+        }
+    };
+    let mut who = Vec::new();
+    if let Some(gold) = &change.gold {
+        who.push(format!("gold: {}", speaker(gold)));
+    }
+    match (&change.pred_before, &change.pred_after) {
+        (Some(a), Some(b)) if speaker(a) != speaker(b) => {
+            who.push(format!("pred: {} → {}", speaker(a), speaker(b)))
+        }
+        (_, Some(b)) => who.push(format!("pred: {}", speaker(b))),
+        (Some(a), None) => who.push(format!("pred was: {}", speaker(a))),
+        (None, None) => {}
+    }
+    let line = format!(
+        "{} → {}  \"{quote}\" ({})",
+        kind(change.before),
+        kind(change.after),
+        who.join("; ")
+    );
+    if markdown {
+        markdown_escape(&line)
+    } else {
+        line
+    }
+}
+
+fn outcome_label(kind: OutcomeKind) -> &'static str {
+    match kind {
+        OutcomeKind::Cor => "COR",
+        OutcomeKind::Inc => "INC",
+        OutcomeKind::Mis => "MIS",
+        OutcomeKind::Spu => "SPU",
+    }
+}
+
+/// A model's or a user's text on one line: line breaks as spaces, control characters
+/// escaped, cut to `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = escape_controls(&flat).into_owned();
+    if flat.chars().count() > max {
+        flat.chars().take(max - 1).collect::<String>() + "…"
+    } else {
+        flat
+    }
+}
+
+/// Quoted text in a markdown list item must not turn into emphasis, links, HTML or
+/// table cells.
+fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn signed(value: Option<f64>) -> String {
@@ -215,6 +305,17 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
                     article.article_id.clone() + if markdown { "`" } else { "" },
                     what.join(", ")
                 );
+                let indent = if markdown { "  - " } else { "      " };
+                for quote in article.quotes.iter().take(QUOTES_PER_ARTICLE) {
+                    let _ = writeln!(out, "{indent}{}", quote_line(quote, markdown));
+                }
+                if article.quotes.len() > QUOTES_PER_ARTICLE {
+                    let _ = writeln!(
+                        out,
+                        "{indent}… and {} more",
+                        article.quotes.len() - QUOTES_PER_ARTICLE
+                    );
+                }
             }
         }
     }

@@ -37,5 +37,6 @@ mod import;
 mod run;
 mod score;
 mod show;
+mod show_view;
 mod train;
 mod validate;

@@ -3,6 +3,7 @@
 //! `run.json` is versioned by [`SCHEMA_VERSION`]; a change of shape raises it.
 
 mod report;
+pub mod saved;
 mod write;
 
 pub use report::{
