@@ -116,10 +116,8 @@ pub fn run(
             )));
         }
     }
-    if options.scoring.speaker_match == SpeakerMatch::Mention {
-        for dataset in datasets {
-            dataset.check_mention_offsets()?;
-        }
+    for dataset in datasets {
+        dataset.check_mention_offsets(&options.scoring)?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))

@@ -3,6 +3,7 @@
 
 use attr_eval::dataset::{Dataset, RowKind, read_attribution_csv, validate};
 use attr_eval::error::Column;
+use attr_eval::scoring::{ScoringOptions, SpeakerMatch};
 use attr_eval::{Error, InputError, Location, QuoteType, Span};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -88,7 +89,7 @@ fn the_seed_dataset_opens_cleanly() {
     assert_eq!(dataset.chars(), 4880);
     assert!(dataset.fingerprint().starts_with("sha256:"));
     assert_eq!(dataset.fingerprint().len(), "sha256:".len() + 64);
-    dataset.check_mention_offsets().unwrap();
+    dataset.check_mention_offsets(&mention_mode()).unwrap();
     let summary = validate(seed.to_str().unwrap()).unwrap();
     assert_eq!(
         summary.to_string(),
@@ -738,11 +739,36 @@ fn mention_mode_needs_mention_offsets_for_rows_with_a_speaker() {
     ));
     let dataset = open(&dir).unwrap();
     assert_error_at(
-        dataset.check_mention_offsets(),
+        dataset.check_mention_offsets(&mention_mode()),
         &dir.path().join("gold.csv"),
         4,
         "speaker_start",
     );
+    // Name mode compares no offsets, so it asks for none.
+    dataset
+        .check_mention_offsets(&ScoringOptions::default())
+        .unwrap();
+}
+
+#[test]
+fn mention_mode_asks_no_offsets_of_rows_the_type_filter_drops() {
+    let dir = with_gold(concat!(
+        "a1,Ann,Hello there.,11,23,direct,said,Ann,0,3\n",
+        "a1,Bob,no,34,36,indirect,said,Bob,,\n",
+    ));
+    let dataset = open(&dir).unwrap();
+    let direct_only = ScoringOptions {
+        types: vec![QuoteType::Direct],
+        ..mention_mode()
+    };
+    dataset.check_mention_offsets(&direct_only).unwrap();
+}
+
+fn mention_mode() -> ScoringOptions {
+    ScoringOptions {
+        speaker_match: SpeakerMatch::Mention,
+        ..ScoringOptions::default()
+    }
 }
 
 // ---- robustness ----

@@ -21,6 +21,7 @@ pub use validate::check_rows_against_article;
 
 use crate::attribution::{Attribution, QuoteType};
 use crate::error::{Error, InputError, Location, Result};
+use crate::scoring::{ScoringOptions, SpeakerMatch, TypeFilter, is_blank};
 use loader::{ID_RULE, LineRef, Source};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -439,15 +440,22 @@ impl Dataset {
         Ok(parsed.into_iter().map(|p| p.row).collect())
     }
 
-    /// For `--speaker-match mention` (docs/scoring.md#speaker-matching-mention): every gold row with a speaker must carry
-    /// `speaker_start` and `speaker_end`.
-    pub fn check_mention_offsets(&self) -> Result<()> {
+    /// For `--speaker-match mention` (docs/scoring.md#speaker-matching-mention): every gold
+    /// row the type filter keeps that has a speaker must carry `speaker_start` and
+    /// `speaker_end` (rows the filter drops are never scored, so they need not).
+    /// Nothing to check in the other speaker-match modes.
+    pub fn check_mention_offsets(&self, options: &ScoringOptions) -> Result<()> {
+        if options.speaker_match != SpeakerMatch::Mention {
+            return Ok(());
+        }
+        let types = TypeFilter::new(&options.types);
         let gold_file = self.path.join("gold.csv");
+        let needs_offsets = |row: &Attribution| types.keeps_gold(row) && !is_blank(&row.speaker);
         let with_speaker = self
             .gold
             .values()
             .flat_map(|group| &group.rows)
-            .filter(|row| !row.speaker.is_empty());
+            .filter(|row| needs_offsets(row));
         let (mut speakers, mut with_offsets) = (0usize, 0usize);
         for row in with_speaker {
             speakers += 1;
@@ -466,10 +474,11 @@ impl Dataset {
             )));
         }
         self.check_gold_rows("speaker_start", |row| {
-            (!row.speaker.is_empty() && row.mention_span.is_none()).then(|| {
+            (needs_offsets(row) && row.mention_span.is_none()).then(|| {
                 format!(
                     "speaker `{}` has no speaker_start/speaker_end: --speaker-match mention \
-                     needs mention offsets on every gold row with a speaker",
+                     needs mention offsets on every gold row with a speaker that the type \
+                     filter keeps",
                     row.speaker
                 )
             })

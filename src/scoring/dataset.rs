@@ -4,7 +4,7 @@
 use super::confusion::SpeakerConfusion;
 use super::speakers::{ArticleSpeakerScore, SpeakersAggregate};
 use super::{
-    Cast, DatasetScores, Scorer, ScoringOptions, SpeakerMatch, aggregate, aggregate_speakers,
+    Cast, DatasetScores, Scorer, ScoringOptions, aggregate, aggregate_speakers,
     score_speakers_article, speakers_confusion,
 };
 use crate::attribution::Attribution;
@@ -20,9 +20,7 @@ pub fn score_dataset(
     predictions: &[Attribution],
     options: &ScoringOptions,
 ) -> Result<ScoredPredictions> {
-    if options.speaker_match == SpeakerMatch::Mention {
-        dataset.check_mention_offsets()?;
-    }
+    dataset.check_mention_offsets(options)?;
     let mut by_article = by_article(predictions);
     let scorer = Scorer::new(dataset.aliases(), options);
     let mut scores = Vec::with_capacity(dataset.article_ids().len());
@@ -73,9 +71,7 @@ pub fn score_speakers(
     options: &ScoringOptions,
 ) -> Result<ScoredSpeakers> {
     dataset.check_quote_offsets(&options.types)?;
-    if options.speaker_match == SpeakerMatch::Mention {
-        dataset.check_mention_offsets()?;
-    }
+    dataset.check_mention_offsets(options)?;
     let mut by_article = by_article(answers);
     let cast = Cast::new(dataset.aliases());
     let mut articles = Vec::with_capacity(dataset.article_ids().len());

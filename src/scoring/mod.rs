@@ -26,6 +26,7 @@ pub use aggregate::{
 };
 pub use confusion::{CONFUSION_LIMIT, SpeakerConfusion};
 pub use dataset::{ScoredPredictions, ScoredSpeakers, by_article, score_dataset, score_speakers};
+pub use rows::{TypeFilter, is_blank};
 pub use scorer::Scorer;
 pub use similarity::{Sim, Threshold};
 pub use speaker::{

@@ -76,7 +76,11 @@ impl Reference {
         kept_gold.sort_by(|&a, &b| canonical_order(&gold[a], &gold[b]).then(a.cmp(&b)));
         kept_pred.sort_by(|&a, &b| canonical_order(&pred[a], &pred[b]).then(a.cmp(&b)));
 
-        check_mention_offsets(&self.options, article, kept_gold.iter().map(|&g| &gold[g]))?;
+        check_mention_offsets(
+            &self.options,
+            &article.id,
+            kept_gold.iter().map(|&g| &gold[g]),
+        )?;
 
         let mut sims = SimContext::new(article, gold, pred);
 

@@ -5,7 +5,6 @@
 
 use super::types::{ScoringOptions, SpeakerMatch};
 use crate::attribution::{Attribution, QuoteType};
-use crate::dataset::Article;
 use crate::error::{Error, Result};
 use std::cmp::Ordering;
 
@@ -60,7 +59,7 @@ pub fn is_blank(speaker: &str) -> bool {
 /// speaker must have them; only kept rows are scored, so only they are checked.
 pub fn check_mention_offsets<'a>(
     options: &ScoringOptions,
-    article: &Article,
+    article_id: &str,
     kept_gold: impl IntoIterator<Item = &'a Attribution>,
 ) -> Result<()> {
     if options.speaker_match != SpeakerMatch::Mention {
@@ -69,9 +68,9 @@ pub fn check_mention_offsets<'a>(
     for row in kept_gold {
         if !is_blank(&row.speaker) && row.mention_span.is_none() {
             return Err(Error::Usage(format!(
-                "article `{}`: the gold row with speaker `{}` and quote `{}` has no \
+                "article `{article_id}`: the gold row with speaker `{}` and quote `{}` has no \
                  speaker_start/speaker_end, which --speaker-match mention needs",
-                article.id, row.speaker, row.quote
+                row.speaker, row.quote
             )));
         }
     }

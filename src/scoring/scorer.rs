@@ -160,7 +160,11 @@ impl Scorer {
         rank(kept_gold, gold.len(), gold_rank);
         rank(kept_pred, pred.len(), pred_rank);
 
-        check_mention_offsets(&self.options, article, kept_gold.iter().map(|&g| &gold[g]))?;
+        check_mention_offsets(
+            &self.options,
+            &article.id,
+            kept_gold.iter().map(|&g| &gold[g]),
+        )?;
 
         rows.reset(article, gold, pred);
         let mut sims = Sims {

@@ -7,6 +7,7 @@
 
 use super::aggregate::{for_each_resample, percentile_interval, ratio};
 use super::confusion::{CONFUSION_LIMIT, SpeakerConfusion};
+use super::rows::{TypeFilter, check_mention_offsets};
 use super::speaker::Cast;
 use super::types::{ConfusionPair, MentionCounts, OutcomeKind, ScoringOptions, SpeakerMatch};
 use crate::attribution::{Attribution, MentionType, QuoteType, Span};
@@ -77,8 +78,9 @@ pub fn score_speakers_article(
     options: &ScoringOptions,
 ) -> Result<ArticleSpeakerScore> {
     let kept: Vec<usize> = (0..gold.len())
-        .filter(|&g| options.types.contains(&gold[g].gold_type()))
+        .filter(|&g| TypeFilter::new(&options.types).keeps_gold(&gold[g]))
         .collect();
+    check_mention_offsets(options, article_id, kept.iter().map(|&g| &gold[g]))?;
     let mut given: Vec<(Span, &str)> = Vec::with_capacity(kept.len());
     for &g in &kept {
         let row = &gold[g];
@@ -89,16 +91,6 @@ pub fn score_speakers_article(
                 row.quote
             )));
         };
-        if options.speaker_match == SpeakerMatch::Mention
-            && !row.speaker.trim().is_empty()
-            && row.mention_span.is_none()
-        {
-            return Err(Error::Usage(format!(
-                "article `{article_id}`: the gold row with speaker `{}` and quote `{}` has no \
-                 speaker_start/speaker_end, which --speaker-match mention needs",
-                row.speaker, row.quote
-            )));
-        }
         given.push((span, row.quote.as_str()));
     }
     given.sort_by_key(|&(span, _)| (span.start, span.end));

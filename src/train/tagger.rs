@@ -13,7 +13,7 @@
 use crate::attribution::{Attribution, Span};
 use crate::dataset::{Article, Dataset};
 use crate::error::{Error, Result};
-use crate::model::bert::net::{load_tokenizer, special_tokens};
+use crate::model::bert::net::{TokenizedText, load_tokenizer, special_tokens, tokenize_text};
 #[cfg(test)]
 use crate::model::bert::tagger::expand_tensors;
 use crate::model::bert::tagger::{
@@ -183,20 +183,8 @@ impl Frozen {
     }
 
     fn encode(&self, article: Article, capacity: usize, overlap: usize) -> Result<Encoded> {
-        let encoding = self
-            .tokenizer
-            .encode_char_offsets(article.text.as_str(), false)
+        let TokenizedText { tokens, ids } = tokenize_text(&self.tokenizer, &article.text)
             .map_err(|e| model_error(format!("{}: tokenizer failed: {e}", article.id)))?;
-        let tokens: Vec<Token> = encoding
-            .get_offsets()
-            .iter()
-            .zip(encoding.get_word_ids())
-            .map(|(&(start, end), &word)| Token {
-                span: Span::new(start, end),
-                word,
-            })
-            .collect();
-        let ids: Vec<i64> = encoding.get_ids().iter().map(|&i| i64::from(i)).collect();
         let windows = plan_windows(tokens.len(), capacity, overlap);
         let mut states = Vec::with_capacity(windows.len());
         for chunk in windows.chunks(ENCODE_BATCH) {

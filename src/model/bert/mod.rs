@@ -287,6 +287,30 @@ mod tests {
             .collect()
     }
 
+    /// The rows decoded from windows of `capacity` tokens overlapping by `overlap` whose
+    /// predictions are the gold `tags` with `noise` wrong tokens at each cut edge.
+    fn decode_noisy_windows(
+        article: &Article,
+        tags: &[&str],
+        capacity: usize,
+        overlap: usize,
+        noise: usize,
+    ) -> Vec<Attribution> {
+        let tokens = tokens_of(article);
+        assert_eq!(tokens.len(), tags.len());
+        let labels = labels();
+        let windows = plan_windows(tokens.len(), capacity, overlap);
+        let probabilities = windows_with_noisy_edges(tags, &windows, noise, &labels);
+        rows_from_windows(
+            article,
+            &tokens,
+            &windows,
+            &probabilities,
+            &labels,
+            &BertOptions::default(),
+        )
+    }
+
     #[test]
     fn a_quote_across_window_borders_comes_out_whole() {
         let article = Article::new(
@@ -312,21 +336,10 @@ mod tests {
             "O",
             "O",
         ];
-        assert_eq!(tokens.len(), tags.len());
-        let labels = labels();
+        assert!(plan_windows(tokens.len(), 6, 4).len() > 3);
         // Capacity 6 with overlap 4: every token is at least 2 tokens from a cut in its
         // owner window, so edge noise of 2 never reaches the stitched result.
-        let windows = plan_windows(tokens.len(), 6, 4);
-        assert!(windows.len() > 3);
-        let probabilities = windows_with_noisy_edges(&tags, &windows, 2, &labels);
-        let rows = rows_from_windows(
-            &article,
-            &tokens,
-            &windows,
-            &probabilities,
-            &labels,
-            &BertOptions::default(),
-        );
+        let rows = decode_noisy_windows(&article, &tags, 6, 4, 2);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].speaker, "Peskov");
         assert_eq!(rows[0].cue.as_deref(), Some("said"));
@@ -345,20 +358,9 @@ mod tests {
         // The same data with windows that barely overlap: the noise at the cuts splits
         // the quote, which is what the overlap is there to prevent.
         let article = Article::new("a", "Peskov said that the talks would go on and on and on");
-        let tokens = tokens_of(&article);
         let mut tags = vec!["B-SOURCE", "B-CUE", "B-CONTENT"];
-        tags.resize(tokens.len(), "I-CONTENT");
-        let labels = labels();
-        let windows = plan_windows(tokens.len(), 5, 0);
-        let probabilities = windows_with_noisy_edges(&tags, &windows, 1, &labels);
-        let rows = rows_from_windows(
-            &article,
-            &tokens,
-            &windows,
-            &probabilities,
-            &labels,
-            &BertOptions::default(),
-        );
+        tags.resize(tokens_of(&article).len(), "I-CONTENT");
+        let rows = decode_noisy_windows(&article, &tags, 5, 0, 1);
         assert!(rows.len() > 1, "{rows:?}");
     }
 

@@ -158,21 +158,8 @@ impl BertModel {
     }
 
     fn prepare(&self, article: &Article) -> Result<Prepared, ModelError> {
-        // Char offsets, not the byte offsets plain `encode` gives: rows count code points.
-        let encoding = self
-            .tokenizer
-            .encode_char_offsets(article.text.as_str(), false)
+        let TokenizedText { tokens, ids } = tokenize_text(&self.tokenizer, &article.text)
             .map_err(|e| ModelError::new(format!("tokenizer failed: {e}")))?;
-        let tokens: Vec<Token> = encoding
-            .get_offsets()
-            .iter()
-            .zip(encoding.get_word_ids())
-            .map(|(&(start, end), &word)| Token {
-                span: Span::new(start, end),
-                word,
-            })
-            .collect();
-        let ids = encoding.get_ids().iter().map(|&id| i64::from(id)).collect();
         let capacity = self.options.window_length - self.prefix.len() - self.suffix.len();
         let windows = plan_windows(tokens.len(), capacity, self.options.overlap);
         Ok(Prepared {
@@ -383,6 +370,31 @@ fn read_required(path: &Path, fail: &dyn Fn(String) -> Error) -> Result<Vec<u8>>
 /// `tokenizer.json` when present (it carries the exact pipeline the model was trained
 /// with); otherwise BERT's WordPiece over `vocab.txt`, lower-casing unless
 /// `tokenizer_config.json` says `do_lower_case: false`.
+/// A text's tokens, with code-point offsets, and their vocabulary ids.
+pub(crate) struct TokenizedText {
+    pub tokens: Vec<Token>,
+    pub ids: Vec<i64>,
+}
+
+pub(crate) fn tokenize_text(
+    tokenizer: &Tokenizer,
+    text: &str,
+) -> std::result::Result<TokenizedText, tokenizers::Error> {
+    // Char offsets, not the byte offsets plain `encode` gives: rows count code points.
+    let encoding = tokenizer.encode_char_offsets(text, false)?;
+    let tokens = encoding
+        .get_offsets()
+        .iter()
+        .zip(encoding.get_word_ids())
+        .map(|(&(start, end), &word)| Token {
+            span: Span::new(start, end),
+            word,
+        })
+        .collect();
+    let ids = encoding.get_ids().iter().map(|&id| i64::from(id)).collect();
+    Ok(TokenizedText { tokens, ids })
+}
+
 pub(crate) fn load_tokenizer(
     dir: &Path,
     fail: &dyn Fn(String) -> Error,
