@@ -32,10 +32,7 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
         &scored.confusion,
     );
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&result).unwrap_or_default()
-        );
+        print_json(&result);
     } else {
         println!(
             "{} against {} ({} article{}; overlap τ = {}, speaker match {}, types {})",
@@ -49,12 +46,7 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
             },
             options.overlap,
             options.speaker_match.as_str(),
-            options
-                .types
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
+            options.types_flag()
         );
         println!("{}", scores_table(&result, TableStyle::Text));
         if let Some(table) = by_type_table(&result, TableStyle::Text) {
@@ -85,10 +77,7 @@ fn speakers(
         &scored.confusion,
     );
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&result).unwrap_or_default()
-        );
+        print_json(&result);
         return Ok(0);
     }
     println!(
@@ -106,4 +95,12 @@ fn speakers(
         println!("{table}");
     }
     Ok(0)
+}
+
+/// `--json`: the result record as `run.json` holds it.
+fn print_json(result: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(result).unwrap_or_default()
+    );
 }

@@ -129,8 +129,7 @@ pub fn render(view: &ModelView, options: &ScoringOptions, errors_only: bool) -> 
     let mut out = String::new();
     let speakers = view.task == Task::Speakers;
     let types = if options.types.len() < crate::attribution::QuoteType::ALL.len() {
-        let names: Vec<&str> = options.types.iter().map(|t| t.as_str()).collect();
-        format!(", types {}", names.join(","))
+        format!(", types {}", options.types_flag())
     } else {
         String::new()
     };
@@ -219,12 +218,7 @@ pub fn render(view: &ModelView, options: &ScoringOptions, errors_only: bool) -> 
             out,
             "{} predictions left out of the counts by the type filter (types {}):",
             view.ignored.len(),
-            options
-                .types
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
+            options.types_flag()
         );
         for row in view.ignored {
             let _ = writeln!(out, "  {}", describe(row));

@@ -99,6 +99,14 @@ pub struct ScoringOptions {
     pub resamples: usize,
 }
 
+impl ScoringOptions {
+    /// The kept types as `--types` spells them: `direct,indirect`.
+    pub fn types_flag(&self) -> String {
+        let names: Vec<&str> = self.types.iter().map(|t| t.as_str()).collect();
+        names.join(",")
+    }
+}
+
 impl Default for ScoringOptions {
     fn default() -> Self {
         ScoringOptions {
