@@ -2,7 +2,7 @@
 
 use super::{ResultRecord, RunRecord, RunStatus, SpeakersResultRecord, TaskResult};
 use crate::attribution::{MentionType, QuoteType};
-use crate::scoring::{Scheme, Scores};
+use crate::scoring::{ConfusionPair, Scheme, Scores};
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use std::fmt::Write as _;
 
@@ -42,45 +42,54 @@ fn new_table(style: TableStyle, header: &[&str]) -> Table {
 }
 
 /// Every scheme of one result side by side: counts, pair, quote and attribution figures.
+/// The pair and quote figures of one scheme, in the summary and the per-scheme table.
+const PAIR_COLUMNS: [&str; 6] = [
+    "pair P",
+    "pair R",
+    "pair F1",
+    "F1 95% CI",
+    "quote F1",
+    "attr acc",
+];
+
+fn pair_cells(s: &Scores) -> [String; 6] {
+    [
+        ratio(s.pair.p),
+        ratio(s.pair.r),
+        ratio(s.pair.f1),
+        interval(s),
+        ratio(s.quote.f1),
+        ratio(s.attribution_accuracy),
+    ]
+}
+
 pub fn scores_table(result: &ResultRecord, style: TableStyle) -> String {
     let mut table = new_table(
         style,
-        &[
-            "scheme",
-            "gold",
-            "pred",
-            "COR",
-            "INC",
-            "MIS",
-            "SPU",
-            "pair P",
-            "pair R",
-            "pair F1",
-            "F1 95% CI",
-            "quote F1",
-            "attr acc",
-            "macro F1",
-        ],
+        &["scheme", "gold", "pred", "COR", "INC", "MIS", "SPU"]
+            .into_iter()
+            .chain(PAIR_COLUMNS)
+            .chain(["macro F1"])
+            .collect::<Vec<_>>(),
     );
     for scheme in Scheme::ALL {
         let s = result.scores.get(scheme);
         let c = &s.counts;
-        table.add_row(vec![
-            scheme.as_str().to_string(),
-            c.gold.to_string(),
-            c.pred.to_string(),
-            c.cor.to_string(),
-            c.inc.to_string(),
-            c.mis.to_string(),
-            c.spu.to_string(),
-            ratio(s.pair.p),
-            ratio(s.pair.r),
-            ratio(s.pair.f1),
-            interval(s),
-            ratio(s.quote.f1),
-            ratio(s.attribution_accuracy),
-            ratio(s.macro_pair_f1),
-        ]);
+        table.add_row(
+            [
+                scheme.as_str().to_string(),
+                c.gold.to_string(),
+                c.pred.to_string(),
+                c.cor.to_string(),
+                c.inc.to_string(),
+                c.mis.to_string(),
+                c.spu.to_string(),
+            ]
+            .into_iter()
+            .chain(pair_cells(s))
+            .chain([ratio(s.macro_pair_f1)])
+            .collect::<Vec<_>>(),
+        );
     }
     table.to_string()
 }
@@ -162,17 +171,16 @@ pub fn confusion_table(result: &ResultRecord, style: TableStyle) -> Option<Strin
     Some(table.to_string())
 }
 
+/// What a confusion caption says when the list holds only the most frequent pairs.
+fn cut_short(listed: &[ConfusionPair], distinct_pairs: Option<usize>) -> String {
+    distinct_pairs
+        .map(|all| format!(" (the {} most frequent of {all} pairs)", listed.len()))
+        .unwrap_or_default()
+}
+
 /// The sentence above the confusion table: what it counts and whether it is cut short.
 pub fn confusion_caption(result: &ResultRecord) -> String {
-    let more = result
-        .speaker_confusion_pairs
-        .map(|all| {
-            format!(
-                " (the {} most frequent of {all} pairs)",
-                result.speaker_confusion.len()
-            )
-        })
-        .unwrap_or_default();
+    let more = cut_short(&result.speaker_confusion, result.speaker_confusion_pairs);
     format!(
         "Speaker confusion, INC outcomes of the overlap scheme, names as resolved through \
          the cast{more}:"
@@ -254,15 +262,7 @@ pub fn speakers_confusion_table(
             pair.count.to_string(),
         ]);
     }
-    let more = result
-        .speaker_confusion_pairs
-        .map(|all| {
-            format!(
-                " (the {} most frequent of {all} pairs)",
-                result.speaker_confusion.len()
-            )
-        })
-        .unwrap_or_default();
+    let more = cut_short(&result.speaker_confusion, result.speaker_confusion_pairs);
     Some(format!(
         "Speaker confusion, names as resolved through the cast{more}:\n{table}"
     ))
@@ -286,14 +286,7 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
             "gold",
         ]);
     } else {
-        header.extend([
-            "pair P",
-            "pair R",
-            "pair F1",
-            "F1 95% CI",
-            "quote F1",
-            "attr acc",
-        ]);
+        header.extend(PAIR_COLUMNS);
     }
     header.extend(["articles/s", "M chars/s", "MB/s/core", "p95 ms", "errors"]);
     let mut table = new_table(style, &header);
@@ -310,15 +303,7 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
         let mut row = vec![result.dataset().to_string(), result.model().to_string()];
         match result {
             TaskResult::Extract(r) => {
-                let s = &r.scores.overlap;
-                row.extend([
-                    ratio(s.pair.p),
-                    ratio(s.pair.r),
-                    ratio(s.pair.f1),
-                    interval(s),
-                    ratio(s.quote.f1),
-                    ratio(s.attribution_accuracy),
-                ]);
+                row.extend(pair_cells(&r.scores.overlap));
             }
             TaskResult::Speakers(r) => {
                 let s = &r.scores;
