@@ -27,7 +27,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use validate::{ErrorSink, span_problems};
+use validate::ErrorSink;
+pub(crate) use validate::span_problems;
 
 /// The gold rows of one article, in file order, with the line of each.
 #[derive(Debug, Clone, Default)]
