@@ -866,8 +866,8 @@ proptest! {
 
 proptest! {
     /// Sorting by span first and in full only among equal spans gives the order of a
-    /// full sort by the canonical order, then index. Offsets from far out (a model's bad
-    /// spans) do not fit the packed keys and take the other route.
+    /// full sort by the canonical order, then index, offsets from far out (a model's bad
+    /// spans) included.
     #[test]
     fn canonical_sort_equals_the_full_sort(
         rows in prop::collection::vec(arb_row(), 0..40),
