@@ -125,3 +125,30 @@ pub fn run(dataset: &Path, model: &str, out: &Path, name: &str) -> PathBuf {
         .success();
     out.join(name)
 }
+
+/// The DOM of an HTML file as headless Chromium renders it (scripts run), or `None`,
+/// saying why, when `chromium` is not on PATH: tests of what a person sees in a
+/// browser skip then rather than pass on nothing.
+pub fn chromium_dom(page: &Path) -> Option<String> {
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let output = match std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(&url)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => {
+            eprintln!(
+                "skipping: chromium is not on PATH ({e}); install it (Debian: apt-get install \
+                 chromium) to check the HTML reports as a browser shows them"
+            );
+            return None;
+        }
+    };
+    assert!(
+        output.status.success(),
+        "chromium failed on {url}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(String::from_utf8(output.stdout).expect("chromium dumps UTF-8"))
+}
