@@ -199,3 +199,56 @@ fn compare_html_charts_the_differences_and_shows_the_changed_quotes() {
     assert!(dom.contains(r#"<span class="g-inc p-inc""#));
     assert!(dom.contains("before (baseline)") && dom.contains("after (candidate)"));
 }
+
+#[test]
+fn speakers_report_charts_speaker_accuracy_and_shows_each_given_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    attr_eval()
+        .args(["run", "--task", "speakers", "--dataset", "seed"])
+        .args([
+            "--model",
+            "rules",
+            "--resamples",
+            "200",
+            "--name",
+            "s",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let page = dir.path().join("s/report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(external_resources(&html), Vec::<String>::new());
+    assert!(html.contains("Speaker accuracy with its 95% interval, per model × dataset"));
+    let Some(dom) = chromium_dom(&page) else {
+        return;
+    };
+    let record = read_json(&dir.path().join("s/run.json"));
+    let accuracy = result(&record, "rules")["scores"]["speaker_accuracy"]
+        .as_f64()
+        .unwrap();
+    assert!(dom.contains(&format!("<td>{accuracy:.3}</td>")));
+    // Every given quote of the seed is in the browser's table with its outcome.
+    let rows = dom.matches(r#"<tr><td class="k-"#).count();
+    assert_eq!(rows, 36);
+}
+
+#[test]
+fn article_text_is_shown_as_text_never_as_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = common::synthetic_dataset(dir.path(), 1, 2);
+    let article = dataset.join("articles/a000.txt");
+    let mut text = std::fs::read_to_string(&article).unwrap();
+    text.push_str("<script>alert(1)</script> & <b>bold</b>\n");
+    std::fs::write(&article, text).unwrap();
+    let run = common::run(&dataset, "rules", &dir.path().join("out"), "x");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    // minijinja also escapes `/`, as `&#x2f;`.
+    assert!(
+        html.contains(
+            "&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &lt;b&gt;bold&lt;&#x2f;b&gt;"
+        )
+    );
+    assert!(!html.contains("<script>alert(1)"));
+}
