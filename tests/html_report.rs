@@ -123,6 +123,8 @@ fn run_json_holds_the_confidence_curve_of_the_model_that_gives_confidences() {
     assert!(points.iter().all(|p| p["f1"].as_f64().unwrap() <= best_f1));
     let ap = curve["average_precision"].as_f64().unwrap();
     assert!(ap > 0.0 && ap <= 1.0, "average precision {ap}");
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(md.contains(&format!("average precision {ap:.3}")));
 }
 
 #[test]

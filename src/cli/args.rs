@@ -322,8 +322,8 @@ pub enum OutputFormat {
     Text,
     Md,
     Json,
-    /// One self-contained page: the differences as a chart, and the changed articles
-    /// with their quotes marked before and after
+    // A plain comment: a doc comment here would turn clap's one-line list of values
+    // into a paragraph per value.
     Html,
 }
 

@@ -31,26 +31,24 @@ pub const TEXT_BUDGET: usize = 4_000_000;
 /// Finds an article's text: `(dataset name, article id)` → text.
 pub type TextLookup<'a> = dyn Fn(&str, &str) -> Option<String> + 'a;
 
-fn environment() -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
-    for (name, source) in [
-        ("base.html", include_str!("templates/base.html")),
-        ("report.html", include_str!("templates/report.html")),
-        ("compare.html", include_str!("templates/compare.html")),
-    ] {
-        // The templates are part of the binary: a syntax error in one is a bug the
-        // tests catch, not an input error.
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("template {name}: {e}"));
-    }
-    env
-}
+const TEMPLATES: [(&str, &str); 3] = [
+    ("base.html", include_str!("templates/base.html")),
+    ("report.html", include_str!("templates/report.html")),
+    ("compare.html", include_str!("templates/compare.html")),
+];
 
 fn render(template: &str, context: impl Serialize) -> Result<String> {
-    environment()
-        .get_template(template)
+    let failed = |e: minijinja::Error| Error::Report {
+        template: template.to_string(),
+        message: e.to_string(),
+    };
+    let mut env = minijinja::Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).map_err(failed)?;
+    }
+    env.get_template(template)
         .and_then(|t| t.render(context))
-        .map_err(|e| Error::Usage(format!("cannot render {template}: {e}")))
+        .map_err(failed)
 }
 
 #[derive(Serialize)]
