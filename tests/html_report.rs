@@ -254,3 +254,37 @@ fn article_text_is_shown_as_text_never_as_markup() {
     );
     assert!(!html.contains("<script>alert(1)"));
 }
+
+#[test]
+fn a_big_run_embeds_the_articles_with_most_errors_first_and_says_it_left_some_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = common::synthetic_dataset(dir.path(), 250, 2);
+    // Article a137 loses both its quotes, a042 one: they lead the browser, in that order.
+    let kept: Vec<_> = rows
+        .iter()
+        .filter(|r| {
+            r.article_id != "a137"
+                && !(r.article_id == "a042" && r.quote.starts_with("Statement 0"))
+        })
+        .cloned()
+        .collect();
+    let preds = dir.path().join("p.csv");
+    common::write_rows(&preds, &kept);
+    let run = common::run(
+        &dataset,
+        &format!("m=file:{}", preds.display()),
+        &dir.path().join("out"),
+        "big",
+    );
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("The 200 articles with most errors of 250"));
+    let shown: Vec<&str> = html
+        .match_indices(r#"data-article=""#)
+        .map(|(at, m)| {
+            let rest = &html[at + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(shown.len(), 200);
+    assert_eq!(&shown[..3], ["a137", "a042", "a000"]);
+}
