@@ -253,200 +253,26 @@ fn speakers_results(
         .filter_map(|r| r.as_speakers().map(|s| (label(r), s)))
 }
 
+/// The figures of one result: its table, its charts, its confidence curve.
+struct Figures {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    charts: Vec<Chart>,
+    curve: Option<CurveView>,
+}
+
 fn result_view(result: &TaskResult) -> ResultView {
-    let (header, rows, charts, curve, confusion, more) = match result {
-        TaskResult::Extract(r) => {
-            let header = vec![
-                "scheme",
-                "gold",
-                "pred",
-                "COR",
-                "INC",
-                "MIS",
-                "SPU",
-                "pair P",
-                "pair R",
-                "pair F1",
-                "F1 95% CI",
-                "quote F1",
-                "attr acc",
-            ];
-            let rows = Scheme::ALL
-                .iter()
-                .map(|&scheme| {
-                    let s = r.scores.get(scheme);
-                    let c = s.counts;
-                    vec![
-                        scheme.as_str().to_string(),
-                        c.gold.to_string(),
-                        c.pred.to_string(),
-                        c.cor.to_string(),
-                        c.inc.to_string(),
-                        c.mis.to_string(),
-                        c.spu.to_string(),
-                        ratio(s.pair.p),
-                        ratio(s.pair.r),
-                        ratio(s.pair.f1),
-                        interval(s.pair.f1_ci95),
-                        ratio(s.quote.f1),
-                        ratio(s.attribution_accuracy),
-                    ]
-                })
-                .collect();
-            let mut charts = Vec::new();
-            let per_scheme = |recall: &dyn Fn(Scheme) -> Option<f64>| {
-                Scheme::ALL
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &s)| Bar {
-                        value: recall(s),
-                        interval: None,
-                        series: i,
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let schemes: Vec<String> = Scheme::ALL.iter().map(|s| s.as_str().into()).collect();
-            if !r.by_type.is_empty() {
-                charts.push(chart(BarChart {
-                    title: "Pair recall by gold type".into(),
-                    series: schemes.clone(),
-                    groups: QuoteType::ALL
-                        .iter()
-                        .filter_map(|t| {
-                            let per = r.by_type.get(t)?;
-                            Some(BarGroup {
-                                label: t.to_string(),
-                                bars: per_scheme(&|s| per.get(s).recall),
-                            })
-                        })
-                        .collect(),
-                    domain: [0.0, 1.0],
-                    format: svg::ratio,
-                }));
-            }
-            if !r.by_mention_type.is_empty() {
-                charts.push(chart(BarChart {
-                    title: "Pair recall by gold mention_type".into(),
-                    series: schemes,
-                    groups: MentionType::ALL
-                        .iter()
-                        .filter_map(|t| {
-                            let per = r.by_mention_type.get(t)?;
-                            Some(BarGroup {
-                                label: t.to_string(),
-                                bars: per_scheme(&|s| per.get(s).recall),
-                            })
-                        })
-                        .collect(),
-                    domain: [0.0, 1.0],
-                    format: svg::ratio,
-                }));
-            }
-            let curve = r.confidence_curve.as_ref().map(|c| {
-                let point = |p: &crate::scoring::CurvePoint| {
-                    Some(PrPoint {
-                        recall: p.r?,
-                        precision: p.p?,
-                        threshold: p.threshold,
-                    })
-                };
-                let points: Vec<PrPoint> = c.points.iter().filter_map(point).collect();
-                CurveView {
-                    svg: svg::pr_curve(
-                        &format!(
-                            "Precision–recall of pairs over confidence, {}",
-                            label(result)
-                        ),
-                        &points,
-                        c.best_f1.as_ref().and_then(point),
-                    ),
-                    average_precision: ratio(c.average_precision),
-                    best_threshold: c
-                        .best_f1
-                        .map_or_else(|| "–".into(), |b| format!("{}", b.threshold)),
-                    best_f1: ratio(c.best_f1.and_then(|b| b.f1)),
-                    thresholds: c.points.len(),
-                    rows_without_confidence: c.rows_without_confidence,
-                }
-            });
-            (
-                header,
-                rows,
-                charts,
-                curve,
-                &r.speaker_confusion,
-                r.speaker_confusion_pairs,
-            )
-        }
-        TaskResult::Speakers(r) => {
-            let header = vec![
-                "gold",
-                "COR",
-                "INC",
-                "MIS",
-                "unmatched answers",
-                "speaker acc",
-                "acc 95% CI",
-                "coverage",
-                "answered acc",
-            ];
-            let s = &r.scores;
-            let c = s.counts;
-            let rows = vec![vec![
-                c.gold.to_string(),
-                c.cor.to_string(),
-                c.inc.to_string(),
-                c.mis.to_string(),
-                c.unmatched_answers.to_string(),
-                ratio(s.speaker_accuracy),
-                interval(s.speaker_accuracy_ci95),
-                ratio(s.coverage),
-                ratio(s.answered_accuracy),
-            ]];
-            let accuracy = |title: &str, groups: Vec<(String, Option<f64>)>| {
-                chart(BarChart {
-                    title: title.into(),
-                    series: vec!["speaker accuracy".into()],
-                    groups: groups
-                        .into_iter()
-                        .map(|(label, value)| BarGroup {
-                            label,
-                            bars: vec![Bar {
-                                value,
-                                interval: None,
-                                series: 0,
-                            }],
-                        })
-                        .collect(),
-                    domain: [0.0, 1.0],
-                    format: svg::ratio,
-                })
-            };
-            let mut charts = vec![accuracy(
-                "Speaker accuracy by gold type",
-                r.by_type
-                    .iter()
-                    .map(|(t, a)| (t.to_string(), a.speaker_accuracy))
-                    .collect(),
-            )];
-            if !r.by_mention_type.is_empty() {
-                charts.push(accuracy(
-                    "Speaker accuracy by gold mention_type",
-                    r.by_mention_type
-                        .iter()
-                        .map(|(t, a)| (t.to_string(), a.speaker_accuracy))
-                        .collect(),
-                ));
-            }
-            (
-                header,
-                rows,
-                charts,
-                None,
-                &r.speaker_confusion,
-                r.speaker_confusion_pairs,
-            )
-        }
+    let (figures, confusion, more) = match result {
+        TaskResult::Extract(r) => (
+            extract_figures(r, &label(result)),
+            &r.speaker_confusion,
+            r.speaker_confusion_pairs,
+        ),
+        TaskResult::Speakers(r) => (
+            speakers_figures(r),
+            &r.speaker_confusion,
+            r.speaker_confusion_pairs,
+        ),
     };
     let shown = |name: &str| {
         if name.is_empty() {
@@ -458,9 +284,9 @@ fn result_view(result: &TaskResult) -> ResultView {
     ResultView {
         model: result.model().to_string(),
         dataset: result.dataset().to_string(),
-        header,
-        rows,
-        charts,
+        header: figures.header,
+        rows: figures.rows,
+        charts: figures.charts,
         confusion: confusion
             .iter()
             .map(|p| ConfusionRow {
@@ -470,7 +296,7 @@ fn result_view(result: &TaskResult) -> ResultView {
             })
             .collect(),
         confusion_more: more,
-        curve,
+        curve: figures.curve,
         errors: result
             .errors()
             .iter()
@@ -480,5 +306,192 @@ fn result_view(result: &TaskResult) -> ResultView {
             })
             .collect(),
         warnings: result.warnings().to_vec(),
+    }
+}
+
+fn extract_figures(r: &crate::record::ResultRecord, label: &str) -> Figures {
+    let header = vec![
+        "scheme",
+        "gold",
+        "pred",
+        "COR",
+        "INC",
+        "MIS",
+        "SPU",
+        "pair P",
+        "pair R",
+        "pair F1",
+        "F1 95% CI",
+        "quote F1",
+        "attr acc",
+    ];
+    let rows = Scheme::ALL
+        .iter()
+        .map(|&scheme| {
+            let s = r.scores.get(scheme);
+            let c = s.counts;
+            vec![
+                scheme.as_str().to_string(),
+                c.gold.to_string(),
+                c.pred.to_string(),
+                c.cor.to_string(),
+                c.inc.to_string(),
+                c.mis.to_string(),
+                c.spu.to_string(),
+                ratio(s.pair.p),
+                ratio(s.pair.r),
+                ratio(s.pair.f1),
+                interval(s.pair.f1_ci95),
+                ratio(s.quote.f1),
+                ratio(s.attribution_accuracy),
+            ]
+        })
+        .collect();
+    let mut charts = Vec::new();
+    let per_scheme = |recall: &dyn Fn(Scheme) -> Option<f64>| {
+        Scheme::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Bar {
+                value: recall(s),
+                interval: None,
+                series: i,
+            })
+            .collect::<Vec<_>>()
+    };
+    let schemes: Vec<String> = Scheme::ALL.iter().map(|s| s.as_str().into()).collect();
+    if !r.by_type.is_empty() {
+        charts.push(chart(BarChart {
+            title: "Pair recall by gold type".into(),
+            series: schemes.clone(),
+            groups: QuoteType::ALL
+                .iter()
+                .filter_map(|t| {
+                    let per = r.by_type.get(t)?;
+                    Some(BarGroup {
+                        label: t.to_string(),
+                        bars: per_scheme(&|s| per.get(s).recall),
+                    })
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+    }
+    if !r.by_mention_type.is_empty() {
+        charts.push(chart(BarChart {
+            title: "Pair recall by gold mention_type".into(),
+            series: schemes,
+            groups: MentionType::ALL
+                .iter()
+                .filter_map(|t| {
+                    let per = r.by_mention_type.get(t)?;
+                    Some(BarGroup {
+                        label: t.to_string(),
+                        bars: per_scheme(&|s| per.get(s).recall),
+                    })
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+    }
+    let curve = r.confidence_curve.as_ref().map(|c| {
+        let point = |p: &crate::scoring::CurvePoint| {
+            Some(PrPoint {
+                recall: p.r?,
+                precision: p.p?,
+                threshold: p.threshold,
+            })
+        };
+        let points: Vec<PrPoint> = c.points.iter().filter_map(point).collect();
+        CurveView {
+            svg: svg::pr_curve(
+                &format!("Precision–recall of pairs over confidence, {label}"),
+                &points,
+                c.best_f1.as_ref().and_then(point),
+            ),
+            average_precision: ratio(c.average_precision),
+            best_threshold: c
+                .best_f1
+                .map_or_else(|| "–".into(), |b| format!("{}", b.threshold)),
+            best_f1: ratio(c.best_f1.and_then(|b| b.f1)),
+            thresholds: c.points.len(),
+            rows_without_confidence: c.rows_without_confidence,
+        }
+    });
+    Figures {
+        header,
+        rows,
+        charts,
+        curve,
+    }
+}
+
+fn speakers_figures(r: &crate::record::SpeakersResultRecord) -> Figures {
+    let header = vec![
+        "gold",
+        "COR",
+        "INC",
+        "MIS",
+        "unmatched answers",
+        "speaker acc",
+        "acc 95% CI",
+        "coverage",
+        "answered acc",
+    ];
+    let s = &r.scores;
+    let c = s.counts;
+    let rows = vec![vec![
+        c.gold.to_string(),
+        c.cor.to_string(),
+        c.inc.to_string(),
+        c.mis.to_string(),
+        c.unmatched_answers.to_string(),
+        ratio(s.speaker_accuracy),
+        interval(s.speaker_accuracy_ci95),
+        ratio(s.coverage),
+        ratio(s.answered_accuracy),
+    ]];
+    let accuracy = |title: &str, groups: Vec<(String, Option<f64>)>| {
+        chart(BarChart {
+            title: title.into(),
+            series: vec!["speaker accuracy".into()],
+            groups: groups
+                .into_iter()
+                .map(|(label, value)| BarGroup {
+                    label,
+                    bars: vec![Bar {
+                        value,
+                        interval: None,
+                        series: 0,
+                    }],
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        })
+    };
+    let mut charts = vec![accuracy(
+        "Speaker accuracy by gold type",
+        r.by_type
+            .iter()
+            .map(|(t, a)| (t.to_string(), a.speaker_accuracy))
+            .collect(),
+    )];
+    if !r.by_mention_type.is_empty() {
+        charts.push(accuracy(
+            "Speaker accuracy by gold mention_type",
+            r.by_mention_type
+                .iter()
+                .map(|(t, a)| (t.to_string(), a.speaker_accuracy))
+                .collect(),
+        ));
+    }
+    Figures {
+        header,
+        rows,
+        charts,
+        curve: None,
     }
 }
