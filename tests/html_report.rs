@@ -288,3 +288,31 @@ fn a_big_run_embeds_the_articles_with_most_errors_first_and_says_it_left_some_ou
     assert_eq!(shown.len(), 200);
     assert_eq!(&shown[..3], ["a137", "a042", "a000"]);
 }
+
+#[test]
+fn compare_html_without_the_dataset_lists_the_changed_quotes_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, rows) = common::synthetic_dataset(dir.path(), 3, 2);
+    let preds = dir.path().join("p.csv");
+    common::write_rows(&preds, &rows[1..]);
+    let out = dir.path().join("out");
+    let spec = format!("m=file:{}", preds.display());
+    let base = common::run(&dataset, &spec, &out, "base");
+    common::write_rows(&preds, &rows);
+    let cand = common::run(&dataset, &spec, &out, "cand");
+    std::fs::remove_dir_all(&dataset).unwrap();
+    let output = attr_eval()
+        .args(["compare", "--format", "html"])
+        .arg(&base)
+        .arg(&cand)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let html = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        html.contains("The article&#39;s text was not found")
+            || html.contains("The article's text was not found")
+    );
+    assert!(html.contains(&format!(r#"<td class="l">{}</td>"#, rows[0].quote)));
+    assert!(html.contains(r#"<td class="l">MIS</td><td class="l better">COR ("#));
+}

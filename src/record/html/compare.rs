@@ -4,7 +4,7 @@
 
 use super::browser::{self, Segment};
 use super::svg::{self, Bar, BarChart, BarGroup};
-use super::{Chart, TextLookup, chart, render};
+use super::{Chart, TEXT_BUDGET, TextLookup, chart, render};
 use crate::attribution::Attribution;
 use crate::compare::{Comparison, Verdict};
 use crate::error::Result;
@@ -44,6 +44,8 @@ struct ChangedRow {
 
 #[derive(Serialize)]
 struct ChangedArticle {
+    /// `shown`, `missing` (the dataset is not where the run read it) or `over budget`.
+    text_state: &'static str,
     id: String,
     summary: String,
     rows: Vec<ChangedRow>,
@@ -164,6 +166,8 @@ pub fn compare_html(
             .collect()
     };
     let (base_index, cand_index) = (index(base), index(cand));
+    // Each text is shown twice (before and after).
+    let mut budget = TEXT_BUDGET / 2;
     let changed = comparison
         .pairs
         .iter()
@@ -182,7 +186,16 @@ pub fn compare_html(
                     };
                     let b = &base.articles[*base_index.get(&key(&pair.base_model))?];
                     let c = &cand.articles[*cand_index.get(&key(&pair.cand_model))?];
-                    let text = texts(&pair.dataset, &article.article_id);
+                    let found = texts(&pair.dataset, &article.article_id);
+                    let text_state = match &found {
+                        None => "missing",
+                        Some(t) if t.len() > budget => "over budget",
+                        Some(t) => {
+                            budget -= t.len();
+                            "shown"
+                        }
+                    };
+                    let text = found.filter(|_| text_state == "shown");
                     let summary = article
                         .changes
                         .iter()
@@ -201,6 +214,7 @@ pub fn compare_html(
                         rows: changed_rows(b, c),
                         before: browser::extract_article(b, text.as_deref()).segments,
                         after: browser::extract_article(c, text.as_deref()).segments,
+                        text_state,
                     })
                 })
                 .collect();
