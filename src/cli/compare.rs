@@ -8,7 +8,7 @@ use crate::error::{Error, Result, escape_controls, exit_code};
 use crate::record::html::compare_html;
 use crate::record::ratio;
 use crate::record::read_run;
-use crate::record::saved::QuoteChange;
+use crate::record::saved::{QuoteChange, open_dataset};
 use crate::scoring::OutcomeKind;
 use comfy_table::{Table, presets};
 use std::fmt::Write as _;
@@ -74,7 +74,7 @@ fn gate_exit(comparison: &Comparison) -> i32 {
 }
 
 /// The comparison and its HTML page. The page marks quotes in the article texts, read
-/// from the datasets where the runs found them (when they are still there, unchanged:
+/// from the datasets as `show --run` finds them (where the run read them, unchanged:
 /// same fingerprint); without them it lists the changed quotes alone.
 fn html_comparison(
     base: &Path,
@@ -86,16 +86,19 @@ fn html_comparison(
     let mut comparison = compare_runs(&base_run, &cand_run, options)?;
     comparison.base = base.display().to_string();
     comparison.cand = cand.display().to_string();
-    let datasets: Vec<Dataset> = cand_run
-        .record
-        .datasets
+    // Where the runs read them (or beside the run folder), with the runs' fingerprints.
+    let datasets: Vec<Dataset> = comparison
+        .pairs
         .iter()
-        .filter(|d| comparison.pairs.iter().any(|p| p.dataset == d.name))
-        .filter_map(|d| {
-            Dataset::open(&d.path)
-                .ok()
-                .filter(|opened| opened.fingerprint() == d.fingerprint)
+        .map(|p| p.dataset.as_str())
+        .fold(Vec::new(), |mut names, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
         })
+        .into_iter()
+        .filter_map(|name| open_dataset(&cand_run, name, None).ok())
         .collect();
     let texts = |dataset: &str, id: &str| {
         let dataset = datasets.iter().find(|d| d.name() == dataset)?;

@@ -5,6 +5,7 @@ use super::TextLookup;
 use super::browser::{self, BrowsedArticle};
 use crate::error::{Error, Result};
 use crate::model::Task;
+use crate::record::saved::SavedArticle;
 use crate::record::{ArticleLine, SpeakersArticleLine};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -47,24 +48,10 @@ enum Line {
 }
 
 impl Line {
-    fn key(&self) -> (&str, &str) {
+    fn saved(&self, index: usize) -> SavedArticle<'_> {
         match self {
-            Line::Extract(l) => (&l.model, &l.dataset),
-            Line::Speakers(l) => (&l.model, &l.dataset),
-        }
-    }
-
-    fn errors(&self) -> u64 {
-        match self {
-            Line::Extract(l) => browser::extract_errors(l),
-            Line::Speakers(l) => browser::speakers_errors(l),
-        }
-    }
-
-    fn article_id(&self) -> &str {
-        match self {
-            Line::Extract(l) => &l.article_id,
-            Line::Speakers(l) => &l.article_id,
+            Line::Extract(l) => SavedArticle::of_extract(l, index + 1),
+            Line::Speakers(l) => SavedArticle::of_speakers(l, index + 1),
         }
     }
 }
@@ -102,7 +89,8 @@ pub(super) fn browser_sections(
 ) -> Result<Vec<BrowserSection>> {
     let mut ranked: Vec<RankedSection> = Vec::new();
     for_each_line(path, task, |index, line| {
-        let (model, dataset) = line.key();
+        let saved = line.saved(index);
+        let (model, dataset) = (saved.model(), saved.dataset());
         let section = match ranked
             .iter()
             .position(|s| s.model == model && s.dataset == dataset)
@@ -118,8 +106,8 @@ pub(super) fn browser_sections(
             }
         };
         ranked[section].articles.push(Ranked {
-            errors: line.errors(),
-            article_id: line.article_id().to_string(),
+            errors: browser::errors(&saved),
+            article_id: saved.article_id().to_string(),
             line: index,
         });
     })?;
@@ -149,16 +137,13 @@ pub(super) fn browser_sections(
         let Some(&(section, rank)) = chosen.get(&index) else {
             return;
         };
-        let text = texts(&sections[section].dataset, line.article_id());
+        let saved = line.saved(index);
+        let text = texts(&sections[section].dataset, saved.article_id());
         let Some(text) = text.filter(|t| t.len() <= budget) else {
             return;
         };
         budget -= text.len();
-        let article = match &line {
-            Line::Extract(l) => browser::extract_article(l, Some(&text)),
-            Line::Speakers(l) => browser::speakers_article(l, Some(&text)),
-        };
-        placed[section].push((rank, article));
+        placed[section].push((rank, browser::article(&saved, Some(&text))));
     })?;
     for (section, mut articles) in sections.iter_mut().zip(placed) {
         articles.sort_by_key(|(rank, _)| *rank);

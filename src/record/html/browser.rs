@@ -1,9 +1,10 @@
 //! The article browser: an article's text cut into segments, each marked with the gold
-//! and the predicted quote covering it and their outcomes, from an `articles.jsonl` line.
+//! and the predicted quote covering it and their outcomes, from a saved article line
+//! ([`crate::record::saved`]).
 
 use crate::attribution::{Attribution, Span};
-use crate::record::{ArticleLine, SpeakersArticleLine};
-use crate::scoring::OutcomeKind;
+use crate::record::saved::SavedArticle;
+use crate::scoring::{OutcomeKind, Scheme};
 use serde::Serialize;
 
 /// A quote placed in the text: a gold row or a prediction, with its outcome.
@@ -91,95 +92,51 @@ fn speaker(row: &Attribution) -> String {
     }
 }
 
-/// Errors of an extract line under the headline `overlap` scheme.
-pub fn extract_errors(line: &ArticleLine) -> u64 {
-    let c = line.schemes.overlap.counts;
+/// Errors of a saved article under the headline `overlap` scheme: INC + MIS + SPU (in
+/// the speakers task, unmatched answers count as SPU).
+pub fn errors(saved: &SavedArticle) -> u64 {
+    let c = saved.counts(Scheme::Overlap);
     c.inc + c.mis + c.spu
 }
 
-pub fn speakers_errors(line: &SpeakersArticleLine) -> u64 {
-    let c = line.counts;
-    c.inc + c.mis + c.unmatched_answers
-}
-
-/// The marks and rows of an extract line, under the headline `overlap` scheme.
-pub fn extract_article(line: &ArticleLine, text: Option<&str>) -> BrowsedArticle {
-    let scheme = &line.schemes.overlap;
+/// What the browser shows of a saved article: its alignment under the headline
+/// `overlap` scheme marked in `text`, and the same rows as a table.
+pub fn article(saved: &SavedArticle, text: Option<&str>) -> BrowsedArticle {
     let mut marks = Vec::new();
     let mut rows = Vec::new();
-    for outcome in &scheme.outcomes {
-        let gold_speaker = outcome.gold.as_ref().map(speaker);
-        let pred_speaker = outcome.pred.as_ref().map(speaker);
-        for (row, is_gold) in [(&outcome.gold, true), (&outcome.pred, false)] {
-            if let Some(span) = row.as_ref().and_then(|r| r.quote_span) {
+    for row in saved.rows(Scheme::Overlap) {
+        let gold_speaker = row.gold.map(speaker);
+        let pred_speaker = row.pred.map(speaker);
+        // In the speakers task an answer names a given quote: its span, when it has
+        // one, is the gold row's, so only answers to no quote are marked on their own.
+        let pred_marked = !saved.is_speakers() || row.gold.is_none();
+        for (placed, is_gold) in [(row.gold, true), (row.pred.filter(|_| pred_marked), false)] {
+            if let Some(span) = placed.and_then(|r| r.quote_span) {
                 marks.push(Mark {
                     span,
                     gold: is_gold,
-                    kind: outcome.kind,
+                    kind: row.kind,
                     gold_speaker: gold_speaker.clone(),
                     pred_speaker: pred_speaker.clone(),
                 });
             }
         }
-        let quote = outcome
-            .gold
-            .as_ref()
-            .or(outcome.pred.as_ref())
-            .map(|r| r.quote.clone())
-            .unwrap_or_default();
         rows.push(OutcomeRow {
-            kind: kind_label(outcome.kind),
-            quote: shortened(&quote),
+            kind: kind_label(row.kind),
+            quote: shortened(row.gold.or(row.pred).map_or("", |r| r.quote.as_str())),
             gold_speaker,
             pred_speaker,
         });
     }
-    let c = scheme.counts;
+    let c = saved.counts(Scheme::Overlap);
     BrowsedArticle {
-        id: line.article_id.clone(),
-        errors: extract_errors(line),
+        id: saved.article_id().to_string(),
+        errors: errors(saved),
         cor: c.cor,
         inc: c.inc,
         mis: c.mis,
         spu: c.spu,
-        error: line.error.clone(),
-        segments: text.map(|t| segments(t, &marks)).unwrap_or_default(),
-        rows,
-    }
-}
-
-/// The marks and rows of a speakers line: each given quote with its answer's speaker.
-pub fn speakers_article(line: &SpeakersArticleLine, text: Option<&str>) -> BrowsedArticle {
-    let mut marks = Vec::new();
-    let mut rows = Vec::new();
-    for outcome in &line.outcomes {
-        let gold_speaker = Some(speaker(&outcome.gold));
-        let pred_speaker = outcome.answer.as_ref().map(speaker);
-        if let Some(span) = outcome.gold.quote_span {
-            marks.push(Mark {
-                span,
-                gold: true,
-                kind: outcome.kind,
-                gold_speaker: gold_speaker.clone(),
-                pred_speaker: pred_speaker.clone(),
-            });
-        }
-        rows.push(OutcomeRow {
-            kind: kind_label(outcome.kind),
-            quote: shortened(&outcome.gold.quote),
-            gold_speaker,
-            pred_speaker,
-        });
-    }
-    let c = line.counts;
-    BrowsedArticle {
-        id: line.article_id.clone(),
-        errors: speakers_errors(line),
-        cor: c.cor,
-        inc: c.inc,
-        mis: c.mis,
-        spu: c.unmatched_answers,
-        error: line.error.clone(),
+        error: saved.error().map(str::to_string),
         segments: text.map(|t| segments(t, &marks)).unwrap_or_default(),
         rows,
     }

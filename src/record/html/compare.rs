@@ -8,10 +8,11 @@ use super::{Chart, TEXT_BUDGET, TextLookup, chart, render};
 use crate::attribution::Attribution;
 use crate::compare::{Comparison, Verdict};
 use crate::error::Result;
-use crate::record::{ArticleLine, LoadedRun, ratio};
+use crate::record::saved::{self, QuoteChange, SavedArticle};
+use crate::record::{LoadedRun, ratio};
 use crate::scoring::OutcomeKind;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Changed articles shown per model pair × dataset, most changed first.
 pub const CHANGED_ARTICLES: usize = 50;
@@ -153,16 +154,10 @@ pub fn compare_html(
         format: svg::signed,
     });
 
-    let index = |run: &'_ LoadedRun| -> HashMap<(String, String, String), usize> {
-        run.articles
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                (
-                    (l.model.clone(), l.dataset.clone(), l.article_id.clone()),
-                    i,
-                )
-            })
+    let index = |run| -> HashMap<(&str, &str, &str), SavedArticle> {
+        saved::articles(run)
+            .into_iter()
+            .map(|a| ((a.model(), a.dataset(), a.article_id()), a))
             .collect()
     };
     let (base_index, cand_index) = (index(base), index(cand));
@@ -177,15 +172,9 @@ pub fn compare_html(
                 .iter()
                 .take(CHANGED_ARTICLES)
                 .filter_map(|article| {
-                    let key = |model: &str| {
-                        (
-                            model.to_string(),
-                            pair.dataset.clone(),
-                            article.article_id.clone(),
-                        )
-                    };
-                    let b = &base.articles[*base_index.get(&key(&pair.base_model))?];
-                    let c = &cand.articles[*cand_index.get(&key(&pair.cand_model))?];
+                    let key = |model| (model, pair.dataset.as_str(), article.article_id.as_str());
+                    let b = base_index.get(&key(pair.base_model.as_str()))?;
+                    let c = cand_index.get(&key(pair.cand_model.as_str()))?;
                     let found = texts(&pair.dataset, &article.article_id);
                     let text_state = match &found {
                         None => "missing",
@@ -211,9 +200,9 @@ pub fn compare_html(
                     Some(ChangedArticle {
                         id: article.article_id.clone(),
                         summary,
-                        rows: changed_rows(b, c),
-                        before: browser::extract_article(b, text.as_deref()).segments,
-                        after: browser::extract_article(c, text.as_deref()).segments,
+                        rows: article.quotes.iter().map(changed_row).collect(),
+                        before: browser::article(b, text.as_deref()).segments,
+                        after: browser::article(c, text.as_deref()).segments,
                         text_state,
                     })
                 })
@@ -242,8 +231,12 @@ pub fn compare_html(
     )
 }
 
-/// How one gold row (or one spurious prediction) fared: outcome and predicted speaker.
-fn fate(kind: OutcomeKind, pred: Option<&Attribution>) -> String {
+/// How a quote fared in one run: outcome and predicted speaker; `–` where the run has
+/// no such row (a spurious prediction the other run alone made).
+fn fate(kind: Option<OutcomeKind>, pred: Option<&Attribution>) -> String {
+    let Some(kind) = kind else {
+        return "–".to_string();
+    };
     let label = browser::kind_label(kind);
     match pred {
         Some(p) if !p.speaker.is_empty() => format!("{label} ({})", p.speaker),
@@ -252,83 +245,28 @@ fn fate(kind: OutcomeKind, pred: Option<&Attribution>) -> String {
     }
 }
 
-/// A gold row, or a spurious prediction, as both runs identify it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct RowKey {
-    span: Option<(usize, usize)>,
-    quote: String,
-    /// Empty for a gold row; the predicted speaker for a spurious prediction.
-    speaker: String,
-}
-
-/// How a row fared in one run.
-struct Fate {
-    shown: String,
-    gold_speaker: String,
-    cor: bool,
-    spurious: bool,
-}
-
-/// The rows whose outcome or predicted speaker differ between the two lines, under
-/// the headline `overlap` scheme: gold rows by their span and quote, spurious
-/// predictions by span, quote and speaker.
-fn changed_rows(base: &ArticleLine, cand: &ArticleLine) -> Vec<ChangedRow> {
-    let fates = |line: &ArticleLine| {
-        let mut out: BTreeMap<RowKey, Fate> = BTreeMap::new();
-        for o in &line.schemes.overlap.outcomes {
-            let (row, spurious) = match (&o.gold, &o.pred) {
-                (Some(g), _) => (g, false),
-                (None, Some(p)) => (p, true),
-                (None, None) => continue,
-            };
-            let key = RowKey {
-                span: row.quote_span.map(|s| (s.start, s.end)),
-                quote: row.quote.clone(),
-                speaker: if spurious {
-                    row.speaker.clone()
-                } else {
-                    String::new()
-                },
-            };
-            out.insert(
-                key,
-                Fate {
-                    shown: fate(o.kind, o.pred.as_ref()),
-                    gold_speaker: o
-                        .gold
-                        .as_ref()
-                        .map(|g| g.speaker.clone())
-                        .unwrap_or_default(),
-                    cor: o.kind == OutcomeKind::Cor,
-                    spurious,
-                },
-            );
-        }
-        out
-    };
-    let (before, after) = (fates(base), fates(cand));
-    let mut keys: Vec<&RowKey> = before.keys().chain(after.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter_map(|key| {
-            let (b, a) = (before.get(key), after.get(key));
-            if b.map(|f| &f.shown) == a.map(|f| &f.shown) {
-                return None;
-            }
-            // Better: a COR gained, or a spurious prediction gone.
-            let gain = match (b, a) {
-                (_, Some(a)) => a.cor,
-                (Some(b), None) => b.spurious,
-                (None, None) => false,
-            };
-            Some(ChangedRow {
-                quote: browser::shortened(&key.quote),
-                gold_speaker: b.or(a).map(|f| f.gold_speaker.clone()).unwrap_or_default(),
-                before: b.map_or_else(|| "–".into(), |f| f.shown.clone()),
-                after: a.map_or_else(|| "–".into(), |f| f.shown.clone()),
-                gain,
-            })
-        })
-        .collect()
+/// A changed quote as the page lists it; a gain is the candidate doing better on it (a
+/// gold quote found or its speaker fixed, a spurious prediction gone).
+fn changed_row(change: &QuoteChange) -> ChangedRow {
+    use OutcomeKind::{Cor, Inc, Mis, Spu};
+    let gain = matches!(
+        (change.before, change.after),
+        (_, Some(Cor)) | (Some(Mis), Some(Inc)) | (Some(Spu), None)
+    );
+    let row = change
+        .gold
+        .as_ref()
+        .or(change.pred_after.as_ref())
+        .or(change.pred_before.as_ref());
+    ChangedRow {
+        quote: browser::shortened(row.map_or("", |r| r.quote.as_str())),
+        gold_speaker: change
+            .gold
+            .as_ref()
+            .map(|g| g.speaker.clone())
+            .unwrap_or_default(),
+        before: fate(change.before, change.pred_before.as_ref()),
+        after: fate(change.after, change.pred_after.as_ref()),
+        gain,
+    }
 }
