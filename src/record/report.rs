@@ -380,7 +380,7 @@ fn speakers_sections(out: &mut String, result: &SpeakersResultRecord) {
 
 /// `report.md`: the headline table first, then each result in detail.
 /// What a model that calls a service spent, in one sentence of the report.
-fn usage_line(usage: &crate::model::usage::ModelUsage) -> String {
+pub(super) fn usage_line(usage: &crate::model::usage::ModelUsage) -> String {
     let fingerprints = if usage.system_fingerprints.is_empty() {
         "none given".to_string()
     } else {

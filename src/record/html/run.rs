@@ -50,6 +50,8 @@ struct ResultView {
     curve: Option<CurveView>,
     errors: Vec<String>,
     warnings: Vec<String>,
+    /// What a model that calls a service spent, as report.md says it.
+    usage: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -306,6 +308,10 @@ fn result_view(result: &TaskResult) -> ResultView {
             })
             .collect(),
         warnings: result.warnings().to_vec(),
+        usage: result
+            .throughput()
+            .and_then(|t| t.usage.as_ref())
+            .map(crate::record::report::usage_line),
     }
 }
 
