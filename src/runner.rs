@@ -193,7 +193,7 @@ pub fn run(
         let dataset = datasets.iter().find(|d| d.name() == dataset)?;
         dataset.article(id).ok().flatten().map(|a| a.text)
     };
-    let folder = folder.finish(&options.name, &record, &report, &texts)?;
+    let folder = folder.finish(&record, &report, &texts)?;
     Ok(RunOutcome { folder, record })
 }
 

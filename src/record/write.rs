@@ -110,7 +110,6 @@ impl RunFolder {
     /// finished write. `texts` gives the article texts the HTML article browser shows.
     pub fn finish(
         mut self,
-        name: &str,
         record: &RunRecord,
         report: &str,
         texts: &TextLookup<'_>,
@@ -125,7 +124,12 @@ impl RunFolder {
         fs::write(&json_path, json + "\n").map_err(|e| Error::io(&json_path, e))?;
         let report_path = self.path.join("report.md");
         fs::write(&report_path, report).map_err(|e| Error::io(&report_path, e))?;
-        let html = super::html::run_report(name, record, &articles_path, texts)?;
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let html = super::html::run_report(&name, record, &articles_path, texts)?;
         let html_path = self.path.join("report.html");
         fs::write(&html_path, html).map_err(|e| Error::io(&html_path, e))?;
         Ok(self.path)
