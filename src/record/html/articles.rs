@@ -15,8 +15,9 @@ use std::path::Path;
 /// Articles the browser shows per model × dataset: those with most errors first.
 pub const BROWSER_ARTICLES: usize = 200;
 
-/// Bytes of article text the browser embeds in all; past it, articles are left out
-/// (and the report says how many), so a large run still gives a file that opens fast.
+/// Characters of article text the browser embeds in all, shared evenly by the model ×
+/// dataset sections; past a section's share its articles are left out (and the report
+/// says how many), so a large run still gives a file that opens fast.
 pub const TEXT_BUDGET: usize = 4_000_000;
 
 #[derive(Serialize)]
@@ -37,6 +38,8 @@ struct RankedSection {
 struct Ranked {
     errors: u64,
     article_id: String,
+    /// Length of its text in code points, as the line records it.
+    chars: usize,
     /// Index of its line in `articles.jsonl`.
     line: usize,
 }
@@ -48,6 +51,13 @@ enum Line {
 }
 
 impl Line {
+    fn chars(&self) -> usize {
+        match self {
+            Line::Extract(l) => l.chars,
+            Line::Speakers(l) => l.chars,
+        }
+    }
+
     fn saved(&self, index: usize) -> SavedArticle<'_> {
         match self {
             Line::Extract(l) => SavedArticle::of_extract(l, index + 1),
@@ -108,10 +118,13 @@ pub(super) fn browser_sections(
         ranked[section].articles.push(Ranked {
             errors: browser::errors(&saved),
             article_id: saved.article_id().to_string(),
+            chars: line.chars(),
             line: index,
         });
     })?;
-    // Line index → (section, rank within it) of the articles shown.
+    // Line index → (section, rank within it) of the articles shown: by most errors,
+    // as long as the section's share of the text budget lasts.
+    let share = TEXT_BUDGET / ranked.len().max(1);
     let mut chosen: HashMap<usize, (usize, usize)> = HashMap::new();
     let mut sections: Vec<BrowserSection> = Vec::new();
     for (section, mut ranked) in ranked.into_iter().enumerate() {
@@ -120,7 +133,15 @@ pub(super) fn browser_sections(
                 .cmp(&a.errors)
                 .then_with(|| a.article_id.cmp(&b.article_id))
         });
-        for (rank, article) in ranked.articles.iter().take(BROWSER_ARTICLES).enumerate() {
+        let mut left = share;
+        let shown = ranked.articles.iter().filter(|article| {
+            let fits = article.chars <= left;
+            if fits {
+                left -= article.chars;
+            }
+            fits
+        });
+        for (rank, article) in shown.take(BROWSER_ARTICLES).enumerate() {
             chosen.insert(article.line, (section, rank));
         }
         sections.push(BrowserSection {
@@ -132,18 +153,16 @@ pub(super) fn browser_sections(
     }
     let mut placed: Vec<Vec<(usize, BrowsedArticle)>> =
         sections.iter().map(|_| Vec::new()).collect();
-    let mut budget = TEXT_BUDGET;
     for_each_line(path, task, |index, line| {
         let Some(&(section, rank)) = chosen.get(&index) else {
             return;
         };
         let saved = line.saved(index);
-        let text = texts(&sections[section].dataset, saved.article_id());
-        let Some(text) = text.filter(|t| t.len() <= budget) else {
-            return;
-        };
-        budget -= text.len();
-        placed[section].push((rank, browser::article(&saved, Some(&text))));
+        // An article whose text cannot be read (the dataset changed under the run) is
+        // left out like one over the budget.
+        if let Some(text) = texts(&sections[section].dataset, saved.article_id()) {
+            placed[section].push((rank, browser::article(&saved, Some(&text))));
+        }
     })?;
     for (section, mut articles) in sections.iter_mut().zip(placed) {
         articles.sort_by_key(|(rank, _)| *rank);
