@@ -114,6 +114,13 @@ pub enum Error {
     /// Two runs that cannot be compared (other datasets, other tasks, nothing shared).
     #[error("{0}")]
     Incomparable(String),
+
+    /// An HTML report could not be rendered: a bug in attr-eval's templates, never the
+    /// user's input (a run's `run.json` and `report.md` are written before it).
+    #[error(
+        "cannot render the HTML report {template}: {message} (a bug in attr-eval: please report it)"
+    )]
+    Report { template: String, message: String },
 }
 
 /// The exit codes of the command line (docs/exit-codes.md), named in one place.

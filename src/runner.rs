@@ -189,7 +189,11 @@ pub fn run(
         results,
     };
     let report = markdown_report(&options.name, &record);
-    let folder = folder.finish(&record, &report)?;
+    let texts = |dataset: &str, id: &str| {
+        let dataset = datasets.iter().find(|d| d.name() == dataset)?;
+        dataset.article(id).ok().flatten().map(|a| a.text)
+    };
+    let folder = folder.finish(&record, &report, &texts)?;
     Ok(RunOutcome { folder, record })
 }
 
@@ -542,6 +546,7 @@ fn run_one(
                 throughput,
                 errors,
                 warnings,
+                confidence_curve: scoring::confidence_curve(dataset, &scorer, &predictions)?,
                 ..ResultRecord::new(&entry.name, dataset.name(), aggregate, &confusion)
             })
         },

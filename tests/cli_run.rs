@@ -29,6 +29,7 @@ fn run_writes_the_four_parts_of_a_run_folder() {
         "articles.jsonl",
         "predictions/rules.csv",
         "report.md",
+        "report.html",
     ] {
         assert!(folder.join(part).is_file(), "{part} missing");
     }

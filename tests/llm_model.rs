@@ -180,6 +180,8 @@ fn an_oracle_server_scores_the_seed_set_and_the_record_has_its_usage() {
             && report.contains("fp_oracle_1"),
         "{report}"
     );
+    let html = std::fs::read_to_string(run.folder.join("report.html")).unwrap();
+    assert!(html.contains("100 prompt and 20 completion tokens"));
     let model = &run.record["models"][0];
     assert_eq!(model["version"], "oracle-7b");
     assert!(

@@ -322,6 +322,9 @@ pub enum OutputFormat {
     Text,
     Md,
     Json,
+    // A plain comment: a doc comment here would turn clap's one-line list of values
+    // into a paragraph per value.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -356,7 +359,8 @@ pub struct CompareArgs {
     /// Significance test(s) to report
     #[arg(long, value_enum, default_value_t = SignificanceTest::Bootstrap)]
     pub test: SignificanceTest,
-    /// Output format; `md` is ready to paste into a pull request
+    /// Output format; `md` is ready to paste into a pull request, `html` is a page to
+    /// open in a browser (`> compare.html`)
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// List the articles whose outcomes changed, most changes first

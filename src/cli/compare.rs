@@ -1,12 +1,18 @@
 use super::args::{CompareArgs, OutputFormat, SignificanceTest};
 use crate::attribution::Attribution;
-use crate::compare::{CompareOptions, Comparison, MetricComparison, Verdict, compare_paths};
+use crate::compare::{
+    CompareOptions, Comparison, MetricComparison, Verdict, compare_paths, compare_runs,
+};
+use crate::dataset::Dataset;
 use crate::error::{Error, Result, escape_controls, exit_code};
+use crate::record::html::compare_html;
 use crate::record::ratio;
-use crate::record::saved::QuoteChange;
+use crate::record::read_run;
+use crate::record::saved::{QuoteChange, open_dataset};
 use crate::scoring::OutcomeKind;
 use comfy_table::{Table, presets};
 use std::fmt::Write as _;
+use std::path::Path;
 
 pub fn execute(args: CompareArgs) -> Result<i32> {
     let pairs = args
@@ -43,18 +49,63 @@ pub fn execute(args: CompareArgs) -> Result<i32> {
         randomization: args.test == SignificanceTest::Ar,
         strict: args.strict,
     };
+    if args.format == OutputFormat::Html {
+        let (comparison, html) = html_comparison(&args.base, &args.cand, &options)?;
+        println!("{html}");
+        return Ok(gate_exit(&comparison));
+    }
     let comparison = compare_paths(&args.base, &args.cand, &options)?;
     let output = match args.format {
         OutputFormat::Json => serde_json::to_string_pretty(&comparison).unwrap_or_default(),
         OutputFormat::Text => render(&comparison, false, args.articles),
         OutputFormat::Md => render(&comparison, true, args.articles),
+        OutputFormat::Html => unreachable!("handled above"),
     };
     println!("{output}");
-    Ok(if comparison.gate_fails() {
+    Ok(gate_exit(&comparison))
+}
+
+fn gate_exit(comparison: &Comparison) -> i32 {
+    if comparison.gate_fails() {
         exit_code::GATE_FAILED
     } else {
         exit_code::SUCCESS
-    })
+    }
+}
+
+/// The comparison and its HTML page. The page marks quotes in the article texts, read
+/// from the datasets as `show --run` finds them (where the run read them, unchanged:
+/// same fingerprint); without them it lists the changed quotes alone.
+fn html_comparison(
+    base: &Path,
+    cand: &Path,
+    options: &CompareOptions,
+) -> Result<(Comparison, String)> {
+    let base_run = read_run(base)?;
+    let cand_run = read_run(cand)?;
+    let mut comparison = compare_runs(&base_run, &cand_run, options)?;
+    comparison.base = base.display().to_string();
+    comparison.cand = cand.display().to_string();
+    // Where the runs read them (or beside the run folder), with the runs' fingerprints.
+    let datasets: Vec<Dataset> = comparison
+        .pairs
+        .iter()
+        .map(|p| p.dataset.as_str())
+        .fold(Vec::new(), |mut names, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
+        })
+        .into_iter()
+        .filter_map(|name| open_dataset(&cand_run, name, None).ok())
+        .collect();
+    let texts = |dataset: &str, id: &str| {
+        let dataset = datasets.iter().find(|d| d.name() == dataset)?;
+        dataset.article(id).ok().flatten().map(|a| a.text)
+    };
+    let html = compare_html(&comparison, &base_run, &cand_run, &texts)?;
+    Ok((comparison, html))
 }
 
 /// Changed quotes listed under each article by `--articles`: enough to see what kind

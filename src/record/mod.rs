@@ -2,6 +2,7 @@
 //!
 //! `run.json` is versioned by [`SCHEMA_VERSION`]; a change of shape raises it.
 
+pub mod html;
 mod report;
 pub mod saved;
 mod write;
@@ -16,9 +17,9 @@ pub use write::{LoadedRun, RunFolder, check_run_name, read_run};
 use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
 use crate::scoring::{
-    ConfusionPair, Counts, DatasetScores, MentionTypeScores, OutcomeKind, PerScheme, Scores,
-    ScoringOptions, SpeakerAccuracy, SpeakerConfusion, SpeakerCounts, SpeakerScores,
-    SpeakersAggregate, TypeScores, confusion_record,
+    ConfidenceCurve, ConfusionPair, Counts, DatasetScores, MentionTypeScores, OutcomeKind,
+    PerScheme, Scores, ScoringOptions, SpeakerAccuracy, SpeakerConfusion, SpeakerCounts,
+    SpeakerScores, SpeakersAggregate, TypeScores, confusion_record,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -120,6 +121,10 @@ pub struct ResultRecord {
     /// mentions scored in mention mode).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Pair precision and recall over the model's confidence thresholds; only for a
+    /// model whose rows carry `confidence`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_curve: Option<ConfidenceCurve>,
 }
 
 /// One model on one dataset, in the run's task: the figures of docs/tasks.md for it.
@@ -157,6 +162,7 @@ impl ResultRecord {
             throughput: None,
             errors: Vec::new(),
             warnings: Vec::new(),
+            confidence_curve: None,
         }
     }
 }

@@ -344,6 +344,19 @@ fn extract_sections(out: &mut String, result: &ResultRecord) {
     if let Some(table) = confusion_table(result, TableStyle::Markdown) {
         let _ = writeln!(out, "{}\n\n{table}\n", confusion_caption(result));
     }
+    if let Some(curve) = &result.confidence_curve {
+        let best = curve.best_f1.map_or_else(
+            || "undefined at every threshold".to_string(),
+            |b| format!("{} at confidence ≥ {}", ratio(b.f1), b.threshold),
+        );
+        let _ = writeln!(
+            out,
+            "Over {} confidence thresholds (pairs, overlap scheme): average precision {}, \
+             best pair F1 {best}; the curve is in run.json and report.html.\n",
+            curve.points.len(),
+            ratio(curve.average_precision),
+        );
+    }
 }
 
 /// The detail of a speakers result: the figures of docs/tasks.md, the breakdowns, the
@@ -367,7 +380,7 @@ fn speakers_sections(out: &mut String, result: &SpeakersResultRecord) {
 
 /// `report.md`: the headline table first, then each result in detail.
 /// What a model that calls a service spent, in one sentence of the report.
-fn usage_line(usage: &crate::model::usage::ModelUsage) -> String {
+pub(super) fn usage_line(usage: &crate::model::usage::ModelUsage) -> String {
     let fingerprints = if usage.system_fingerprints.is_empty() {
         "none given".to_string()
     } else {

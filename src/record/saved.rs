@@ -40,6 +40,23 @@ pub struct SavedArticle<'a> {
 }
 
 impl<'a> SavedArticle<'a> {
+    /// An extract line read on its own (by a caller streaming `articles.jsonl`, as
+    /// `report.html` does); `line_number` is 1-based.
+    pub fn of_extract(line: &'a ArticleLine, line_number: usize) -> Self {
+        SavedArticle {
+            line: Line::Extract(line),
+            line_number,
+        }
+    }
+
+    /// As [`SavedArticle::of_extract`], for a speakers line.
+    pub fn of_speakers(line: &'a SpeakersArticleLine, line_number: usize) -> Self {
+        SavedArticle {
+            line: Line::Speakers(line),
+            line_number,
+        }
+    }
+
     pub fn model(&self) -> &'a str {
         match self.line {
             Line::Extract(l) => &l.model,

@@ -1,11 +1,12 @@
 //! The run folder on disk: `run.json`, `articles.jsonl`, `predictions/<model>.csv`,
-//! `report.md`.
+//! `report.md`, `report.html`.
 //!
 //! `predictions/<model>.csv` holds the model's rows on every dataset of the run, with a
 //! trailing `dataset` column (readers of docs/datasets.md#csv ignore unknown columns). Article ids of two
 //! datasets may collide, so each dataset also gets `predictions/<dataset>/<model>.csv`,
 //! which `attr-eval score --dataset <dataset>` re-scores as it is.
 
+use super::html::TextLookup;
 use super::{ArticleLine, RunRecord, SCHEMA_VERSION, SpeakersArticleLine};
 use crate::attribution::{Attribution, CSV_COLUMNS, csv_record, write_csv};
 use crate::error::{Error, InputError, Location, Result};
@@ -105,8 +106,14 @@ impl RunFolder {
         writer.flush().map_err(|e| Error::io(&path, e))
     }
 
-    /// Writes `run.json` and `report.md` last: their presence marks a finished write.
-    pub fn finish(mut self, record: &RunRecord, report: &str) -> Result<PathBuf> {
+    /// Writes `run.json`, `report.md` and `report.html` last: their presence marks a
+    /// finished write. `texts` gives the article texts the HTML article browser shows.
+    pub fn finish(
+        mut self,
+        record: &RunRecord,
+        report: &str,
+        texts: &TextLookup<'_>,
+    ) -> Result<PathBuf> {
         let articles_path = self.path.join("articles.jsonl");
         self.articles
             .flush()
@@ -117,6 +124,14 @@ impl RunFolder {
         fs::write(&json_path, json + "\n").map_err(|e| Error::io(&json_path, e))?;
         let report_path = self.path.join("report.md");
         fs::write(&report_path, report).map_err(|e| Error::io(&report_path, e))?;
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let html = super::html::run_report(&name, record, &articles_path, texts)?;
+        let html_path = self.path.join("report.html");
+        fs::write(&html_path, html).map_err(|e| Error::io(&html_path, e))?;
         Ok(self.path)
     }
 }

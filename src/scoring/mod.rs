@@ -5,6 +5,7 @@
 
 mod aggregate;
 mod assign;
+mod confidence;
 mod confusion;
 mod dataset;
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub use aggregate::{
     DatasetScores, aggregate, attribution_accuracy, for_each_resample, pair_f1, pair_prf,
     percentile_interval, quote_f1, quote_prf,
 };
+pub use confidence::{ConfidenceCurve, CurvePoint, MAX_THRESHOLDS, confidence_curve};
 pub use confusion::{CONFUSION_LIMIT, SpeakerConfusion};
 pub use dataset::{ScoredPredictions, ScoredSpeakers, by_article, score_dataset, score_speakers};
 pub use rows::{TypeFilter, is_blank};

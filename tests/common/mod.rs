@@ -125,3 +125,40 @@ pub fn run(dataset: &Path, model: &str, out: &Path, name: &str) -> PathBuf {
         .success();
     out.join(name)
 }
+
+/// Names headless Chromium goes by: `$CHROMIUM` when set, then Debian's, Ubuntu's and
+/// Google's.
+fn chromium_names() -> Vec<String> {
+    let mut names: Vec<String> = std::env::var("CHROMIUM").into_iter().collect();
+    names.extend(["chromium", "chromium-browser", "google-chrome"].map(String::from));
+    names
+}
+
+/// The DOM of an HTML file as headless Chromium renders it (scripts run), or `None`,
+/// saying why, when no Chromium is on PATH: tests of what a person sees in a browser
+/// skip then rather than pass on nothing.
+pub fn chromium_dom(page: &Path) -> Option<String> {
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let names = chromium_names();
+    let output = names.iter().find_map(|name| {
+        std::process::Command::new(name)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(&url)
+            .output()
+            .ok()
+    });
+    let Some(output) = output else {
+        eprintln!(
+            "skipping: no Chromium on PATH (tried {}); install it (Debian: apt-get install \
+             chromium) to check the HTML reports as a browser shows them",
+            names.join(", ")
+        );
+        return None;
+    };
+    assert!(
+        output.status.success(),
+        "chromium failed on {url}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(String::from_utf8(output.stdout).expect("chromium dumps UTF-8"))
+}

@@ -1,0 +1,503 @@
+//! `report.html` of a run: the headline, the charts, one section per model × dataset
+//! and the article browser.
+
+use super::articles::{BROWSER_ARTICLES, BrowserSection, browser_sections};
+use super::svg::{self, Bar, BarChart, BarGroup, PrPoint};
+use super::{Chart, TextLookup, chart, render};
+use crate::attribution::{MentionType, QuoteType};
+use crate::error::Result;
+use crate::model::Task;
+use crate::record::{RunRecord, TaskResult};
+use crate::scoring::Scheme;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct HeadlineRow {
+    dataset: String,
+    model: String,
+    figures: Vec<String>,
+    errors: usize,
+}
+
+#[derive(Serialize)]
+struct ConfusionRow {
+    gold: String,
+    pred: String,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct CurveView {
+    svg: String,
+    average_precision: String,
+    best_threshold: String,
+    best_f1: String,
+    thresholds: usize,
+    rows_without_confidence: usize,
+}
+
+#[derive(Serialize)]
+struct ResultView {
+    model: String,
+    dataset: String,
+    /// Scheme rows of figures (extract) or one row (speakers).
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    charts: Vec<Chart>,
+    confusion: Vec<ConfusionRow>,
+    confusion_more: Option<usize>,
+    curve: Option<CurveView>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+    /// What a model that calls a service spent, as report.md says it.
+    usage: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RunReport<'a> {
+    name: &'a str,
+    record: &'a RunRecord,
+    speakers: bool,
+    headline_header: Vec<&'static str>,
+    headline: Vec<HeadlineRow>,
+    charts: Vec<Chart>,
+    results: Vec<ResultView>,
+    browser: Vec<BrowserSection>,
+    browser_limit: usize,
+}
+
+fn ratio(value: Option<f64>) -> String {
+    crate::record::ratio(value)
+}
+
+fn interval(value: Option<[f64; 2]>) -> String {
+    value.map_or_else(|| "–".into(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"))
+}
+
+fn label(result: &TaskResult) -> String {
+    format!("{} · {}", result.model(), result.dataset())
+}
+
+/// `report.html` of a run: charts, tables and the article browser, built from the
+/// record and the run's `articles.jsonl` (read line by line, so memory holds only the
+/// articles shown), with texts from `texts`.
+pub fn run_report(
+    name: &str,
+    record: &RunRecord,
+    articles_jsonl: &Path,
+    texts: &TextLookup<'_>,
+) -> Result<String> {
+    let speakers = record.task == Task::Speakers;
+    let mut headline_header = vec!["dataset", "model"];
+    headline_header.extend(if speakers {
+        &["speaker acc", "acc 95% CI", "coverage", "answered acc"][..]
+    } else {
+        &[
+            "pair P",
+            "pair R",
+            "pair F1",
+            "F1 95% CI",
+            "quote F1",
+            "attr acc",
+        ][..]
+    });
+    headline_header.extend(["articles/s", "p95 ms"]);
+    let headline = record
+        .results
+        .iter()
+        .map(|result| {
+            let mut figures = match result {
+                TaskResult::Extract(r) => {
+                    let s = &r.scores.overlap;
+                    vec![
+                        ratio(s.pair.p),
+                        ratio(s.pair.r),
+                        ratio(s.pair.f1),
+                        interval(s.pair.f1_ci95),
+                        ratio(s.quote.f1),
+                        ratio(s.attribution_accuracy),
+                    ]
+                }
+                TaskResult::Speakers(r) => vec![
+                    ratio(r.scores.speaker_accuracy),
+                    interval(r.scores.speaker_accuracy_ci95),
+                    ratio(r.scores.coverage),
+                    ratio(r.scores.answered_accuracy),
+                ],
+            };
+            match result.throughput() {
+                Some(t) => figures.extend([
+                    format!("{:.0}", t.articles_per_s),
+                    format!("{:.2}", t.latency_ms.p95),
+                ]),
+                None => figures.extend(["–".to_string(), "–".to_string()]),
+            }
+            HeadlineRow {
+                dataset: result.dataset().to_string(),
+                model: result.model().to_string(),
+                figures,
+                errors: result.errors().len(),
+            }
+        })
+        .collect();
+
+    let report = RunReport {
+        name,
+        record,
+        speakers,
+        headline_header,
+        headline,
+        charts: overview_charts(record),
+        results: record.results.iter().map(result_view).collect(),
+        browser: browser_sections(record.task, articles_jsonl, texts)?,
+        browser_limit: BROWSER_ARTICLES,
+    };
+    render("report.html", report)
+}
+
+fn overview_charts(record: &RunRecord) -> Vec<Chart> {
+    let mut charts = Vec::new();
+    let one = |value: Option<f64>, interval: Option<[f64; 2]>| Bar {
+        value,
+        interval,
+        series: 0,
+    };
+    if record.task == Task::Speakers {
+        charts.push(chart(BarChart {
+            title: "Speaker accuracy with its 95% interval, per model × dataset".into(),
+            series: vec!["speaker accuracy".into()],
+            groups: speakers_results(record)
+                .map(|(label, r)| BarGroup {
+                    label,
+                    bars: vec![one(
+                        r.scores.speaker_accuracy,
+                        r.scores.speaker_accuracy_ci95,
+                    )],
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+    } else {
+        charts.push(chart(BarChart {
+            title: "Pair F1 (overlap scheme) with its 95% interval, per model × dataset".into(),
+            series: vec!["pair F1".into()],
+            groups: extract_results(record)
+                .map(|(label, r)| BarGroup {
+                    label,
+                    bars: vec![one(r.scores.overlap.pair.f1, r.scores.overlap.pair.f1_ci95)],
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+        charts.push(chart(BarChart {
+            title: "Pair F1 under the three schemes".into(),
+            series: Scheme::ALL.iter().map(|s| s.as_str().to_string()).collect(),
+            groups: extract_results(record)
+                .map(|(label, r)| BarGroup {
+                    label,
+                    bars: Scheme::ALL
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &scheme)| Bar {
+                            value: r.scores.get(scheme).pair.f1,
+                            interval: r.scores.get(scheme).pair.f1_ci95,
+                            series: i,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+    }
+    let throughput: Vec<(String, f64)> = record
+        .results
+        .iter()
+        .filter_map(|r| r.throughput().map(|t| (label(r), t.articles_per_s)))
+        .collect();
+    if !throughput.is_empty() {
+        let max = throughput.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+        charts.push(chart(BarChart {
+            title: "Throughput, articles per second".into(),
+            series: vec!["articles/s".into()],
+            groups: throughput
+                .into_iter()
+                .map(|(label, value)| BarGroup {
+                    label,
+                    bars: vec![one(Some(value), None)],
+                })
+                .collect(),
+            domain: [0.0, if max > 0.0 { max } else { 1.0 }],
+            format: svg::whole,
+        }));
+    }
+    charts
+}
+
+fn extract_results(
+    record: &RunRecord,
+) -> impl Iterator<Item = (String, &crate::record::ResultRecord)> + '_ {
+    record
+        .results
+        .iter()
+        .filter_map(|r| r.as_extract().map(|e| (label(r), e)))
+}
+
+fn speakers_results(
+    record: &RunRecord,
+) -> impl Iterator<Item = (String, &crate::record::SpeakersResultRecord)> + '_ {
+    record
+        .results
+        .iter()
+        .filter_map(|r| r.as_speakers().map(|s| (label(r), s)))
+}
+
+/// The figures of one result: its table, its charts, its confidence curve.
+struct Figures {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    charts: Vec<Chart>,
+    curve: Option<CurveView>,
+}
+
+fn result_view(result: &TaskResult) -> ResultView {
+    let (figures, confusion, more) = match result {
+        TaskResult::Extract(r) => (
+            extract_figures(r, &label(result)),
+            &r.speaker_confusion,
+            r.speaker_confusion_pairs,
+        ),
+        TaskResult::Speakers(r) => (
+            speakers_figures(r),
+            &r.speaker_confusion,
+            r.speaker_confusion_pairs,
+        ),
+    };
+    let shown = |name: &str| {
+        if name.is_empty() {
+            "(none)".to_string()
+        } else {
+            name.to_string()
+        }
+    };
+    ResultView {
+        model: result.model().to_string(),
+        dataset: result.dataset().to_string(),
+        header: figures.header,
+        rows: figures.rows,
+        charts: figures.charts,
+        confusion: confusion
+            .iter()
+            .map(|p| ConfusionRow {
+                gold: shown(&p.gold),
+                pred: shown(&p.pred),
+                count: p.count,
+            })
+            .collect(),
+        confusion_more: more,
+        curve: figures.curve,
+        errors: result
+            .errors()
+            .iter()
+            .map(|e| match &e.article_id {
+                Some(id) => format!("{id}: {}", e.message),
+                None => e.message.clone(),
+            })
+            .collect(),
+        warnings: result.warnings().to_vec(),
+        usage: result
+            .throughput()
+            .and_then(|t| t.usage.as_ref())
+            .map(crate::record::report::usage_line),
+    }
+}
+
+fn extract_figures(r: &crate::record::ResultRecord, label: &str) -> Figures {
+    let header = vec![
+        "scheme",
+        "gold",
+        "pred",
+        "COR",
+        "INC",
+        "MIS",
+        "SPU",
+        "pair P",
+        "pair R",
+        "pair F1",
+        "F1 95% CI",
+        "quote F1",
+        "attr acc",
+    ];
+    let rows = Scheme::ALL
+        .iter()
+        .map(|&scheme| {
+            let s = r.scores.get(scheme);
+            let c = s.counts;
+            vec![
+                scheme.as_str().to_string(),
+                c.gold.to_string(),
+                c.pred.to_string(),
+                c.cor.to_string(),
+                c.inc.to_string(),
+                c.mis.to_string(),
+                c.spu.to_string(),
+                ratio(s.pair.p),
+                ratio(s.pair.r),
+                ratio(s.pair.f1),
+                interval(s.pair.f1_ci95),
+                ratio(s.quote.f1),
+                ratio(s.attribution_accuracy),
+            ]
+        })
+        .collect();
+    let mut charts = Vec::new();
+    let per_scheme = |recall: &dyn Fn(Scheme) -> Option<f64>| {
+        Scheme::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Bar {
+                value: recall(s),
+                interval: None,
+                series: i,
+            })
+            .collect::<Vec<_>>()
+    };
+    let schemes: Vec<String> = Scheme::ALL.iter().map(|s| s.as_str().into()).collect();
+    if !r.by_type.is_empty() {
+        charts.push(chart(BarChart {
+            title: "Pair recall by gold type".into(),
+            series: schemes.clone(),
+            groups: QuoteType::ALL
+                .iter()
+                .filter_map(|t| {
+                    let per = r.by_type.get(t)?;
+                    Some(BarGroup {
+                        label: t.to_string(),
+                        bars: per_scheme(&|s| per.get(s).recall),
+                    })
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+    }
+    if !r.by_mention_type.is_empty() {
+        charts.push(chart(BarChart {
+            title: "Pair recall by gold mention_type".into(),
+            series: schemes,
+            groups: MentionType::ALL
+                .iter()
+                .filter_map(|t| {
+                    let per = r.by_mention_type.get(t)?;
+                    Some(BarGroup {
+                        label: t.to_string(),
+                        bars: per_scheme(&|s| per.get(s).recall),
+                    })
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        }));
+    }
+    let curve = r.confidence_curve.as_ref().map(|c| {
+        let point = |p: &crate::scoring::CurvePoint| {
+            Some(PrPoint {
+                recall: p.r?,
+                precision: p.p?,
+                threshold: p.threshold,
+            })
+        };
+        let points: Vec<PrPoint> = c.points.iter().filter_map(point).collect();
+        CurveView {
+            svg: svg::pr_curve(
+                &format!("Precision–recall of pairs over confidence, {label}"),
+                &points,
+                c.best_f1.as_ref().and_then(point),
+            ),
+            average_precision: ratio(c.average_precision),
+            best_threshold: c
+                .best_f1
+                .map_or_else(|| "–".into(), |b| format!("{}", b.threshold)),
+            best_f1: ratio(c.best_f1.and_then(|b| b.f1)),
+            thresholds: c.points.len(),
+            rows_without_confidence: c.rows_without_confidence,
+        }
+    });
+    Figures {
+        header,
+        rows,
+        charts,
+        curve,
+    }
+}
+
+fn speakers_figures(r: &crate::record::SpeakersResultRecord) -> Figures {
+    let header = vec![
+        "gold",
+        "COR",
+        "INC",
+        "MIS",
+        "unmatched answers",
+        "speaker acc",
+        "acc 95% CI",
+        "coverage",
+        "answered acc",
+    ];
+    let s = &r.scores;
+    let c = s.counts;
+    let rows = vec![vec![
+        c.gold.to_string(),
+        c.cor.to_string(),
+        c.inc.to_string(),
+        c.mis.to_string(),
+        c.unmatched_answers.to_string(),
+        ratio(s.speaker_accuracy),
+        interval(s.speaker_accuracy_ci95),
+        ratio(s.coverage),
+        ratio(s.answered_accuracy),
+    ]];
+    let accuracy = |title: &str, groups: Vec<(String, Option<f64>)>| {
+        chart(BarChart {
+            title: title.into(),
+            series: vec!["speaker accuracy".into()],
+            groups: groups
+                .into_iter()
+                .map(|(label, value)| BarGroup {
+                    label,
+                    bars: vec![Bar {
+                        value,
+                        interval: None,
+                        series: 0,
+                    }],
+                })
+                .collect(),
+            domain: [0.0, 1.0],
+            format: svg::ratio,
+        })
+    };
+    let mut charts = vec![accuracy(
+        "Speaker accuracy by gold type",
+        r.by_type
+            .iter()
+            .map(|(t, a)| (t.to_string(), a.speaker_accuracy))
+            .collect(),
+    )];
+    if !r.by_mention_type.is_empty() {
+        charts.push(accuracy(
+            "Speaker accuracy by gold mention_type",
+            r.by_mention_type
+                .iter()
+                .map(|(t, a)| (t.to_string(), a.speaker_accuracy))
+                .collect(),
+        ));
+    }
+    Figures {
+        header,
+        rows,
+        charts,
+        curve: None,
+    }
+}
