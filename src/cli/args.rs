@@ -204,7 +204,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub json: bool,
     /// What the predictions answer: `extract` (quotes and speakers found in the text) or
-    /// `speakers` (a speaker for each given gold quote, SPEC 3.7)
+    /// `speakers` (a speaker for each given gold quote, docs/tasks.md#speakers)
     #[arg(long, value_enum, default_value_t = Task::Extract)]
     pub task: Task,
     #[command(flatten)]

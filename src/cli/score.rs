@@ -62,7 +62,7 @@ pub fn execute(args: ScoreArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// `score --task speakers`: the figures of SPEC 3.7.
+/// `score --task speakers`: the figures of docs/tasks.md#speakers.
 fn speakers(
     args: &ScoreArgs,
     dataset: &Dataset,

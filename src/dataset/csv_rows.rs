@@ -451,7 +451,7 @@ pub(crate) fn parse_attribution_csv(
             RowKind::Gold => None,
             RowKind::Prediction => at("confidence"),
         },
-        // Likewise a prediction's mention type (SPEC 2: gold), which nothing reads.
+        // Likewise a prediction's mention type (docs/datasets.md#the-attribution-csv: gold only), which nothing reads.
         mention_type: match kind {
             RowKind::Gold => at("mention_type"),
             RowKind::Prediction => None,

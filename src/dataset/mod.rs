@@ -508,7 +508,7 @@ impl Dataset {
         sink.finish(&gold_file)
     }
 
-    /// SPEC 3.7: in the `speakers` task every gold row the type filter keeps is given to
+    /// docs/tasks.md#speakers: in the `speakers` task every gold row the type filter keeps is given to
     /// the model by its offsets, so one without them is an input error, reported with
     /// its line before anything is scored.
     pub fn check_quote_offsets(&self, types: &[crate::attribution::QuoteType]) -> Result<()> {

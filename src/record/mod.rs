@@ -108,7 +108,7 @@ pub struct ResultRecord {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_mention_type: BTreeMap<MentionType, PerScheme<MentionTypeScores>>,
     /// The most frequent (gold, predicted) speaker pairs of INC outcomes under the
-    /// headline `overlap` scheme, names as resolved (SPEC 3.6), at most
+    /// headline `overlap` scheme, names as resolved (docs/scoring.md#speaker-confusion), at most
     /// [`CONFUSION_LIMIT`](crate::scoring::CONFUSION_LIMIT) of them.
     #[serde(default)]
     pub speaker_confusion: Vec<ConfusionPair>,
@@ -243,7 +243,7 @@ impl TaskResult {
     }
 }
 
-/// One model on one dataset in the `speakers` task (SPEC 3.7): what `attr-eval score
+/// One model on one dataset in the `speakers` task (docs/tasks.md#speakers): what `attr-eval score
 /// --task speakers --json` prints. `scores` holds the figures of 3.7 in place of the
 /// pair and quote metrics, with one interval (speaker accuracy's), not one per scheme:
 /// quotes are given, so there is no quote matching to vary.

@@ -187,7 +187,7 @@ pub fn confusion_caption(result: &ResultRecord) -> String {
     )
 }
 
-/// The `speakers` task's figures (SPEC 3.7) of one result.
+/// The `speakers` task's figures (docs/tasks.md#speakers) of one result.
 pub fn speakers_scores_table(result: &SpeakersResultRecord, style: TableStyle) -> String {
     let mut table = new_table(
         style,

@@ -1,4 +1,4 @@
-//! Speaker confusion of SPEC 3.6: which gold speakers are mistaken for which.
+//! Speaker confusion of docs/scoring.md#speaker-confusion: which gold speakers are mistaken for which.
 
 use super::speaker::Cast;
 use super::types::{ConfusionPair, Outcome, OutcomeKind};

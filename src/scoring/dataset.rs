@@ -54,7 +54,7 @@ pub struct ScoredPredictions {
     pub confusion: SpeakerConfusion,
 }
 
-/// What [`score_speakers`] gives: the figures of SPEC 3.7 and the confusion.
+/// What [`score_speakers`] gives: the figures of docs/tasks.md#speakers and the confusion.
 #[derive(Debug, Clone)]
 pub struct ScoredSpeakers {
     pub aggregate: SpeakersAggregate,
@@ -62,7 +62,7 @@ pub struct ScoredSpeakers {
     pub confusion: SpeakerConfusion,
 }
 
-/// Scores a file of answers in the `speakers` task (SPEC 3.7): each gold quote kept by
+/// Scores a file of answers in the `speakers` task (docs/tasks.md#speakers): each gold quote kept by
 /// the type filter against the answer rows of its article. A gold row without offsets
 /// is an input error, reported with its line before anything is scored.
 pub fn score_speakers(

@@ -7,6 +7,7 @@ mod aggregate;
 mod assign;
 mod confidence;
 mod confusion;
+mod counting;
 mod dataset;
 #[cfg(test)]
 mod reference;

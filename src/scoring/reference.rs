@@ -4,8 +4,7 @@
 
 use super::assign::{Edge, optimal_matching};
 use super::rows::{TypeFilter, canonical_order, check_mention_offsets, is_blank};
-use super::similarity::nfkc_casefold;
-use super::similarity::{Sim, Threshold, Tokens, alnum_prefix, span_sim, token_sim};
+use super::similarity::{Sim, Threshold, nfkc_casefold, position_counts};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
     ScoringOptions, SpeakerMatch, TypeCounts,
@@ -324,7 +323,7 @@ impl<'a> Speakers<'a> {
     }
 }
 
-/// SPEC 3.3 read literally, token lists as vectors and a scan of every alias row for
+/// docs/scoring.md#speaker-matching-name read literally, token lists as vectors and a scan of every alias row for
 /// every comparison: the scorer's cast indexes rows by joined token lists instead.
 #[derive(Debug, Clone)]
 pub struct RefCast {
@@ -336,7 +335,7 @@ const REF_TITLES: &str = "the mr mrs ms miss dr prof sir dame lord lady presiden
     sen rep representative gov governor mayor gen general col secretary minister prime \
     chancellor king queen prince princess pope rev reverend judge justice st saint";
 
-/// The full token list of SPEC 3.3.
+/// The full token list of docs/scoring.md#speaker-matching-name.
 pub fn ref_full_list(speaker: &str) -> Vec<String> {
     use unicode_normalization::UnicodeNormalization;
     let folded = nfkc_casefold(speaker);
@@ -355,7 +354,7 @@ pub fn ref_full_list(speaker: &str) -> Vec<String> {
     tokens
 }
 
-/// The short token list of SPEC 3.3.
+/// The short token list of docs/scoring.md#speaker-matching-name.
 pub fn ref_short_list(speaker: &str) -> Vec<String> {
     ref_without_titles(ref_full_list(speaker))
 }
@@ -449,5 +448,173 @@ impl RefCast {
             (&b, &a)
         };
         shorter.iter().all(|t| longer.contains(t))
+    }
+}
+
+/// Reference for [`count_positions`](super::counting::count_positions): prefix counts of counting positions over an article: `prefix[i]` is the number of
+/// counting positions in `[0, i)`. Spans index it in code points.
+pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
+    out.clear();
+    out.reserve(text.len() + 1);
+    out.push(0);
+    let mut count = 0u32;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            count += b.is_ascii_alphanumeric() as u32;
+            i += 1;
+        } else {
+            // `i` is at a character boundary: ASCII bytes and whole characters only are
+            // stepped over.
+            let c = text[i..].chars().next().unwrap_or('\u{fffd}');
+            count += position_counts(c) as u32;
+            i += c.len_utf8();
+        }
+        out.push(count);
+    }
+}
+
+/// Reference for [`TokenInterner`](super::counting::TokenInterner): the tokens of a quote text (docs/scoring.md#similarity), maximal runs of alphanumeric characters after
+/// NFKC and case folding, kept sorted so that a multiset intersection is a merge.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    text: String,
+    /// (hash, start, end) of each token in `text`, sorted by hash then content: a merge
+    /// then compares integers and only reads text when hashes are equal.
+    spans: Vec<(u64, u32, u32)>,
+}
+
+impl Tokens {
+    pub fn new(quote: &str) -> Tokens {
+        let text = nfkc_casefold(quote);
+        let mut spans = Vec::new();
+        let mut start: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            let alnum = if c.is_ascii() {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            };
+            match (alnum, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    spans.push((token_hash(&text[s..i]), s as u32, i as u32));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            spans.push((token_hash(&text[s..]), s as u32, text.len() as u32));
+        }
+        spans.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                text[a.1 as usize..a.2 as usize].cmp(&text[b.1 as usize..b.2 as usize])
+            })
+        });
+        Tokens { text, spans }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn token(&self, i: usize) -> (u64, &str) {
+        let (h, s, e) = self.spans[i];
+        (h, &self.text[s as usize..e as usize])
+    }
+}
+
+/// FNV-1a: a fixed, fast hash so token lists sort the same way in every run.
+fn token_hash(token: &str) -> u64 {
+    token.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Size of the multiset intersection of two token lists.
+pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
+    let (mut i, mut j, mut common) = (0, 0, 0u64);
+    while i < a.len() && j < b.len() {
+        match a.token(i).cmp(&b.token(j)) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common
+}
+
+/// Reference for the scorer's span similarity: two spans of the same article from its prefix counts; spans are
+/// clamped to the article (loading rejects spans out of range, so this only guards
+/// against a model's bad offsets).
+pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
+    let last = prefix.len() - 1;
+    let clamp = |(s, e): (usize, usize)| {
+        let e = e.min(last);
+        (s.min(e), e)
+    };
+    let (a, b) = (clamp(a), clamp(b));
+    let count = |(s, e): (usize, usize)| (prefix[e] - prefix[s]) as u64;
+    let lo = a.0.max(b.0);
+    let hi = a.1.min(b.1);
+    let common = if lo < hi { count((lo, hi)) } else { 0 };
+    let sim = Sim::from_counts(common, count(a), count(b));
+    // the exception of docs/scoring.md#similarity: the same span is the same quote, even "?" (an empty span,
+    // which loading rejects, holds no quote).
+    if sim == Sim::ZERO && a == b && a.0 < a.1 {
+        return Sim::ONE;
+    }
+    sim
+}
+
+/// Reference for the scorer's token similarity: two quote texts as token multisets.
+pub fn token_sim(a: &Tokens, b: &Tokens) -> Sim {
+    Sim::from_counts(multiset_common(a, b), a.len() as u64, b.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_similarity_counts_alphanumeric_positions() {
+        let mut prefix = Vec::new();
+        alnum_prefix("ab, cd ef", &mut prefix);
+        // [0,6) = "ab, cd" has 4 alnum; [4,9) = "cd ef" has 4; common [4,6) = 2.
+        assert_eq!(span_sim(&prefix, (0, 6), (4, 9)), Sim { num: 4, den: 8 });
+        assert_eq!(span_sim(&prefix, (0, 2), (0, 2)), Sim { num: 4, den: 4 });
+        // Only punctuation on one side: zero.
+        assert_eq!(span_sim(&prefix, (2, 4), (0, 9)), Sim::ZERO);
+        assert_eq!(span_sim(&prefix, (2, 4), (2, 3)), Sim::ZERO);
+        // ... except against the same span (docs/scoring.md#similarity).
+        assert_eq!(span_sim(&prefix, (2, 4), (2, 4)), Sim::ONE);
+        assert!(Sim::ONE.is_exact());
+        // Out of range is clamped, never a panic.
+        assert_eq!(span_sim(&prefix, (7, 100), (7, 9)), Sim { num: 4, den: 4 });
+        // Punctuation differences do not matter: same alnum positions.
+        assert!(span_sim(&prefix, (0, 3), (0, 2)).is_exact());
+    }
+
+    #[test]
+    fn token_similarity_is_a_multiset_intersection() {
+        let a = Tokens::new("We will, we WILL win.");
+        let b = Tokens::new("we win");
+        // A = {we×2, will×2, win}, B = {we, win}: common 2, sim = 4/7.
+        assert_eq!(token_sim(&a, &b), Sim { num: 4, den: 7 });
+        let c = Tokens::new("…");
+        assert_eq!(token_sim(&a, &c), Sim::ZERO);
+        let d = Tokens::new("ＷＥ ｗｉｌｌ we will WIN"); // fullwidth: NFKC
+        assert!(token_sim(&a, &d).is_exact());
     }
 }

@@ -20,8 +20,9 @@
 //! over the article, per-row token lists); tests check both give identical scores.
 
 use super::assign::{Edge, Matcher};
+use super::counting::{TokenInterner, count_positions};
 use super::rows::{TypeFilter, canonical_order, check_mention_offsets, is_blank};
-use super::similarity::{Sim, Threshold, TokenInterner, count_positions};
+use super::similarity::{Sim, Threshold};
 use super::speaker::{Cast, NameId, NameKeys, names_match};
 use super::types::{
     ArticleSchemeScore, ArticleScore, Counts, Outcome, OutcomeKind, PerScheme, Scheme,
@@ -574,7 +575,7 @@ impl Sims<'_> {
             count_positions(self.text, byte_lo..byte_hi)
         };
         if common == 0 && (a.start, a.end) == (b.start, b.end) {
-            // SPEC 3.1's exception: the same span is the same quote, even "?" (the
+            // the exception of docs/scoring.md#similarity: the same span is the same quote, even "?" (the
             // spans overlap, so they are not empty).
             return Sim::ONE;
         }
@@ -726,7 +727,7 @@ struct NameIds {
     keys: HashTable<(String, NameKeys)>,
 }
 
-/// One distinct speaker of an article, as SPEC 3.3 compares it.
+/// One distinct speaker of an article, as docs/scoring.md#speaker-matching-name compares it.
 #[derive(Debug, Clone, Copy)]
 struct SpeakerName {
     /// The cast member it resolves to.

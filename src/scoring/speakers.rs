@@ -1,4 +1,4 @@
-//! The `speakers` task of SPEC 3.7: the model is given an article's gold quotes and names
+//! The `speakers` task of docs/tasks.md#speakers: the model is given an article's gold quotes and names
 //! a speaker for each; only the speakers are scored.
 //!
 //! [`score_speakers_article`] scores one article; [`aggregate_speakers`] gives the
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-/// Counts of SPEC 3.7: COR + INC + MIS = gold; answers that answer no given quote apart.
+/// Counts of docs/tasks.md#speakers: COR + INC + MIS = gold; answers that answer no given quote apart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpeakerCounts {
     pub gold: u64,
@@ -66,7 +66,7 @@ pub struct ArticleSpeakerScore {
 /// applied here), `answers` the model's rows for the article.
 ///
 /// Answers are matched to the given quotes (the distinct spans of the kept gold rows)
-/// in two passes, so that SPEC 3.7's first rule holds whatever the order of the rows: a
+/// in two passes, so that the first rule of docs/tasks.md#answer-matching holds whatever the order of the rows: a
 /// row with offsets answers the quote of its span, the first such row per quote; then
 /// each row without offsets, in file order, answers the first given quote (by start,
 /// then end) whose text equals its `quote` exactly and that no row has answered yet.
@@ -171,7 +171,7 @@ pub fn score_speakers_article(
     Ok(score)
 }
 
-/// SPEC 3.3 between a gold row and its answer, under `mode`.
+/// docs/scoring.md#speaker-matching-name between a gold row and its answer, under `mode`.
 fn speakers_match(
     mode: SpeakerMatch,
     cast: &Cast,
@@ -210,7 +210,7 @@ pub fn speakers_confusion<'a>(
     confusion
 }
 
-/// The `scores` of a result in the `speakers` task (SPEC 6: the figures of 3.7 in place
+/// The `scores` of a result in the `speakers` task (docs/run-record.md: the figures of docs/tasks.md#metrics in place
 /// of the pair and quote metrics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeakerScores {
@@ -243,7 +243,7 @@ pub struct SpeakersAggregate {
     pub by_type: BTreeMap<QuoteType, SpeakerAccuracy>,
 }
 
-/// Sums the articles and runs the bootstrap of SPEC 3.6 on speaker accuracy: the same
+/// Sums the articles and runs the bootstrap of docs/scoring.md#confidence-interval on speaker accuracy: the same
 /// resampled article lists as the extract task's (`options.seed`, `options.resamples`),
 /// resamples without gold rows dropped.
 pub fn aggregate_speakers(

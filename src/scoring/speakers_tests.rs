@@ -1,4 +1,4 @@
-//! Hand-made cases for SPEC 3.7's answer matching and outcomes.
+//! Hand-made cases for the answer matching and outcomes of docs/tasks.md#speakers.
 
 use super::*;
 use crate::dataset::{AliasEntry, Aliases};

@@ -187,7 +187,7 @@ fn rows_without_offsets_compare_token_multisets() {
 fn quote_without_alphanumerics_matches_only_its_own_span() {
     let mut gold = row("“", "Donald Trump");
     gold.quote_span = Some(Span::new(0, 1));
-    // SPEC 3.1's exception: the same span has sim 1, under every scheme.
+    // the exception of docs/scoring.md#similarity: the same span has sim 1, under every scheme.
     let s = score(&[gold.clone()], &[gold.clone()], &ScoringOptions::default());
     for scheme in Scheme::ALL {
         assert_eq!(counts(&s, scheme), c(1, 1, 1, 0, 0, 0), "{scheme:?}");
@@ -275,7 +275,7 @@ fn aliases_apply_per_article_before_global() {
     assert_eq!(counts(&s, Scheme::Exact).cor, 1);
     // Without aliases the speakers differ.
     assert_eq!(counts(&score(&gold, &pred, &opts), Scheme::Exact).inc, 1);
-    // Resolution is by full lists first (SPEC 3.3 step 1): "The Kremlin" is the `*`
+    // Resolution is by full lists first (docs/scoring.md#speaker-matching-name step 1): "The Kremlin" is the `*`
     // row's alias exactly, so it is Putin even here, not Peskov as it was when aliases
     // were looked up by short lists ("kremlin").
     let pred = vec![row("the leak was designed to disrupt talks", "The Kremlin")];
@@ -726,7 +726,7 @@ proptest! {
 
     #[test]
     fn similarity_is_symmetric_and_in_range(a in arb_row(), b in arb_row()) {
-        use super::similarity::{alnum_prefix, span_sim, token_sim, Tokens};
+        use super::reference::{Tokens, alnum_prefix, span_sim, token_sim};
         let mut prefix = Vec::new();
         alnum_prefix(&prop_text(), &mut prefix);
         let (sa, sb) = (a.quote_span.unwrap_or(Span::new(0, 3)), b.quote_span.unwrap_or(Span::new(2, 9)));
@@ -825,7 +825,8 @@ proptest! {
         a in 0usize..400,
         b in 0usize..400,
     ) {
-        use super::similarity::{alnum_prefix, count_positions};
+        use super::counting::count_positions;
+        use super::reference::alnum_prefix;
         let mut prefix = Vec::new();
         alnum_prefix(&text, &mut prefix);
         let chars: Vec<(usize, char)> = text.char_indices().collect();
@@ -902,7 +903,8 @@ proptest! {
 }
 
 fn check_interned_tokens(quotes: &[String]) -> Result<(), TestCaseError> {
-    use super::similarity::{TokenInterner, Tokens, multiset_common, token_sim};
+    use super::counting::TokenInterner;
+    use super::reference::{Tokens, multiset_common, token_sim};
     let mut interner = TokenInterner::default();
     let mut ids = Vec::new();
     let mut ranges = Vec::new();

@@ -1,4 +1,4 @@
-//! Speakers in `name` mode (SPEC 3.3): scale, the cast, and the oracle's agreement.
+//! Speakers in `name` mode (docs/scoring.md#speaker-matching-name): scale, the cast, and the oracle's agreement.
 
 use super::*;
 use crate::attribution::Span;
@@ -228,7 +228,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// Copies of gold spans among the predictions (some of them without an alphanumeric
-    /// character, SPEC 3.1's equal-span exception), under every option: the fast
+    /// character, the equal-span exception of docs/scoring.md#similarity), under every option: the fast
     /// scorer equals the oracle.
     #[test]
     fn fast_scorer_equals_reference_on_copied_spans(

@@ -265,7 +265,7 @@ pub struct MentionTypeScores {
 }
 
 /// One (gold speaker, predicted speaker) pair of the INC outcomes, names as resolved
-/// (SPEC 3.6).
+/// (docs/scoring.md#speaker-confusion).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfusionPair {
     pub gold: String,
