@@ -79,9 +79,9 @@ impl FromStr for QuoteType {
     }
 }
 
-/// How the text signals the speaker at a quote (docs/datasets.md#the-attribution-csv, the gold `mention_type` column):
-/// scores are broken down by it, as fiction benchmarks report explicit, anaphoric and
-/// implicit attributions apart (they differ in difficulty by an order of magnitude).
+/// How the text signals the speaker at a quote (docs/datasets.md#the-attribution-csv, the gold
+/// `mention_type` column): scores are broken down by it, as fiction benchmarks report explicit,
+/// anaphoric and implicit attributions apart (they differ in difficulty by an order of magnitude).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MentionType {

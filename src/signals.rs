@@ -1,6 +1,6 @@
-//! Signals: SIGINT and SIGTERM end a run cleanly (docs/exit-codes.md#3-partial-or-interrupted-run: the record is written with
-//! `"status": "interrupted"`, exit 3), and a model program that closes its pipe never
-//! takes the harness down with SIGPIPE.
+//! Signals: SIGINT and SIGTERM end a run cleanly (docs/exit-codes.md#3-partial-or-interrupted-run:
+//! the record is written with `"status": "interrupted"`, exit 3), and a model program that closes
+//! its pipe never takes the harness down with SIGPIPE.
 
 use std::sync::Arc;
 use std::sync::OnceLock;

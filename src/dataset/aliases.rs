@@ -15,8 +15,8 @@ pub struct Aliases {
 }
 
 impl Aliases {
-    /// The entries that apply to one article: the article's own rows first, then `*`
-    /// rows, each in file order (docs/scoring.md#resolving-through-aliases gives the article's own precedence).
+    /// The entries that apply to one article: the article's own rows first, then `*` rows, each in
+    /// file order (docs/scoring.md#resolving-through-aliases gives the article's own precedence).
     pub fn for_article<'a>(&'a self, article_id: &'a str) -> impl Iterator<Item = &'a AliasEntry> {
         let own = self
             .entries

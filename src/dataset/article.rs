@@ -1,5 +1,5 @@
-//! An article's text with code-point addressing (docs/datasets.md#offsets: offsets count Unicode scalar
-//! values, never bytes).
+//! An article's text with code-point addressing (docs/datasets.md#offsets: offsets count Unicode
+//! scalar values, never bytes).
 
 use crate::attribution::{Attribution, Span};
 use std::collections::HashSet;

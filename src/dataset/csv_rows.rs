@@ -445,13 +445,14 @@ pub(crate) fn parse_attribution_csv(
         speaker_mention: at("speaker_mention"),
         speaker_start: at("speaker_start"),
         speaker_end: at("speaker_end"),
-        // Gold has no confidence (docs/datasets.md#csv: predictions only): a gold column of that name is
-        // ignored like any unknown column, so a scored prediction file can serve as gold.
+        // Gold has no confidence (docs/datasets.md#csv: predictions only): a gold column of that
+        // name is ignored like any unknown column, so a scored prediction file can serve as gold.
         confidence: match kind {
             RowKind::Gold => None,
             RowKind::Prediction => at("confidence"),
         },
-        // Likewise a prediction's mention type (docs/datasets.md#the-attribution-csv: gold only), which nothing reads.
+        // Likewise a prediction's mention type (docs/datasets.md#the-attribution-csv: gold only),
+        // which nothing reads.
         mention_type: match kind {
             RowKind::Gold => at("mention_type"),
             RowKind::Prediction => None,

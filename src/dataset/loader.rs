@@ -1,5 +1,5 @@
-//! The two article forms of docs/datasets.md#articles, read as streams: `articles/<id>.txt` files and
-//! `articles.jsonl` lines. Nothing here keeps a text longer than the caller does.
+//! The two article forms of docs/datasets.md#articles, read as streams: `articles/<id>.txt` files
+//! and `articles.jsonl` lines. Nothing here keeps a text longer than the caller does.
 
 use super::article::Article;
 use super::validate::ErrorSink;

@@ -1,4 +1,5 @@
-//! Stage 1 of the pipeline: datasets (docs/datasets.md) and the attribution CSV (docs/datasets.md#csv).
+//! Stage 1 of the pipeline: datasets (docs/datasets.md) and the attribution CSV
+//! (docs/datasets.md#csv).
 //!
 //! [`Dataset::open`] reads a dataset folder once, validating everything and collecting
 //! every input error, and keeps only what scoring needs at hand: article ids, gold rows
@@ -508,9 +509,9 @@ impl Dataset {
         sink.finish(&gold_file)
     }
 
-    /// docs/tasks.md#speakers: in the `speakers` task every gold row the type filter keeps is given to
-    /// the model by its offsets, so one without them is an input error, reported with
-    /// its line before anything is scored.
+    /// docs/tasks.md#speakers: in the `speakers` task every gold row the type filter keeps is given
+    /// to the model by its offsets, so one without them is an input error, reported with its line
+    /// before anything is scored.
     pub fn check_quote_offsets(&self, types: &[crate::attribution::QuoteType]) -> Result<()> {
         self.check_gold_rows("start", |row| {
             (types.contains(&row.gold_type()) && row.quote_span.is_none()).then(|| {

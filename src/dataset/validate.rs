@@ -182,11 +182,11 @@ pub(crate) fn confidence_problem(confidence: f64) -> Option<String> {
     }
 }
 
-/// Checks rows a model produced for `article` at run time: offsets, where a row has
-/// them, must fit the text (a row without them, from a file whose quote is not in the
-/// text, is compared by its words, as in `score`). Each problem is one readable message naming the row (1-based, in the
-/// order the model returned them), an excerpt of its quote and what is wrong; an empty
-/// list means the rows are fine.
+/// Checks rows a model produced for `article` at run time: offsets, where a row has them, must fit
+/// the text (a row without them, from a file whose quote is not in the text, is compared by its
+/// words, as in `score`). Each problem is one readable message naming the row (1-based, in the
+/// order the model returned them), an excerpt of its quote and what is wrong; an empty list means
+/// the rows are fine.
 pub fn check_rows_against_article(rows: &[Attribution], article: &Article) -> Vec<String> {
     let mut messages = Vec::new();
     for (index, row) in rows.iter().enumerate() {

@@ -408,7 +408,8 @@ pub(crate) fn write_dataset(
     Ok(())
 }
 
-/// The checks of docs/datasets.md#validation on a converted row: its offsets must give back its quote and mention.
+/// The checks of docs/datasets.md#validation on a converted row: its offsets must give back its
+/// quote and mention.
 fn verify_row(row: &Attribution, articles: &HashMap<&str, &SourceArticle>) -> Result<()> {
     let Some(source) = articles.get(row.article_id.as_str()) else {
         return Err(Error::Usage(format!(

@@ -196,8 +196,8 @@ pub trait Model: Send + Sync {
             .collect()
     }
 
-    /// The `speakers` task (docs/tasks.md#speakers): a speaker for each given quote. A row answers a
-    /// quote by carrying its span; rows without a span answer by their quote text.
+    /// The `speakers` task (docs/tasks.md#speakers): a speaker for each given quote. A row answers
+    /// a quote by carrying its span; rows without a span answer by their quote text.
     ///
     /// The default attributes each quote from the model's own extraction
     /// ([`task::answers_from_rows`]); models that can use the given quotes or the cast

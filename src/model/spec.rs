@@ -1,5 +1,5 @@
-//! Model specs on the command line (docs/models.md#model-specs): `rules`, `file:PATH`, `cmd:COMMAND`, each
-//! optionally named `NAME=SPEC`.
+//! Model specs on the command line (docs/models.md#model-specs): `rules`, `file:PATH`,
+//! `cmd:COMMAND`, each optionally named `NAME=SPEC`.
 
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;

@@ -1,5 +1,6 @@
-//! What a model is asked for in the `speakers` task (docs/tasks.md#speakers, protocol in docs/models.md#speakers-requests): the
-//! gold quotes of an article, to be given a speaker each, and the article's cast.
+//! What a model is asked for in the `speakers` task (docs/tasks.md#speakers, protocol in
+//! docs/models.md#speakers-requests): the gold quotes of an article, to be given a speaker each,
+//! and the article's cast.
 
 use crate::attribution::{Attribution, Span};
 use crate::dataset::Aliases;

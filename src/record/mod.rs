@@ -366,7 +366,8 @@ pub struct SpeakerOutcomeLine {
 pub struct ArticleSchemeLine {
     pub counts: Counts,
     pub outcomes: Vec<OutcomeLine>,
-    /// Predictions left out of the counts by the type filter's ignore rule (docs/scoring.md#type-filter).
+    /// Predictions left out of the counts by the type filter's ignore rule
+    /// (docs/scoring.md#type-filter).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Attribution>,
 }

@@ -1,10 +1,10 @@
 //! The run folder on disk: `run.json`, `articles.jsonl`, `predictions/<model>.csv`,
 //! `report.md`, `report.html`.
 //!
-//! `predictions/<model>.csv` holds the model's rows on every dataset of the run, with a
-//! trailing `dataset` column (readers of docs/datasets.md#csv ignore unknown columns). Article ids of two
-//! datasets may collide, so each dataset also gets `predictions/<dataset>/<model>.csv`,
-//! which `attr-eval score --dataset <dataset>` re-scores as it is.
+//! `predictions/<model>.csv` holds the model's rows on every dataset of the run, with a trailing
+//! `dataset` column (readers of docs/datasets.md#csv ignore unknown columns). Article ids of two
+//! datasets may collide, so each dataset also gets `predictions/<dataset>/<model>.csv`, which
+//! `attr-eval score --dataset <dataset>` re-scores as it is.
 
 use super::html::TextLookup;
 use super::{ArticleLine, RunRecord, SCHEMA_VERSION, SpeakersArticleLine};

@@ -1,5 +1,5 @@
-//! Dataset figures of docs/scoring.md#metrics: micro sums, macro pair F1, the per-type breakdown and the
-//! bootstrap interval.
+//! Dataset figures of docs/scoring.md#metrics: micro sums, macro pair F1, the per-type breakdown
+//! and the bootstrap interval.
 
 use super::types::{
     ArticleScore, Counts, MentionCounts, MentionTypeScores, PairPrf, PerScheme, Prf, Scheme,
@@ -92,8 +92,8 @@ pub fn percentile_interval(values: &[f64]) -> Option<[f64; 2]> {
     Some([quantile(0.025), quantile(0.975)])
 }
 
-/// Sums the articles' counts, derives every figure of docs/scoring.md#metrics and runs the bootstrap
-/// (`options.resamples` lists from `options.seed`; resamples whose F1 is undefined are
+/// Sums the articles' counts, derives every figure of docs/scoring.md#metrics and runs the
+/// bootstrap (`options.resamples` lists from `options.seed`; resamples whose F1 is undefined are
 /// dropped; no interval when the full-data F1 is undefined).
 pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> DatasetScores {
     let per_article: PerScheme<Vec<Counts>> = PerScheme::from_fn(|scheme| {

@@ -20,10 +20,10 @@
 //!    What remains splits into small components, solved again from route 1.
 //! 3. If pruning removes nothing, big integers with the exact common multiple.
 //!
-//! A crate such as `pathfinding` (its `kuhn_munkres`) needs `Copy` weights (no big integers) and does not
-//! return its potentials, so the Hungarian method (shortest augmenting paths with
-//! potentials, O(n³)) is written here once, generic over the weight type, and checked
-//! against brute force in tests.
+//! A crate such as `pathfinding` (its `kuhn_munkres`) needs `Copy` weights (no big integers) and
+//! does not return its potentials, so the Hungarian method (shortest augmenting paths with
+//! potentials, O(n³)) is written here once, generic over the weight type, and checked against brute
+//! force in tests.
 
 use super::similarity::Sim;
 use num_bigint::BigInt;

@@ -1,4 +1,5 @@
-//! Speaker confusion of docs/scoring.md#speaker-confusion: which gold speakers are mistaken for which.
+//! Speaker confusion of docs/scoring.md#speaker-confusion: which gold speakers are mistaken for
+//! which.
 
 use super::speaker::Cast;
 use super::types::{ConfusionPair, Outcome, OutcomeKind};

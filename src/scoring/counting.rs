@@ -91,11 +91,11 @@ fn is_ascii_alnum(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10
 }
 
-/// Quote tokens (docs/scoring.md#similarity) of one article as dense integer ids, so that a multiset
-/// intersection counts in an array ([`common`](TokenInterner::common)), with no sorted
-/// token lists to build. A token of at most 16 bytes is looked up by its bytes packed
-/// into a `u128` (most words are that short), a longer one by its text. Ids are only
-/// comparable within one interner between two [`clear`](TokenInterner::clear)s.
+/// Quote tokens (docs/scoring.md#similarity) of one article as dense integer ids, so that a
+/// multiset intersection counts in an array ([`common`](TokenInterner::common)), with no sorted
+/// token lists to build. A token of at most 16 bytes is looked up by its bytes packed into a `u128`
+/// (most words are that short), a longer one by its text. Ids are only comparable within one
+/// interner between two [`clear`](TokenInterner::clear)s.
 #[derive(Debug, Default)]
 pub struct TokenInterner {
     /// Tokens of at most 16 bytes as their packed bytes (see [`pack`]), and their ids.

@@ -62,9 +62,9 @@ pub struct ScoredSpeakers {
     pub confusion: SpeakerConfusion,
 }
 
-/// Scores a file of answers in the `speakers` task (docs/tasks.md#speakers): each gold quote kept by
-/// the type filter against the answer rows of its article. A gold row without offsets
-/// is an input error, reported with its line before anything is scored.
+/// Scores a file of answers in the `speakers` task (docs/tasks.md#speakers): each gold quote kept
+/// by the type filter against the answer rows of its article. A gold row without offsets is an
+/// input error, reported with its line before anything is scored.
 pub fn score_speakers(
     dataset: &Dataset,
     answers: &[Attribution],

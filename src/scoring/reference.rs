@@ -83,7 +83,8 @@ impl Reference {
 
         let mut sims = SimContext::new(article, gold, pred);
 
-        // docs/scoring.md#type-filter: a prediction that overlaps a dropped gold row may be excused.
+        // docs/scoring.md#type-filter: a prediction that overlaps a dropped gold row may be
+        // excused.
         let excusable: Vec<bool> = kept_pred
             .iter()
             .map(|&p| dropped_gold.iter().any(|&g| sims.sim(g, p).is_positive()))
@@ -323,8 +324,8 @@ impl<'a> Speakers<'a> {
     }
 }
 
-/// docs/scoring.md#speaker-matching-name read literally, token lists as vectors and a scan of every alias row for
-/// every comparison: the scorer's cast indexes rows by joined token lists instead.
+/// docs/scoring.md#speaker-matching-name read literally, token lists as vectors and a scan of every
+/// alias row for every comparison: the scorer's cast indexes rows by joined token lists instead.
 #[derive(Debug, Clone)]
 pub struct RefCast {
     /// (article, alias, name) of each row, in file order.
@@ -451,8 +452,9 @@ impl RefCast {
     }
 }
 
-/// Reference for [`count_positions`](super::counting::count_positions): prefix counts of counting positions over an article: `prefix[i]` is the number of
-/// counting positions in `[0, i)`. Spans index it in code points.
+/// Reference for [`count_positions`](super::counting::count_positions): prefix counts of counting
+/// positions over an article: `prefix[i]` is the number of counting positions in `[0, i)`. Spans
+/// index it in code points.
 pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
     out.clear();
     out.reserve(text.len() + 1);
@@ -476,8 +478,9 @@ pub fn alnum_prefix(text: &str, out: &mut Vec<u32>) {
     }
 }
 
-/// Reference for [`TokenInterner`](super::counting::TokenInterner): the tokens of a quote text (docs/scoring.md#similarity), maximal runs of alphanumeric characters after
-/// NFKC and case folding, kept sorted so that a multiset intersection is a merge.
+/// Reference for [`TokenInterner`](super::counting::TokenInterner): the tokens of a quote text
+/// (docs/scoring.md#similarity), maximal runs of alphanumeric characters after NFKC and case
+/// folding, kept sorted so that a multiset intersection is a merge.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
     text: String,
@@ -555,9 +558,9 @@ pub fn multiset_common(a: &Tokens, b: &Tokens) -> u64 {
     common
 }
 
-/// Reference for the scorer's span similarity: two spans of the same article from its prefix counts; spans are
-/// clamped to the article (loading rejects spans out of range, so this only guards
-/// against a model's bad offsets).
+/// Reference for the scorer's span similarity: two spans of the same article from its prefix
+/// counts; spans are clamped to the article (loading rejects spans out of range, so this only
+/// guards against a model's bad offsets).
 pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
     let last = prefix.len() - 1;
     let clamp = |(s, e): (usize, usize)| {
@@ -570,8 +573,8 @@ pub fn span_sim(prefix: &[u32], a: (usize, usize), b: (usize, usize)) -> Sim {
     let hi = a.1.min(b.1);
     let common = if lo < hi { count((lo, hi)) } else { 0 };
     let sim = Sim::from_counts(common, count(a), count(b));
-    // the exception of docs/scoring.md#similarity: the same span is the same quote, even "?" (an empty span,
-    // which loading rejects, holds no quote).
+    // the exception of docs/scoring.md#similarity: the same span is the same quote, even "?" (an
+    // empty span, which loading rejects, holds no quote).
     if sim == Sim::ZERO && a == b && a.0 < a.1 {
         return Sim::ONE;
     }

@@ -175,7 +175,8 @@ impl Scorer {
             rows,
         };
 
-        // docs/scoring.md#type-filter: a prediction that overlaps a dropped gold row may be excused.
+        // docs/scoring.md#type-filter: a prediction that overlaps a dropped gold row may be
+        // excused.
         excusable.clear();
         excusable.extend(
             kept_pred
@@ -328,7 +329,8 @@ impl Scorer {
         score
     }
 
-    /// Whether the speakers of gold `g` and prediction `p` match (docs/scoring.md#speaker-matching).
+    /// Whether the speakers of gold `g` and prediction `p` match
+    /// (docs/scoring.md#speaker-matching).
     fn speakers_match(
         &self,
         names: &mut NameIds,
@@ -575,8 +577,8 @@ impl Sims<'_> {
             count_positions(self.text, byte_lo..byte_hi)
         };
         if common == 0 && (a.start, a.end) == (b.start, b.end) {
-            // the exception of docs/scoring.md#similarity: the same span is the same quote, even "?" (the
-            // spans overlap, so they are not empty).
+            // the exception of docs/scoring.md#similarity: the same span is the same quote, even
+            // "?" (the spans overlap, so they are not empty).
             return Sim::ONE;
         }
         Sim::from_counts(common, count_a, count_b)

@@ -1,7 +1,5 @@
-//! Quote similarity of docs/scoring.md#similarity, kept as an exact fraction so that the schemes
-//! of docs/scoring.md#schemes
-//! compare without rounding.
-
+//! Quote similarity of docs/scoring.md#similarity, kept as an exact fraction so that the
+//! schemes of docs/scoring.md#schemes compare without rounding.
 //!
 //! This module holds the definitions only; the fast ways of counting them that the
 //! scorer uses are in `counting`, and the test oracle's straightforward ones in
@@ -19,8 +17,8 @@ pub struct Sim {
 
 impl Sim {
     pub const ZERO: Sim = Sim { num: 0, den: 0 };
-    /// The similarity of two rows with the same span (the exception of docs/scoring.md#similarity), whether or
-    /// not the span holds an alphanumeric character.
+    /// The similarity of two rows with the same span (the exception of docs/scoring.md#similarity),
+    /// whether or not the span holds an alphanumeric character.
     pub const ONE: Sim = Sim { num: 1, den: 1 };
 
     /// `2·common / (a+b)`, zero when either side is empty (docs/scoring.md#similarity, last rule).
@@ -61,8 +59,8 @@ impl Sim {
 /// `sim ≥ τ` ⇔ `num · 10^k ≥ digits · den`, all in integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Threshold {
-    /// τ ≤ 0: every pair satisfies `sim ≥ τ`, even with `sim = 0` (docs/scoring.md#schemes read literally;
-    /// the command line only accepts τ in (0, 1]).
+    /// τ ≤ 0: every pair satisfies `sim ≥ τ`, even with `sim = 0` (docs/scoring.md#schemes read
+    /// literally; the command line only accepts τ in (0, 1]).
     Always,
     /// τ > 1 (or NaN): no pair does.
     Never,
@@ -126,10 +124,10 @@ impl Threshold {
 
 /// Whether the character at one article position counts for docs/scoring.md#similarity.
 ///
-/// docs/scoring.md#similarity normalizes text (NFKC, then case folding) before asking `is_alphanumeric`,
-/// but normalization can change lengths, while offsets name positions of the stored
-/// text. We decide per position: a position counts when its character, normalized on its
-/// own (NFKC then case folding), contains an alphanumeric character. For ASCII this is
+/// docs/scoring.md#similarity normalizes text (NFKC, then case folding) before asking
+/// `is_alphanumeric`, but normalization can change lengths, while offsets name positions of the
+/// stored text. We decide per position: a position counts when its character, normalized on its own
+/// (NFKC then case folding), contains an alphanumeric character. For ASCII this is
 /// `is_ascii_alphanumeric`.
 pub fn position_counts(c: char) -> bool {
     if c.is_ascii() {

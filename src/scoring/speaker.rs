@@ -1,5 +1,5 @@
-//! Speaker comparison of docs/scoring.md#speaker-matching-name, `name` mode: full and short token lists, and the
-//! resolution of speakers to the names of a cast (`aliases.csv`).
+//! Speaker comparison of docs/scoring.md#speaker-matching-name, `name` mode: full and short token
+//! lists, and the resolution of speakers to the names of a cast (`aliases.csv`).
 
 use super::similarity::nfkc_casefold;
 use crate::dataset::Aliases;
@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// The title list of docs/scoring.md#speaker-matching, dropped from the front of a name (never its last token).
+/// The title list of docs/scoring.md#speaker-matching, dropped from the front of a name (never its
+/// last token).
 const TITLES: [&str; 38] = [
     "the",
     "mr",
@@ -53,9 +54,9 @@ fn is_title(token: &str) -> bool {
     TITLES.contains(&token)
 }
 
-/// A speaker's two token lists of docs/scoring.md#speaker-matching-name, each joined by single spaces (tokens never
-/// contain one): one string to compare instead of one allocation per token. The short
-/// list is a suffix of the full one (it only drops leading tokens), so it is kept as
+/// A speaker's two token lists of docs/scoring.md#speaker-matching-name, each joined by single
+/// spaces (tokens never contain one): one string to compare instead of one allocation per token.
+/// The short list is a suffix of the full one (it only drops leading tokens), so it is kept as
 /// where it begins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameKeys {
@@ -68,8 +69,8 @@ impl NameKeys {
     /// character a space, split, a final possessive `s` dropped. Short list: the full
     /// one without its leading titles, never its last token.
     ///
-    /// Decision where docs/scoring.md#speaker-matching-name is silent: a lone `s` is kept (there is nothing for it
-    /// to be the possessive of), as the last token is never dropped as a title.
+    /// Decision where docs/scoring.md#speaker-matching-name is silent: a lone `s` is kept (there is
+    /// nothing for it to be the possessive of), as the last token is never dropped as a title.
     pub fn new(speaker: &str) -> NameKeys {
         let folded = nfkc_casefold(speaker);
         let stripped: String = if folded.is_ascii() {
@@ -112,14 +113,14 @@ impl NameKeys {
     }
 }
 
-/// The short token list of docs/scoring.md#speaker-matching-name (leading titles dropped): what two speakers that do
-/// not both resolve through a cast are compared by.
+/// The short token list of docs/scoring.md#speaker-matching-name (leading titles dropped): what two
+/// speakers that do not both resolve through a cast are compared by.
 pub fn name_tokens(speaker: &str) -> Vec<String> {
     split_key(NameKeys::new(speaker).short())
 }
 
-/// The full token list of docs/scoring.md#speaker-matching-name (titles kept): what resolution and resolved names
-/// are compared by.
+/// The full token list of docs/scoring.md#speaker-matching-name (titles kept): what resolution and
+/// resolved names are compared by.
 pub fn full_name_tokens(speaker: &str) -> Vec<String> {
     split_key(NameKeys::new(speaker).full())
 }
@@ -180,10 +181,10 @@ struct CastName {
     keys: NameKeys,
 }
 
-/// `aliases.csv` as the cast of docs/scoring.md#speaker-matching-name: built once per dataset, it resolves speakers
-/// to names and compares speakers. Everything that compares speakers by name (the
-/// scorer, the speakers task, models that link mentions, reports) goes through it, so
-/// that all of them agree.
+/// `aliases.csv` as the cast of docs/scoring.md#speaker-matching-name: built once per dataset, it
+/// resolves speakers to names and compares speakers. Everything that compares speakers by name (the
+/// scorer, the speakers task, models that link mentions, reports) goes through it, so that all of
+/// them agree.
 #[derive(Debug, Clone, Default)]
 pub struct Cast {
     names: Vec<CastName>,
@@ -248,7 +249,8 @@ impl Cast {
         Some(self.names[id as usize].written.as_str())
     }
 
-    /// The name a speaker with these lists resolves to (docs/scoring.md#speaker-matching-name, steps 1 and 2).
+    /// The name a speaker with these lists resolves to (docs/scoring.md#speaker-matching-name,
+    /// steps 1 and 2).
     pub fn resolve_keys(&self, article_id: &str, keys: &NameKeys) -> Option<NameId> {
         if keys.is_empty() || self.is_empty() {
             return None;
@@ -294,7 +296,8 @@ impl Cast {
         self.names.get(id as usize).map_or(&EMPTY, |n| &n.keys)
     }
 
-    /// Whether a gold and a predicted speaker of `article_id` match (docs/scoring.md#speaker-matching-name, `name`).
+    /// Whether a gold and a predicted speaker of `article_id` match
+    /// (docs/scoring.md#speaker-matching-name, `name`).
     pub fn speakers_match(&self, article_id: &str, gold: &str, pred: &str) -> bool {
         let (g, p) = (NameKeys::new(gold), NameKeys::new(pred));
         resolved_match(self.resolved(article_id, &g), self.resolved(article_id, &p))
@@ -306,8 +309,8 @@ impl Cast {
     }
 }
 
-/// the matching of docs/scoring.md#speaker-matching-name of two resolved speakers: by name when both resolve (ids are
-/// per full list), otherwise by short lists.
+/// the matching of docs/scoring.md#speaker-matching-name of two resolved speakers: by name when
+/// both resolve (ids are per full list), otherwise by short lists.
 pub fn resolved_match(gold: Resolved<'_>, pred: Resolved<'_>) -> bool {
     match (gold.name, pred.name) {
         (Some(a), Some(b)) => a == b,
@@ -315,9 +318,9 @@ pub fn resolved_match(gold: Resolved<'_>, pred: Resolved<'_>) -> bool {
     }
 }
 
-/// docs/scoring.md#speaker-matching-name on two short lists (space-joined): equal, or both non-empty with equal
-/// last tokens and the shorter one's tokens a subset of the longer one's. Subset is of
-/// token sets; with equal lengths either side may be "the shorter".
+/// docs/scoring.md#speaker-matching-name on two short lists (space-joined): equal, or both
+/// non-empty with equal last tokens and the shorter one's tokens a subset of the longer one's.
+/// Subset is of token sets; with equal lengths either side may be "the shorter".
 pub fn names_match(gold: &str, pred: &str) -> bool {
     if gold == pred {
         return true;

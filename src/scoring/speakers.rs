@@ -1,5 +1,5 @@
-//! The `speakers` task of docs/tasks.md#speakers: the model is given an article's gold quotes and names
-//! a speaker for each; only the speakers are scored.
+//! The `speakers` task of docs/tasks.md#speakers: the model is given an article's gold quotes and
+//! names a speaker for each; only the speakers are scored.
 //!
 //! [`score_speakers_article`] scores one article; [`aggregate_speakers`] gives the
 //! dataset figures (speaker accuracy with its bootstrap interval, coverage, accuracy on
@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-/// Counts of docs/tasks.md#speakers: COR + INC + MIS = gold; answers that answer no given quote apart.
+/// Counts of docs/tasks.md#speakers: COR + INC + MIS = gold; answers that answer no given quote
+/// apart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpeakerCounts {
     pub gold: u64,
@@ -65,11 +66,11 @@ pub struct ArticleSpeakerScore {
 /// Scores one article: `gold` as the dataset holds it (the type filter of `options` is
 /// applied here), `answers` the model's rows for the article.
 ///
-/// Answers are matched to the given quotes (the distinct spans of the kept gold rows)
-/// in two passes, so that the first rule of docs/tasks.md#answer-matching holds whatever the order of the rows: a
-/// row with offsets answers the quote of its span, the first such row per quote; then
-/// each row without offsets, in file order, answers the first given quote (by start,
-/// then end) whose text equals its `quote` exactly and that no row has answered yet.
+/// Answers are matched to the given quotes (the distinct spans of the kept gold rows) in two
+/// passes, so that the first rule of docs/tasks.md#answer-matching holds whatever the order of the
+/// rows: a row with offsets answers the quote of its span, the first such row per quote; then each
+/// row without offsets, in file order, answers the first given quote (by start, then end) whose
+/// text equals its `quote` exactly and that no row has answered yet.
 pub fn score_speakers_article(
     article_id: &str,
     gold: &[Attribution],
@@ -210,8 +211,8 @@ pub fn speakers_confusion<'a>(
     confusion
 }
 
-/// The `scores` of a result in the `speakers` task (docs/run-record.md: the figures of docs/tasks.md#metrics in place
-/// of the pair and quote metrics).
+/// The `scores` of a result in the `speakers` task (docs/run-record.md: the figures of
+/// docs/tasks.md#metrics in place of the pair and quote metrics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeakerScores {
     pub counts: SpeakerCounts,
@@ -243,9 +244,9 @@ pub struct SpeakersAggregate {
     pub by_type: BTreeMap<QuoteType, SpeakerAccuracy>,
 }
 
-/// Sums the articles and runs the bootstrap of docs/scoring.md#confidence-interval on speaker accuracy: the same
-/// resampled article lists as the extract task's (`options.seed`, `options.resamples`),
-/// resamples without gold rows dropped.
+/// Sums the articles and runs the bootstrap of docs/scoring.md#confidence-interval on speaker
+/// accuracy: the same resampled article lists as the extract task's (`options.seed`,
+/// `options.resamples`), resamples without gold rows dropped.
 pub fn aggregate_speakers(
     articles: &[ArticleSpeakerScore],
     options: &ScoringOptions,

@@ -275,9 +275,9 @@ fn aliases_apply_per_article_before_global() {
     assert_eq!(counts(&s, Scheme::Exact).cor, 1);
     // Without aliases the speakers differ.
     assert_eq!(counts(&score(&gold, &pred, &opts), Scheme::Exact).inc, 1);
-    // Resolution is by full lists first (docs/scoring.md#speaker-matching-name step 1): "The Kremlin" is the `*`
-    // row's alias exactly, so it is Putin even here, not Peskov as it was when aliases
-    // were looked up by short lists ("kremlin").
+    // Resolution is by full lists first (docs/scoring.md#speaker-matching-name step 1): "The
+    // Kremlin" is the `*` row's alias exactly, so it is Putin even here, not Peskov as it was when
+    // aliases were looked up by short lists ("kremlin").
     let pred = vec![row("the leak was designed to disrupt talks", "The Kremlin")];
     let s = score_article(&article(), &gold, &pred, &aliases, &opts).unwrap();
     assert_eq!(counts(&s, Scheme::Exact).inc, 1);

@@ -1,4 +1,5 @@
-//! Speakers in `name` mode (docs/scoring.md#speaker-matching-name): scale, the cast, and the oracle's agreement.
+//! Speakers in `name` mode (docs/scoring.md#speaker-matching-name): scale, the cast, and the
+//! oracle's agreement.
 
 use super::*;
 use crate::attribution::Span;
@@ -227,9 +228,9 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// Copies of gold spans among the predictions (some of them without an alphanumeric
-    /// character, the equal-span exception of docs/scoring.md#similarity), under every option: the fast
-    /// scorer equals the oracle.
+    /// Copies of gold spans among the predictions (some of them without an alphanumeric character,
+    /// the equal-span exception of docs/scoring.md#similarity), under every option: the fast scorer
+    /// equals the oracle.
     #[test]
     fn fast_scorer_equals_reference_on_copied_spans(
         gold in prop::collection::vec(super::tests::arb_row(), 1..8),

@@ -119,7 +119,8 @@ impl Default for ScoringOptions {
     }
 }
 
-/// Outcome counts of docs/scoring.md#outcomes. `pred` leaves out the predictions ignored under docs/scoring.md#type-filter.
+/// Outcome counts of docs/scoring.md#outcomes. `pred` leaves out the predictions ignored under
+/// docs/scoring.md#type-filter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub gold: u64,
@@ -209,11 +210,13 @@ pub struct ArticleSchemeScore {
     pub counts: Counts,
     /// Indexed by [`QuoteType::index`].
     pub by_type: [TypeCounts; 3],
-    /// Indexed by [`MentionType::index`](crate::attribution::MentionType::index); rows without a mention type are in no entry.
+    /// Indexed by [`MentionType::index`](crate::attribution::MentionType::index); rows without a
+    /// mention type are in no entry.
     #[serde(default, skip_serializing_if = "no_mention_types")]
     pub by_mention_type: [MentionCounts; 3],
     pub outcomes: Vec<Outcome>,
-    /// Kept predictions left out of the counts under docs/scoring.md#type-filter (indices into predictions).
+    /// Kept predictions left out of the counts under docs/scoring.md#type-filter (indices into
+    /// predictions).
     pub ignored: Vec<usize>,
 }
 

@@ -19,8 +19,8 @@ const ARTICLES_PER_BATCH: usize = 8;
 const FIT_STEPS: usize = 4000;
 /// L2 penalty per example.
 const L2: f64 = 1e-4;
-/// The headline overlap of docs/scoring.md#schemes: a content that matches a gold quote this well is that
-/// quote, and its gold speaker says which options are right.
+/// The headline overlap of docs/scoring.md#schemes: a content that matches a gold quote this well
+/// is that quote, and its gold speaker says which options are right.
 const MATCH_OVERLAP: f64 = 0.5;
 
 /// What `train linker` needs.

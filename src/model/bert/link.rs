@@ -60,8 +60,8 @@ fn is_double_quote(c: char) -> bool {
     )
 }
 
-/// The types (docs/datasets.md#csv) from the quotation marks of the quote's text: `direct` when it starts
-/// and ends with a double quotation mark, `mixed` when it holds one elsewhere, otherwise
+/// The types (docs/datasets.md#csv) from the quotation marks of the quote's text: `direct` when it
+/// starts and ends with a double quotation mark, `mixed` when it holds one elsewhere, otherwise
 /// `indirect`.
 pub fn quote_type(quote: &str) -> QuoteType {
     let quote = quote.trim();

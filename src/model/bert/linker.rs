@@ -462,13 +462,14 @@ pub struct Example {
     right: Vec<usize>,
 }
 
-/// Positions of alphanumeric characters, for the text-free span similarity of docs/scoring.md#similarity.
+/// Positions of alphanumeric characters, for the text-free span similarity of
+/// docs/scoring.md#similarity.
 fn alphanumeric(chars: &[char], span: Span) -> impl Iterator<Item = usize> + '_ {
     (span.start..span.end.min(chars.len())).filter(|&i| chars[i].is_alphanumeric())
 }
 
-/// The offset similarity (docs/scoring.md#similarity) of two spans: 2|A∩B| / (|A| + |B|) over alphanumeric
-/// positions.
+/// The offset similarity (docs/scoring.md#similarity) of two spans: 2|A∩B| / (|A| + |B|) over
+/// alphanumeric positions.
 fn similarity(chars: &[char], a: Span, b: Span) -> f64 {
     let size = |s: Span| alphanumeric(chars, s).count();
     let shared = alphanumeric(chars, Span::new(a.start.max(b.start), a.end.min(b.end))).count();

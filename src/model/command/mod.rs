@@ -1,4 +1,5 @@
-//! `cmd:COMMAND` models: an external program speaking the JSONL protocol of docs/models.md#jsonl-protocol.
+//! `cmd:COMMAND` models: an external program speaking the JSONL protocol of
+//! docs/models.md#jsonl-protocol.
 //!
 //! The program is started once per worker and kept alive for the whole run. Each
 //! article is one request line `{"id": "...", "text": "..."}` on its stdin; each answer

@@ -1,5 +1,5 @@
-//! The answer lines of the JSONL protocol (docs/models.md#jsonl-protocol): rows checked against the text, rows
-//! without offsets placed in it.
+//! The answer lines of the JSONL protocol (docs/models.md#jsonl-protocol): rows checked against the
+//! text, rows without offsets placed in it.
 
 use super::snippet;
 use crate::attribution::{Attribution, QuoteType, Span};
