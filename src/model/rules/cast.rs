@@ -60,6 +60,8 @@ fn gender_of_first_name(lower: &str) -> Gender {
 pub struct Character {
     /// The name answers give: the cast's `name`, or the fullest form the text used.
     pub name: String,
+    /// Not in the given cast: named by the text, and renamed to its fullest form.
+    pub from_text: bool,
     /// Gender from the names alone.
     named_gender: Gender,
     /// Pronouns seen right after a mention: (he, she).
@@ -111,8 +113,11 @@ pub struct Cast {
     pub characters: Vec<Character>,
     /// Whole aliases, as their joined lowercase tokens.
     by_alias: HashMap<String, Vec<usize>>,
-    /// Every token of every alias that is not a title.
+    /// Every token of every alias but articles.
     by_token: HashMap<String, Vec<usize>>,
+    /// The character the cast marks as the narrator (alias `_narr`, as PDNC's casts
+    /// do, or `narrator`): who "I" is.
+    pub narrator: Option<usize>,
 }
 
 impl Cast {
@@ -167,6 +172,7 @@ impl Cast {
             });
         self.characters.push(Character {
             name: name.trim().to_string(),
+            from_text: false,
             named_gender,
             votes: (0, 0),
         });
@@ -183,8 +189,11 @@ impl Cast {
         if !entry.contains(&i) {
             entry.push(i);
         }
+        if matches!(alias.trim(), "_narr" | "narrator" | "the narrator") {
+            self.narrator = Some(i);
+        }
         for t in toks {
-            if is_title(&t) || matches!(t.as_str(), "the" | "a" | "of" | "and") {
+            if matches!(t.as_str(), "the" | "a" | "an" | "of" | "and") {
                 continue;
             }
             let entry = self.by_token.entry(t).or_default();
@@ -216,7 +225,13 @@ impl Cast {
         }
         let title_gender = gender_of_word(&toks[0]);
         let mut result: Option<Vec<usize>> = None;
-        for t in toks.iter().filter(|t| !is_title(t)) {
+        let content = |t: &&String| !matches!(t.as_str(), "the" | "a" | "an" | "of" | "and");
+        let all_titles = toks.iter().filter(content).all(|t| is_title(t));
+        for t in toks
+            .iter()
+            .filter(content)
+            .filter(|t| all_titles || !is_title(t))
+        {
             let Some(found) = self.by_token.get(t) else {
                 return Vec::new();
             };
@@ -240,15 +255,22 @@ impl Cast {
     }
 
     /// The character a name resolves to, the most recent of several (by `last_seen`);
-    /// without one, a new character when the cast is made from the text.
-    pub fn resolve(&mut self, name: &str, last_seen: &[usize]) -> Option<usize> {
+    /// without one, a new character when `create` (names in speech tags).
+    pub fn resolve(&mut self, name: &str, last_seen: &[usize], create: bool) -> Option<usize> {
         let found = self.candidates(name);
         match found.len() {
             0 => {
-                if name_tokens(name).iter().all(|t| is_title(t)) {
+                let toks = name_tokens(name);
+                let shouting = name
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .all(char::is_uppercase);
+                if !create || shouting || toks.iter().all(|t| is_title(t) || t == "the") {
                     return None;
                 }
-                Some(self.push(name))
+                let i = self.push(name);
+                self.characters[i].from_text = true;
+                Some(i)
             }
             1 => Some(found[0]),
             _ => found
@@ -256,6 +278,32 @@ impl Cast {
                 .copied()
                 .max_by_key(|&c| (last_seen.get(c).copied().unwrap_or(0), usize::MAX - c)),
         }
+    }
+}
+
+impl Cast {
+    /// A run of capitalized words in the narration that holds all the words of a
+    /// character the text named ("Bill" → "Bill Gorton"): that character, renamed to it.
+    pub fn fuller_name(&mut self, run: &str) -> Option<usize> {
+        let toks = name_tokens(run);
+        if toks.len() < 2 {
+            return None;
+        }
+        let c = toks
+            .iter()
+            .filter_map(|t| self.by_token.get(t))
+            .flatten()
+            .copied()
+            .find(|&c| {
+                let ch = &self.characters[c];
+                ch.from_text && {
+                    let own = name_tokens(&ch.name);
+                    own.len() < toks.len() && own.iter().all(|t| toks.contains(t))
+                }
+            })?;
+        self.characters[c].name = run.trim().to_string();
+        self.index(c, run);
+        Some(c)
     }
 }
 
@@ -277,15 +325,18 @@ mod tests {
             member("Mr. Woodhouse", &["Henry Woodhouse"]),
             member("George Knightley", &["Mr. Knightley"]),
         ]);
-        assert_eq!(cast.resolve("Miss Woodhouse", &[]), Some(0));
-        assert_eq!(cast.resolve("Mr. Woodhouse", &[]), Some(1));
-        assert_eq!(cast.resolve("Knightley", &[]), Some(2));
+        assert_eq!(cast.resolve("Miss Woodhouse", &[], false), Some(0));
+        assert_eq!(cast.resolve("Mr. Woodhouse", &[], false), Some(1));
+        assert_eq!(cast.resolve("Knightley", &[], false), Some(2));
         assert_eq!(cast.characters[0].gender(), Gender::Female);
         assert_eq!(cast.characters[1].gender(), Gender::Male);
         // "Woodhouse" alone: the one seen last.
-        assert_eq!(cast.resolve("Woodhouse", &[5, 9, 0]), Some(1));
-        assert_eq!(cast.resolve("Harriet", &[]), Some(3));
-        assert_eq!(cast.characters[3].name, "Harriet");
+        assert_eq!(cast.resolve("Woodhouse", &[5, 9, 0], false), Some(1));
+        assert_eq!(cast.resolve("Harriet", &[], false), None);
+        assert_eq!(cast.resolve("CHAPTER ONE", &[], true), None);
+        assert_eq!(cast.resolve("Harriet", &[], true), Some(3));
+        assert_eq!(cast.fuller_name("Harriet Smith"), Some(3));
+        assert_eq!(cast.characters[3].name, "Harriet Smith");
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn attribute(
     // Names in tags that the cast does not have are characters too.
     for tag in raw.iter().flat_map(|(a, b)| [a, b]).flatten() {
         if tag.verb && tag.mention.who == Who::Name {
-            cast.resolve(&text[tag.mention.range.clone()], &[]);
+            cast.resolve(&text[tag.mention.range.clone()], &[], true);
         }
     }
     let timeline = mentions(text, lex, &paragraphs, &speeches, &mut cast);
@@ -149,6 +149,14 @@ fn mentions(
                 let t = &toks[i];
                 let w = &text[t.range.clone()];
                 let mut buf = [0u8; 24];
+                let titled = is_title_word(text, t)
+                    && toks.get(i + 1).is_some_and(|n| {
+                        n.is('.') || text[n.range.clone()].starts_with(char::is_uppercase)
+                    });
+                if titled {
+                    i += 1;
+                    continue;
+                }
                 if t.is_word() && w.starts_with(char::is_uppercase) && cast.knows_token(w) {
                     let not_name = lower(w, &mut buf).is_some_and(|l| lex.word(l).not_name);
                     // A title before the name: "Mrs. Bell", "Miss Ray".
@@ -168,7 +176,10 @@ fn mentions(
                     if !not_name || start_tok < i {
                         let name = &text[toks[start_tok].range.start..toks[end_tok].range.end];
                         last_seen.resize(cast.characters.len(), 0);
-                        if let Some(c) = cast.resolve(name, &last_seen) {
+                        let found = cast
+                            .resolve(name, &last_seen, false)
+                            .or_else(|| cast.fuller_name(name));
+                        if let Some(c) = found {
                             last_seen.resize(cast.characters.len(), 0);
                             last_seen[c] = t.range.start + 1;
                             out.push(Seen {
@@ -250,7 +261,7 @@ fn assign(
             last_seen.resize(cast.characters.len(), 0);
             let words = &text[tag.mention.range.clone()];
             match tag.mention.who {
-                Who::Name => cast.resolve(words, &last_seen),
+                Who::Name => cast.resolve(words, &last_seen, true),
                 Who::Pronoun(g) => conv.pronoun(cast, g, s.para, &recent),
                 Who::Description(g) => {
                     let found = cast.candidates(words);
@@ -259,7 +270,7 @@ fn assign(
                         _ => found.into_iter().max_by_key(|&c| last_seen.get(c).copied()),
                     }
                 }
-                Who::FirstPerson => None,
+                Who::FirstPerson => cast.narrator,
             }
         };
         let mut speaker = None;

@@ -146,6 +146,17 @@ impl<'a> Reader<'a> {
             "i" if w == "I" => return one(Who::FirstPerson),
             _ => {}
         }
+        if l == "the" && self.name_word(i + 1) {
+            // "the King", "the Mock Turtle": a name with its article.
+            let (m, next) = self.subject(i + 1)?;
+            return Some((
+                Mention {
+                    who: Who::Name,
+                    range: start..m.range.end,
+                },
+                next,
+            ));
+        }
         if DETERMINERS.contains(&l) && !self.capitalized(i + 1) {
             // "the old man": lowercase words up to the one before the verb or a mark.
             let mut j = i + 1;
