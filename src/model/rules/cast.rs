@@ -66,6 +66,8 @@ pub struct Character {
     named_gender: Gender,
     /// Pronouns seen right after a mention: (he, she).
     votes: (u32, u32),
+    /// The titles its names use ("miss" for "Miss Thorpe").
+    titles: Vec<String>,
 }
 
 impl Character {
@@ -171,10 +173,11 @@ impl Cast {
                 g => g,
             });
         self.characters.push(Character {
-            name: name.trim().to_string(),
+            name: name.split_whitespace().collect::<Vec<_>>().join(" "),
             from_text: false,
             named_gender,
             votes: (0, 0),
+            titles: Vec::new(),
         });
         self.index(i, name);
         i
@@ -188,6 +191,9 @@ impl Cast {
         let entry = self.by_alias.entry(toks.join(" ")).or_default();
         if !entry.contains(&i) {
             entry.push(i);
+        }
+        if is_title(&toks[0]) && toks.len() > 1 && !self.characters[i].titles.contains(&toks[0]) {
+            self.characters[i].titles.push(toks[0].clone());
         }
         if matches!(alias.trim(), "_narr" | "narrator" | "the narrator") {
             self.narrator = Some(i);
@@ -241,6 +247,13 @@ impl Cast {
             });
         }
         let mut result = result.unwrap_or_default();
+        // "Mrs. Thorpe" is not the daughter her cast knows as "Miss Thorpe".
+        if is_title(&toks[0]) && !all_titles {
+            result.retain(|&c| {
+                let titles = &self.characters[c].titles;
+                titles.is_empty() || titles.contains(&toks[0])
+            });
+        }
         if title_gender != Gender::Unknown {
             let fitting: Vec<usize> = result
                 .iter()
@@ -301,7 +314,7 @@ impl Cast {
                     own.len() < toks.len() && own.iter().all(|t| toks.contains(t))
                 }
             })?;
-        self.characters[c].name = run.trim().to_string();
+        self.characters[c].name = run.split_whitespace().collect::<Vec<_>>().join(" ");
         self.index(c, run);
         Some(c)
     }

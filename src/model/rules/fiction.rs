@@ -57,8 +57,13 @@ pub fn attribute(
     let raw = raw_tags(text, lex, &paragraphs, &speeches);
     // Names in tags that the cast does not have are characters too.
     for tag in raw.iter().flat_map(|(a, b)| [a, b]).flatten() {
-        if tag.verb && tag.mention.who == Who::Name {
-            cast.resolve(&text[tag.mention.range.clone()], &[], true);
+        let words = &text[tag.mention.range.clone()];
+        let named = match tag.mention.who {
+            Who::Name => true,
+            _ => false,
+        };
+        if tag.verb && named {
+            cast.resolve(words, &[], true);
         }
     }
     let timeline = mentions(text, lex, &paragraphs, &speeches, &mut cast);

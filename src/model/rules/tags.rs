@@ -118,8 +118,10 @@ impl<'a> Reader<'a> {
         let mut buf = [0u8; 24];
         match lower(w, &mut buf) {
             Some(l) => {
+                let info = self.lex.word(l);
                 gender_of_word(l) != Gender::Unknown
-                    || !self.lex.word(l).not_name && !is_speech_verb(l)
+                    || info.title
+                    || !info.not_name && !is_speech_verb(l)
             }
             None => true,
         }
@@ -316,21 +318,22 @@ pub fn before(text: &str, lex: &Lexicon, range: Range<usize>) -> Option<Tag> {
             .map_or(0, |k| k + 1)
     };
     let mut start = sentence_start(end);
-    let action_only = start >= end;
-    if action_only {
-        // `Emma laughed. "…"`: the sentence before.
-        let last = end.saturating_sub(1);
-        start = sentence_start(last);
-        let (mention, _) = r.subject(start)?;
-        return Some(Tag {
-            mention,
-            verb: false,
-        });
+    // `Emma laughed. "…"`: the sentence before, an action unless it ends in a speech
+    // verb ("Mr. Collins began.").
+    let mut verb_at_end_only = false;
+    if start >= end {
+        end = end.saturating_sub(1);
+        start = sentence_start(end);
+        verb_at_end_only = true;
+    }
+    if start >= end {
+        return None;
     }
     // A speech verb among the last words, perhaps followed by "to him".
+    let reach = if verb_at_end_only { 1 } else { 6 };
     let verb = (start..end)
         .rev()
-        .take(6)
+        .take(reach)
         .find(|&k| r.lower_is(k, is_speech_verb));
     if let Some(v) = verb {
         if let Some((mention, _)) = r.subject(v + 1).filter(|(m, _)| m.who == Who::Name) {
