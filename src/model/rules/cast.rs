@@ -195,7 +195,10 @@ impl Cast {
         if is_title(&toks[0]) && toks.len() > 1 && !self.characters[i].titles.contains(&toks[0]) {
             self.characters[i].titles.push(toks[0].clone());
         }
-        if matches!(alias.trim(), "_narr" | "narrator" | "the narrator") {
+        if matches!(
+            toks.join(" ").as_str(),
+            "_narr" | "narrator" | "the narrator"
+        ) {
             self.narrator = Some(i);
         }
         for t in toks {
@@ -207,6 +210,11 @@ impl Cast {
                 entry.push(i);
             }
         }
+    }
+
+    /// Whether the cast came with the text.
+    pub fn is_given(&self) -> bool {
+        self.characters.iter().any(|c| !c.from_text)
     }
 
     /// Whether a capitalized word may start or be part of a character's name.
@@ -278,6 +286,10 @@ impl Cast {
                     .chars()
                     .filter(|c| c.is_alphabetic())
                     .all(char::is_uppercase);
+                let shouting = shouting && name != "I";
+                // "Apparently", "Presently": an adverb opening a sentence.
+                let adverb = toks.len() == 1 && toks[0].len() > 6 && toks[0].ends_with("ly");
+                let shouting = shouting || adverb;
                 if !create || shouting || toks.iter().all(|t| is_title(t) || t == "the") {
                     return None;
                 }

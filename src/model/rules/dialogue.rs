@@ -37,8 +37,8 @@ enum Mark {
 }
 
 /// Paragraphs: runs of non-blank lines when the text separates paragraphs by blank
-/// lines, else its non-blank lines.
-pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
+/// lines, else its non-blank lines; and whether they are lines.
+fn by_lines_or_blocks(text: &str) -> (Vec<Range<usize>>, bool) {
     let bytes = text.as_bytes();
     let mut lines: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
@@ -64,7 +64,7 @@ pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
         }
     }
     out.extend(current);
-    out
+    (out, !by_blank_lines)
 }
 
 /// The paragraph holding byte `pos` (the last one starting at or before it).
@@ -96,7 +96,12 @@ fn single_family(text: &str, paragraphs: &[Range<usize>]) -> bool {
             single += 1;
         }
     }
-    single > double && single >= 3
+    // Curly marks tell open from close wherever they stand.
+    let bytes = text.as_bytes();
+    let curly = |mark: &[u8]| memchr::memmem::find_iter(bytes, mark).count();
+    let (curly_single, curly_double) = (curly("‘".as_bytes()), curly("“".as_bytes()));
+    (single > double && single >= 3)
+        || (curly_single >= 3 && curly_single > 2 * curly_double + double)
 }
 
 fn char_before(text: &str, pos: usize) -> Option<char> {
@@ -107,12 +112,29 @@ fn char_at(text: &str, pos: usize) -> Option<char> {
     text[pos..].chars().next()
 }
 
+/// LitBank's tokenized text: punctuation stands apart (" , " is frequent).
+fn is_tokenized(text: &str) -> bool {
+    let sample = &text.as_bytes()[..text.len().min(20_000)];
+    let spaced = memchr::memmem::find_iter(sample, b" , ").count();
+    let attached = memchr::memmem::find_iter(sample, b", ").count();
+    spaced >= 5 && spaced * 2 > attached
+}
+
 /// The marks of one family in text order: `(position, length, kind)`.
 fn marks(text: &str, single: bool) -> Vec<(usize, usize, Mark)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     if single {
+        let tokenized = is_tokenized(text);
         for i in memchr::memchr2_iter(b'\'', 0xE2, bytes) {
+            if tokenized && bytes[i] == b'\'' {
+                // Spaced tokens: a mark stands alone, an apostrophe clings ("He 's").
+                let alone = |b: Option<&u8>| b.is_none_or(|c| c.is_ascii_whitespace());
+                if alone(i.checked_sub(1).map(|j| &bytes[j])) && alone(bytes.get(i + 1)) {
+                    out.push((i, 1, Mark::Toggle));
+                }
+                continue;
+            }
             let (len, curly_open, curly_close) = match bytes[i] {
                 b'\'' => (1, false, false),
                 _ => match bytes.get(i + 1..i + 3) {
@@ -130,9 +152,11 @@ fn marks(text: &str, single: bool) -> Vec<(usize, usize, Mark)> {
             }
             let opening = prev.is_none_or(|c| c.is_whitespace() || "([—–-\"“".contains(c))
                 && next.is_some_and(|c| !c.is_whitespace());
-            if opening && !curly_close {
+            // LitBank's tokens put spaces inside the marks: `‘ Well , ’`.
+            let spaced_open = curly_open && !word_before;
+            if (opening || spaced_open) && !curly_close {
                 out.push((i, len, Mark::Open));
-            } else if !curly_open {
+            } else if !curly_open && !word_after {
                 let after_punct = prev.is_some_and(|c| ".,!?;:-—–…".contains(c));
                 // "goin' home": a word's elided end, not the end of the speech.
                 let elided = word_before && {
@@ -184,12 +208,9 @@ const MAX_LINES: usize = 12;
 
 /// The quotations of a text of fiction.
 pub fn scan(text: &str) -> Dialogue {
-    let paragraphs = paragraphs(text);
+    let (paragraphs, by_lines) = by_lines_or_blocks(text);
     let single = single_family(text, &paragraphs);
-    let line_mode = paragraphs.len() > 1
-        && paragraphs
-            .iter()
-            .all(|p| memchr::memchr(b'\n', &text.as_bytes()[p.clone()]).is_none());
+    let line_mode = by_lines && paragraphs.len() > 1;
     let mut speeches = Vec::new();
     // The open mark: position, length, paragraph.
     let mut open: Option<(usize, usize, usize)> = None;
@@ -237,6 +258,57 @@ pub fn scan(text: &str) -> Dialogue {
         let end = paragraphs.get(o.2).map_or(text.len(), |p| p.end);
         close(&mut speeches, o, end, end);
     }
+    if line_mode {
+        return regroup(text, paragraphs, speeches);
+    }
+    Dialogue {
+        paragraphs,
+        speeches,
+    }
+}
+
+/// Lines (sentences) into paragraphs: a line that opens with a quote starts a turn, and
+/// the lines after it (the speech tag a sentence split put on the next line, the
+/// narration that follows) belong with it.
+fn regroup(text: &str, lines: Vec<Range<usize>>, mut speeches: Vec<Speech>) -> Dialogue {
+    let mut starts_turn = vec![false; lines.len()];
+    starts_turn[0] = true;
+    // Lines that hold a quote, and lines that end inside or at the end of one.
+    let mut has_quote = vec![false; lines.len()];
+    let mut ends_in_quote = vec![false; lines.len()];
+    for s in &speeches {
+        has_quote[s.para] = true;
+        let last = paragraph_of(&lines, s.close_end.saturating_sub(1));
+        if text[s.close_end.min(lines[last].end)..lines[last].end]
+            .trim()
+            .is_empty()
+        {
+            ends_in_quote[last] = true;
+        }
+    }
+    for s in &speeches {
+        if !text[lines[s.para].start..s.open].trim().is_empty() || s.para == 0 {
+            continue;
+        }
+        // `“ … , ” said Tom ./“ … ”`: after the narration that tagged a quote, the same
+        // speaker goes on (a sentence split cut one paragraph in lines).
+        let p = s.para - 1;
+        let tag_line = !ends_in_quote[p]
+            && (has_quote[p] || p > 0 && has_quote[p - 1] && ends_in_quote[p - 1]);
+        starts_turn[s.para] = !tag_line;
+    }
+    let mut group_of = Vec::with_capacity(lines.len());
+    let mut paragraphs: Vec<Range<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        match paragraphs.last_mut() {
+            Some(last) if !starts_turn[i] => last.end = line.end,
+            _ => paragraphs.push(line.clone()),
+        }
+        group_of.push(paragraphs.len() - 1);
+    }
+    for s in &mut speeches {
+        s.para = group_of[s.para];
+    }
     Dialogue {
         paragraphs,
         speeches,
@@ -275,6 +347,19 @@ mod tests {
 
     #[test]
     fn single_marks_are_told_from_apostrophes() {
+        let spaced = "He said , ‘ we ’ll see , ’ and went .\n‘ Yes .\nNo . ’\n‘ Well . ’";
+        assert_eq!(quotes(spaced), ["we ’ll see ,", "Yes .\nNo .", "Well ."]);
+        let straight = "' Come , ' he said , ' it 's late , and we 're far , '\n' No , ' said she , ' stay . '\n' Well . '";
+        assert_eq!(
+            quotes(straight),
+            [
+                "Come ,",
+                "it 's late , and we 're far ,",
+                "No ,",
+                "stay .",
+                "Well ."
+            ]
+        );
         let text = "'I don't know,' said Tom.\n\n'The boys' room is cold,' he said.\n\n\
                     'We're goin' home.'\n\n'Yes.'";
         assert_eq!(

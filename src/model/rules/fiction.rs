@@ -58,10 +58,13 @@ pub fn attribute(
     // Names in tags that the cast does not have are characters too.
     for tag in raw.iter().flat_map(|(a, b)| [a, b]).flatten() {
         let words = &text[tag.mention.range.clone()];
-        let named = match tag.mention.who {
-            Who::Name => true,
-            _ => false,
-        };
+        // "said the old man": a character the cast may lack (with "a", "an", "the").
+        let described = matches!(tag.mention.who, Who::Description(_))
+            && ["the ", "a ", "an ", "The ", "A ", "An "]
+                .iter()
+                .any(|d| words.starts_with(d));
+        let named = tag.mention.who == Who::Name
+            || described && !cast.is_given() && cast.candidates(words).is_empty();
         if tag.verb && named {
             cast.resolve(words, &[], true);
         }
@@ -275,7 +278,7 @@ fn assign(
                         _ => found.into_iter().max_by_key(|&c| last_seen.get(c).copied()),
                     }
                 }
-                Who::FirstPerson => cast.narrator,
+                Who::FirstPerson => cast.narrator.or_else(|| cast.resolve("I", &[], true)),
             }
         };
         let mut speaker = None;

@@ -417,7 +417,7 @@ mod tests {
             Some(("Emma".into(), Who::Name, true))
         );
         assert_eq!(
-            before_tag("It was late. Harriet sighed. "),
+            before_tag("It was late. Harriet rose. "),
             Some(("Harriet".into(), Who::Name, false))
         );
         assert_eq!(
