@@ -249,6 +249,7 @@ fn assign(
         }
     }
     let mut conv = Conversation::default();
+    let mut last_addressee: Option<usize> = None;
     let mut seen_upto = 0;
     let mut last_seen = vec![0usize; cast.characters.len()];
     let mut out = Vec::with_capacity(speeches.len());
@@ -278,7 +279,11 @@ fn assign(
                         _ => found.into_iter().max_by_key(|&c| last_seen.get(c).copied()),
                     }
                 }
-                Who::FirstPerson => cast.narrator.or_else(|| cast.resolve("I", &[], true)),
+                Who::FirstPerson => cast.narrator.or_else(|| {
+                    let i = cast.resolve("I", &[], true);
+                    cast.narrator = i;
+                    i
+                }),
             }
         };
         let mut speaker = None;
@@ -300,8 +305,22 @@ fn assign(
             speaker = Some(c);
             mention = Some(tag.mention.range.clone());
         }
+        let addressed = addressees(text, &s.inner, cast);
         if speaker.is_none() {
-            speaker = conv.next_turn(s.para);
+            // A new turn answers whoever the last quote spoke to.
+            let answer = (!conv.same_turn(s.para) && conv.goes_on(s.para))
+                .then_some(last_addressee)
+                .flatten()
+                .filter(|&c| Some(c) != conv.last && !addressed.contains(&c));
+            speaker = answer.or_else(|| conv.next_turn(s.para));
+            // Nobody calls themselves by name: "Tell me, Watson".
+            if let Some(c) = speaker.filter(|c| addressed.contains(c)) {
+                speaker = [conv.other, conv.last]
+                    .into_iter()
+                    .flatten()
+                    .find(|o| *o != c && !addressed.contains(o))
+                    .or(Some(c));
+            }
         }
         if speaker.is_none() {
             speaker = recent
@@ -310,6 +329,7 @@ fn assign(
                 .find(|&c| Some(c) != conv.last)
                 .or(conv.last);
         }
+        last_addressee = addressed.first().copied();
         if let Some(c) = speaker {
             conv.spoke(c, s.para);
         }
@@ -318,6 +338,48 @@ fn assign(
             speaker: speaker.map(|c| cast.characters[c].name.clone()),
             mention,
         });
+    }
+    out
+}
+
+/// The characters a quote calls by name: a name set off by commas or ending its
+/// sentence ("Tell me, Watson, …", "Good night, Mrs. Allen.").
+fn addressees(text: &str, inner: &Range<usize>, cast: &Cast) -> Vec<usize> {
+    let toks = tokens(text, inner.clone(), 80);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        let w = &text[t.range.clone()];
+        if !(t.is_word() && w.starts_with(char::is_uppercase) && cast.knows_token(w)) {
+            i += 1;
+            continue;
+        }
+        let mut start = i;
+        if i >= 2 && toks[i - 1].is('.') && is_title_word(text, &toks[i - 2]) {
+            start = i - 2;
+        } else if i >= 1 && is_title_word(text, &toks[i - 1]) {
+            start = i - 1;
+        }
+        let mut end = i;
+        while toks
+            .get(end + 1)
+            .is_some_and(|n| n.is_word() && text[n.range.clone()].starts_with(char::is_uppercase))
+        {
+            end += 1;
+        }
+        let set_off_before = start == 0 || toks[start - 1].is(',');
+        let set_off_after = toks
+            .get(end + 1)
+            .is_none_or(|n| n.is(',') || n.is('!') || n.is('?') || n.is('.') || n.is(';'));
+        if set_off_before && set_off_after {
+            let name = &text[toks[start].range.start..toks[end].range.end];
+            let found = cast.candidates(name);
+            if found.len() == 1 && !out.contains(&found[0]) {
+                out.push(found[0]);
+            }
+        }
+        i = end + 1;
     }
     out
 }

@@ -57,8 +57,9 @@ impl Conversation {
     /// one the turn falls to when the gender fits, else the most recently mentioned
     /// character of that gender (`recent`: most recent first), else the other party.
     pub fn pronoun(&self, cast: &Cast, g: Gender, para: usize, recent: &[usize]) -> Option<usize> {
-        let strict = |c: usize| cast.characters[c].gender() == g;
-        let fits = |c: usize| cast.characters[c].gender().fits(g);
+        // The narrator is "I", never "he" or "she".
+        let strict = |c: usize| cast.characters[c].gender() == g && Some(c) != cast.narrator;
+        let fits = |c: usize| cast.characters[c].gender().fits(g) && Some(c) != cast.narrator;
         if let Some(turn) = self.next_turn(para).filter(|&c| strict(c)) {
             return Some(turn);
         }
