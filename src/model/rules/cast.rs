@@ -310,8 +310,10 @@ impl Cast {
     /// A run of capitalized words in the narration that holds all the words of a
     /// character the text named ("Bill" → "Bill Gorton"): that character, renamed to it.
     pub fn fuller_name(&mut self, run: &str) -> Option<usize> {
+        let run = run.trim_end_matches("'s").trim_end_matches("’s");
         let toks = name_tokens(run);
-        if toks.len() < 2 {
+        let adverb = |t: &String| t.len() > 6 && t.ends_with("ly");
+        if toks.len() < 2 || toks.iter().any(adverb) {
             return None;
         }
         let c = toks

@@ -269,7 +269,14 @@ pub fn after(text: &str, lex: &Lexicon, range: Range<usize>) -> Option<Tag> {
     }
     let after_punct = i > 0;
     if r.lower_is(i, is_speech_verb) {
-        let (mention, _) = r.subject(i + 1)?;
+        // "called out Mr. Witherspoon", "went on the Mouse".
+        let phrasal = r.lower_is(i, |x| matches!(x, "went" | "broke" | "put" | "cut"));
+        let particle = r.lower_is(i + 1, |x| {
+            matches!(x, "out" | "up" | "back" | "aloud") || phrasal && matches!(x, "in" | "on")
+        });
+        let (mention, _) = r
+            .subject(i + 1 + usize::from(particle))
+            .filter(|(m, _)| !particle || !matches!(m.who, Who::Description(_)))?;
         return Some(Tag {
             mention,
             verb: true,
@@ -404,6 +411,7 @@ mod tests {
             Some(("the old man".into(), Who::Description(Gender::Male), true))
         );
         assert_eq!(after_tag(". The rain fell."), None);
+        assert_eq!(after_tag("\" called out Mr. Bell."), name("Mr. Bell"));
         assert_eq!(
             after_tag("\" Emma rose."),
             Some(("Emma".into(), Who::Name, false))
