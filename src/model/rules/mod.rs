@@ -136,6 +136,7 @@ impl Rules {
                 quote_type: Some(QuoteType::Direct),
                 speaker_mention: f.mention.map(|m| article.text[m].to_string()),
                 mention_span,
+                confidence: Some(f.evidence.confidence()),
                 ..Attribution::default()
             });
         }
