@@ -201,6 +201,13 @@ impl Cast {
         ) {
             self.narrator = Some(i);
         }
+        // "Jock 's mother" is not a name of Jock's.
+        if toks
+            .iter()
+            .any(|t| t == "'s" || t == "’s" || t.ends_with("'s") || t.ends_with("’s"))
+        {
+            return;
+        }
         for t in toks {
             if matches!(t.as_str(), "the" | "a" | "an" | "of" | "and") {
                 continue;

@@ -35,7 +35,7 @@ use speakers::{Entities, Np, NpKind};
 use std::ops::Range;
 
 /// Goes into every record: change it when the rules change what they predict.
-pub const VERSION: &str = "1.0.0";
+pub const VERSION: &str = "1.1.0";
 
 /// Abbreviations whose period does not end a sentence.
 pub const ABBREVIATIONS: &[&str] = &[
