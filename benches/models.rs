@@ -1,6 +1,8 @@
 //! Throughput of the built-in models over the shipped datasets' article texts.
 //!
 //! `cargo bench --bench models`: criterion reports bytes per second (`Throughput::Bytes`).
+//! `novel` joins LitBank's 100 excerpts into one book-length text (1.1 MB), read as
+//! fiction: the size of a PDNC novel, which cannot be shipped.
 
 use attr_eval::dataset::Article;
 use attr_eval::model::Model;
@@ -49,6 +51,17 @@ fn rules(c: &mut Criterion) {
                     black_box(model.predict(black_box(article)).ok());
                 }
             })
+        });
+    }
+    let novel: Vec<String> = articles("litbank-quotes")
+        .into_iter()
+        .map(|a| a.text)
+        .collect();
+    if !novel.is_empty() {
+        let novel = Article::new("novel", novel.join("\n"));
+        group.throughput(Throughput::Bytes(novel.text.len() as u64));
+        group.bench_function("novel", |b| {
+            b.iter(|| black_box(model.predict(black_box(&novel)).ok()))
         });
     }
     group.finish();

@@ -306,7 +306,7 @@ pub fn load(spec: &ModelSpec, dataset: &Dataset, options: &LoadOptions) -> Resul
         )?))
     };
     match &spec.kind {
-        ModelKind::Rules => Ok(Box::new(rules::Rules::new())),
+        ModelKind::Rules => Ok(Box::new(rules::Rules::with_cast(dataset.aliases().clone()))),
         ModelKind::File(path) => Ok(Box::new(FileModel::load(
             &spec.name, &spec.spec, path, dataset,
         )?)),

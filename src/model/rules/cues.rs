@@ -7,13 +7,13 @@ use std::sync::OnceLock;
 
 /// A word list kept as data (`words/*.txt`: one word a line, `#` starts a comment),
 /// read once.
-pub struct Words {
+pub(crate) struct Words {
     text: &'static str,
     words: OnceLock<Vec<&'static str>>,
 }
 
 impl Words {
-    const fn new(text: &'static str) -> Words {
+    pub(crate) const fn new(text: &'static str) -> Words {
         Words {
             text,
             words: OnceLock::new(),
@@ -278,6 +278,14 @@ impl Lexicon {
             ("abbreviations", super::ABBREVIATIONS),
             ("clause_breaks", super::CLAUSE_BREAKS),
         ];
+        let fiction = [
+            ("speech_verbs", super::tags::speech_verbs()),
+            ("news_words", super::genre::news_words()),
+        ];
+        let lists = lists
+            .into_iter()
+            .chain(fiction)
+            .chain(super::cast::word_lists());
         for (name, words) in lists {
             hasher.update(name.as_bytes());
             for word in words {

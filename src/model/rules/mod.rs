@@ -7,26 +7,35 @@
 //! the fullest name the article uses ([`speakers`]). Everything is searched in bytes
 //! and reported in code points.
 
+mod cast;
 pub mod cues;
+mod dialogue;
 mod direct;
+mod fiction;
+pub mod genre;
 mod indirect;
+mod narration;
 mod phrases;
 pub mod quotes;
 pub mod speakers;
+mod tags;
 mod text;
+mod turns;
 
 use text::{dateline_mark, tokenize};
 
 use crate::attribution::{Attribution, QuoteType};
+use crate::dataset::Aliases;
 use crate::dataset::Article;
-use crate::model::{Model, ModelError, ModelInfo};
+use crate::model::task::cast_of;
+use crate::model::{Model, ModelError, ModelInfo, SpeakersRequest};
 use cues::{Complement, Lexicon, ascii_lower, ascii_lower_bytes};
 use quotes::Quote;
 use speakers::{Entities, Np, NpKind};
 use std::ops::Range;
 
 /// Goes into every record: change it when the rules change what they predict.
-pub const VERSION: &str = "1.0.0";
+pub const VERSION: &str = "1.1.0";
 
 /// Abbreviations whose period does not end a sentence.
 pub const ABBREVIATIONS: &[&str] = &[
@@ -74,10 +83,17 @@ pub const CLAUSE_BREAKS: &[&str] = &[
 pub struct Rules {
     info: ModelInfo,
     lex: Lexicon,
+    /// The dataset's cast, for fiction.
+    aliases: Aliases,
 }
 
 impl Rules {
     pub fn new() -> Rules {
+        Rules::with_cast(Aliases::default())
+    }
+
+    /// The model for a dataset whose `aliases.csv` is the cast of its stories.
+    pub fn with_cast(aliases: Aliases) -> Rules {
         let lex = Lexicon::new();
         Rules {
             info: ModelInfo {
@@ -87,7 +103,44 @@ impl Rules {
                 config_hash: lex.config_hash(),
             },
             lex,
+            aliases,
         }
+    }
+
+    /// Rows for a text of fiction, or for its `given` quotes (byte ranges).
+    fn fiction_rows(
+        &self,
+        article: &Article,
+        cast: &[crate::model::CastMember],
+        given: Option<&[Range<usize>]>,
+    ) -> Result<Vec<Attribution>, ModelError> {
+        let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fiction::attribute(&article.text, &self.lex, cast, given)
+        }))
+        .map_err(|_| ModelError::new("rules: internal error on this article"))?;
+        let mut rows = Vec::with_capacity(found.len());
+        for f in found {
+            let Some(speaker) = f.speaker else { continue };
+            let quote_span = article.span_of_bytes(f.inner.clone());
+            let mention_span = f.mention.clone().and_then(|m| article.span_of_bytes(m));
+            if quote_span.is_none() || f.mention.is_some() && mention_span.is_none() {
+                return Err(ModelError::new(
+                    "rules: an offset fell inside a character (a bug in the rules model)",
+                ));
+            }
+            rows.push(Attribution {
+                article_id: article.id.clone(),
+                quote: article.text[f.inner].to_string(),
+                speaker,
+                quote_span,
+                quote_type: Some(QuoteType::Direct),
+                speaker_mention: f.mention.map(|m| article.text[m].to_string()),
+                mention_span,
+                confidence: Some(f.evidence.confidence()),
+                ..Attribution::default()
+            });
+        }
+        Ok(rows)
     }
 
     /// The rows for one text, in byte offsets; `predict` converts them to code points.
@@ -128,6 +181,10 @@ impl Model for Rules {
     }
 
     fn predict(&self, article: &Article) -> Result<Vec<Attribution>, ModelError> {
+        let cast = cast_of(&article.id, &self.aliases);
+        if genre::is_fiction(&article.text, !cast.is_empty()) {
+            return self.fiction_rows(article, &cast, None);
+        }
         // The rules are meant never to panic (a property test runs them on arbitrary
         // text); should one still, it costs this article, not the run.
         let found =
@@ -159,6 +216,36 @@ impl Model for Rules {
         }
         rows.sort_by_key(|r| r.quote_span.map(|s| (s.start, s.end)));
         Ok(rows)
+    }
+
+    /// Fiction attributes the given quotes themselves, with the cast given; news goes by
+    /// the model's own extraction.
+    fn attribute(
+        &self,
+        article: &Article,
+        request: &SpeakersRequest,
+    ) -> Result<Vec<Attribution>, ModelError> {
+        if !genre::is_fiction(&article.text, !request.cast.is_empty()) {
+            let rows = self.predict(article)?;
+            return Ok(crate::model::task::answers_from_rows(
+                &article.id,
+                &rows,
+                request,
+            ));
+        }
+        let mut given = Vec::with_capacity(request.quotes.len());
+        for q in &request.quotes {
+            let (Some(start), Some(end)) =
+                (article.byte_offset(q.start), article.byte_offset(q.end))
+            else {
+                return Err(ModelError::new(format!(
+                    "rules: given quote {} lies outside the text",
+                    q.quote_id
+                )));
+            };
+            given.push(start..end);
+        }
+        self.fiction_rows(article, &request.cast, Some(&given))
     }
 }
 
