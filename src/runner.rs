@@ -419,6 +419,10 @@ fn run_one(
                 positions.push(index);
             }
         }
+        let golds: Vec<Vec<Attribution>> = chunk
+            .iter()
+            .map(|article| dataset.gold_for(&article.id))
+            .collect::<Result<_>>()?;
         let started = Instant::now();
         let cpu_started = crate::cpu_time::process_seconds();
         // After an interrupt the articles left are not sent: they count as predicting
@@ -429,9 +433,9 @@ fn run_one(
                 let requests: Option<Vec<SpeakersRequest>> = speakers_task.then(|| {
                     chunk
                         .iter()
-                        .map(|article| {
-                            let kept: Vec<&Attribution> = dataset
-                                .gold_for(&article.id)
+                        .zip(&golds)
+                        .map(|(article, gold)| {
+                            let kept: Vec<&Attribution> = gold
                                 .iter()
                                 .filter(|row| options.scoring.types.contains(&row.gold_type()))
                                 .collect();
@@ -478,7 +482,7 @@ fn run_one(
         let place = |i: usize| sharded.then(|| positions[i]);
         if speakers_task {
             for (i, p) in predicted.iter().enumerate() {
-                let gold = dataset.gold_for(&p.article.id);
+                let gold = &golds[i];
                 let score = scoring::score_speakers_article(
                     &p.article.id,
                     gold,
@@ -499,13 +503,11 @@ fn run_one(
         } else {
             let scored: Vec<ArticleScore> = predicted
                 .par_iter()
-                .map(|p| {
-                    let gold = dataset.gold_for(&p.article.id);
-                    scorer.score_article(&p.article, gold, &p.rows)
-                })
+                .zip(&golds)
+                .map(|(p, gold)| scorer.score_article(&p.article, gold, &p.rows))
                 .collect::<Result<Vec<_>>>()?;
             for (i, (score, p)) in scored.iter().zip(&predicted).enumerate() {
-                let gold = dataset.gold_for(&p.article.id);
+                let gold = &golds[i];
                 let mut line = article_line(&entry.name, dataset, p, gold, score);
                 line.dataset_index = place(i);
                 folder.write_article(&line)?;

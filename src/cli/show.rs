@@ -33,7 +33,7 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
             args.article_id
         ))
     })?;
-    let gold = dataset.gold_for(&article.id);
+    let gold = dataset.gold_for(&article.id)?;
     println!(
         "{} / {} ({} characters)\n\n{}\n",
         dataset.name(),
@@ -42,7 +42,7 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
         article.text
     );
     println!("gold ({} rows):", gold.len());
-    for row in gold {
+    for row in &gold {
         println!("  {}", describe(row));
     }
     let Some(spec) = &args.model else {
@@ -55,7 +55,7 @@ pub fn execute(args: ShowArgs) -> Result<i32> {
         message: format!("article `{}`: {e}", article.id),
     })?;
     let options = ScoringOptions::default();
-    let score = scoring::score_article(&article, gold, &predictions, dataset.aliases(), &options)?;
+    let score = scoring::score_article(&article, &gold, &predictions, dataset.aliases(), &options)?;
     println!(
         "\n{} ({} rows), aligned under the overlap scheme:",
         spec.name,

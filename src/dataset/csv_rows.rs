@@ -8,6 +8,7 @@ use super::aliases::AliasEntry;
 use super::validate::{ErrorSink, confidence_problem};
 use crate::attribution::{Attribution, MentionType, QuoteType, Span};
 use crate::error::{Error, InputError, Location, Result};
+use sha2::Digest;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -227,10 +228,11 @@ fn for_each_record(
     records: &mut Records<'_>,
     header: &Header,
     sink: &mut ErrorSink,
-    mut each: impl FnMut(&::csv::ByteRecord, u64, &mut ErrorSink),
+    mut each: impl FnMut(&::csv::ByteRecord, u64, RecordSpan, &mut ErrorSink),
 ) {
     let mut record = ::csv::ByteRecord::new();
     loop {
+        let start = records.reader.position().byte();
         let line = match records.next(&mut record) {
             Ok(Some(line)) => line,
             Ok(None) => break,
@@ -257,7 +259,8 @@ fn for_each_record(
             ));
             continue;
         }
-        each(&record, line, sink);
+        let end = records.reader.position().byte();
+        each(&record, line, RecordSpan { start, end }, sink);
     }
 }
 
@@ -423,6 +426,37 @@ pub(crate) fn parse_attribution_csv(
     kind: RowKind,
     sink: &mut ErrorSink,
 ) -> Vec<LocatedRow> {
+    let mut rows = Vec::new();
+    for_each_attribution_row(file, bytes, kind, true, sink, |row, _| rows.push(row));
+    rows
+}
+
+/// Where the records of a CSV start, in bytes after a byte order mark: the header ends at
+/// `header_end`; each row's record spans `RecordSpan`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RecordSpan {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Length of the byte order mark `bytes` start with (0 or 3): record spans count after it.
+pub(crate) fn bom_len(bytes: &[u8]) -> u64 {
+    (bytes.len() - strip_bom(bytes).len()) as u64
+}
+
+/// As [`parse_attribution_csv`], one row at a time with the span of its record, so that
+/// a caller can keep where rows are instead of the rows.
+///
+/// `repeats`: for gold, report exactly repeated rows here; a caller that checks them
+/// article by article (without a map of every row of the file) passes `false`.
+pub(crate) fn for_each_attribution_row(
+    file: &Path,
+    bytes: &[u8],
+    kind: RowKind,
+    repeats: bool,
+    sink: &mut ErrorSink,
+    mut emit: impl FnMut(LocatedRow, RecordSpan),
+) {
     let mut records = Records::new(bytes);
     let Some(header) = read_header(
         file,
@@ -431,7 +465,7 @@ pub(crate) fn parse_attribution_csv(
         &crate::attribution::CSV_COLUMNS,
         sink,
     ) else {
-        return Vec::new();
+        return;
     };
     let at = |name: &str| header.positions.get(name).copied();
     let columns = Columns {
@@ -459,100 +493,108 @@ pub(crate) fn parse_attribution_csv(
     };
 
     let dataset_column = at("dataset");
-    let mut rows = Vec::new();
-    // Gold: the line where each distinct row was first seen.
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    for_each_record(file, &mut records, &header, sink, |record, line, sink| {
-        let mut fields = Fields {
-            file,
-            record,
-            line,
-            errors: 0,
-        };
-        let article_id = fields.required_text(sink, Some(columns.article_id), "article_id");
-        let quote = fields.required_text(sink, Some(columns.quote), "quote");
-        let speaker = fields.text(sink, Some(columns.speaker), "speaker");
-        let quote_span = fields.span(sink, columns.start, columns.end, ("start", "end"));
-        let quote_type = fields
-            .optional_text(sink, columns.quote_type, "type")
-            .and_then(|text| match text.trim().parse::<QuoteType>() {
-                Ok(t) => Some(t),
-                Err(message) => {
-                    fields.error(sink, "type", message);
-                    None
-                }
-            });
-        let cue = fields.optional_text(sink, columns.cue, "cue");
-        let speaker_mention =
-            fields.optional_text(sink, columns.speaker_mention, "speaker_mention");
-        let mention_span = fields.span(
-            sink,
-            columns.speaker_start,
-            columns.speaker_end,
-            ("speaker_start", "speaker_end"),
-        );
-        let confidence = fields
-            .optional_text(sink, columns.confidence, "confidence")
-            .and_then(|text| match text.trim().parse::<f64>() {
-                Ok(value) => match confidence_problem(value) {
-                    None => Some(value),
-                    Some(message) => {
-                        fields.error(sink, "confidence", message);
+    // Gold: the line where each distinct row was first seen, by a 128-bit digest of the
+    // row (a large gold file's rows themselves would double its memory).
+    let mut seen: HashMap<[u8; 16], u64> = HashMap::new();
+    for_each_record(
+        file,
+        &mut records,
+        &header,
+        sink,
+        |record, line, span, sink| {
+            let mut fields = Fields {
+                file,
+                record,
+                line,
+                errors: 0,
+            };
+            let article_id = fields.required_text(sink, Some(columns.article_id), "article_id");
+            let quote = fields.required_text(sink, Some(columns.quote), "quote");
+            let speaker = fields.text(sink, Some(columns.speaker), "speaker");
+            let quote_span = fields.span(sink, columns.start, columns.end, ("start", "end"));
+            let quote_type = fields
+                .optional_text(sink, columns.quote_type, "type")
+                .and_then(|text| match text.trim().parse::<QuoteType>() {
+                    Ok(t) => Some(t),
+                    Err(message) => {
+                        fields.error(sink, "type", message);
                         None
                     }
-                },
-                Err(_) => {
-                    fields.error(
-                        sink,
-                        "confidence",
-                        format!("confidence `{text}` is not a number"),
-                    );
-                    None
-                }
-            });
-        let mention_type = fields
-            .optional_text(sink, columns.mention_type, "mention_type")
-            .and_then(|text| match text.trim().parse::<MentionType>() {
-                Ok(t) => Some(t),
-                Err(message) => {
-                    fields.error(sink, "mention_type", message);
-                    None
-                }
-            });
-        let row = Attribution {
-            article_id,
-            quote,
-            speaker,
-            quote_span,
-            quote_type,
-            cue,
-            speaker_mention,
-            mention_span,
-            confidence,
-            mention_type,
-        };
-        if kind == RowKind::Gold && fields.errors == 0 {
-            // Rows compare as parsed values, so `5` and ` 5` or `direct` and ` direct` in
-            // otherwise equal rows are one row.
-            let key = serde_json::to_string(&row).unwrap_or_default();
-            if let Some(first) = seen.get(&key) {
-                sink.push(InputError::new(
+                });
+            let cue = fields.optional_text(sink, columns.cue, "cue");
+            let speaker_mention =
+                fields.optional_text(sink, columns.speaker_mention, "speaker_mention");
+            let mention_span = fields.span(
+                sink,
+                columns.speaker_start,
+                columns.speaker_end,
+                ("speaker_start", "speaker_end"),
+            );
+            let confidence = fields
+                .optional_text(sink, columns.confidence, "confidence")
+                .and_then(|text| match text.trim().parse::<f64>() {
+                    Ok(value) => match confidence_problem(value) {
+                        None => Some(value),
+                        Some(message) => {
+                            fields.error(sink, "confidence", message);
+                            None
+                        }
+                    },
+                    Err(_) => {
+                        fields.error(
+                            sink,
+                            "confidence",
+                            format!("confidence `{text}` is not a number"),
+                        );
+                        None
+                    }
+                });
+            let mention_type = fields
+                .optional_text(sink, columns.mention_type, "mention_type")
+                .and_then(|text| match text.trim().parse::<MentionType>() {
+                    Ok(t) => Some(t),
+                    Err(message) => {
+                        fields.error(sink, "mention_type", message);
+                        None
+                    }
+                });
+            let row = Attribution {
+                article_id,
+                quote,
+                speaker,
+                quote_span,
+                quote_type,
+                cue,
+                speaker_mention,
+                mention_span,
+                confidence,
+                mention_type,
+            };
+            if repeats && kind == RowKind::Gold && fields.errors == 0 {
+                // Rows compare as parsed values, so `5` and ` 5` or `direct` and ` direct` in
+                // otherwise equal rows are one row.
+                let json = serde_json::to_vec(&row).unwrap_or_default();
+                let digest = sha2::Sha256::digest(&json);
+                let mut key = [0u8; 16];
+                key.copy_from_slice(&digest[..16]);
+                if let Some(first) = seen.get(&key) {
+                    sink.push(InputError::new(
                     Location::line(file, line),
                     format!(
                         "this gold row repeats line {first} exactly (a gold row may appear only once)"
                     ),
                 ));
-            } else {
-                seen.insert(key, line);
+                } else {
+                    seen.insert(key, line);
+                }
             }
-        }
-        let dataset = dataset_column
-            .and_then(|i| record.get(i))
-            .map(|field| String::from_utf8_lossy(field).trim().to_string())
-            .filter(|name| !name.is_empty());
-        rows.push(LocatedRow { line, row, dataset });
-    });
-    rows
+            let dataset = dataset_column
+                .and_then(|i| record.get(i))
+                .map(|field| String::from_utf8_lossy(field).trim().to_string())
+                .filter(|name| !name.is_empty());
+            emit(LocatedRow { line, row, dataset }, span);
+        },
+    );
 }
 
 /// An alias entry with its line, for the check of its article id.
@@ -572,27 +614,33 @@ pub(crate) fn parse_aliases(file: &Path, bytes: &[u8], sink: &mut ErrorSink) -> 
     };
     let [article_id, name, alias] = COLUMNS.map(|c| header.positions.get(c).copied());
     let mut entries = Vec::new();
-    for_each_record(file, &mut records, &header, sink, |record, line, sink| {
-        let mut fields = Fields {
-            file,
-            record,
-            line,
-            errors: 0,
-        };
-        let id = fields.required_text(sink, article_id, "article_id");
-        let name = fields.required_text(sink, name, "name");
-        let alias = fields.required_text(sink, alias, "alias");
-        if fields.errors == 0 {
-            entries.push(LocatedAlias {
+    for_each_record(
+        file,
+        &mut records,
+        &header,
+        sink,
+        |record, line, _, sink| {
+            let mut fields = Fields {
+                file,
+                record,
                 line,
-                entry: AliasEntry {
-                    article_id: (id != "*").then_some(id),
-                    name,
-                    alias,
-                },
-            });
-        }
-    });
+                errors: 0,
+            };
+            let id = fields.required_text(sink, article_id, "article_id");
+            let name = fields.required_text(sink, name, "name");
+            let alias = fields.required_text(sink, alias, "alias");
+            if fields.errors == 0 {
+                entries.push(LocatedAlias {
+                    line,
+                    entry: AliasEntry {
+                        article_id: (id != "*").then_some(id),
+                        name,
+                        alias,
+                    },
+                });
+            }
+        },
+    );
     entries
 }
 
