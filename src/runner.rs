@@ -394,9 +394,14 @@ fn run_one(
     // Only counts are kept per article: memory does not grow with the texts or rows.
     let mut tally = DatasetTally::default();
     let mut speakers_tally = SpeakersTally::default();
+    if speakers_task {
+        speakers_tally.articles.reserve_exact(held.len());
+    } else {
+        tally.articles.reserve_exact(held.len());
+    }
     let mut confusion = SpeakerConfusion::default();
     let (mut prediction_rows, mut rows_with_mentions) = (0usize, 0usize);
-    let mut latencies: Vec<f64> = Vec::new();
+    let mut latencies: Vec<f64> = Vec::with_capacity(held.len());
     let mut chars = 0usize;
     let mut bytes = 0usize;
     let mut reached = 0usize;

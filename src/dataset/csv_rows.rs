@@ -9,8 +9,11 @@ use super::validate::{ErrorSink, confidence_problem};
 use crate::attribution::{Attribution, MentionType, QuoteType, Span};
 use crate::error::{Error, InputError, Location, Result};
 use sha2::Digest;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
+use std::rc::Rc;
 
 /// Gold and predictions share the schema but not every rule: `confidence` is read only
 /// for predictions, and only gold forbids exactly repeated rows.
@@ -71,25 +74,58 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-/// A CSV reader over a file held in memory, with correct line numbers.
-struct Records<'b> {
-    reader: ::csv::Reader<&'b [u8]>,
-    lines: LineCounter<'b>,
+/// A CSV reader with correct line numbers, over a file held in memory or read as it goes.
+struct Records<R: Read> {
+    reader: ::csv::Reader<Tee<R>>,
+    lines: LineCounter,
 }
 
-impl<'b> Records<'b> {
+/// The bytes the csv reader has pulled that the line counter has not yet passed: one
+/// record and the reader's buffer, whatever the size of the file.
+#[derive(Default)]
+struct Window {
+    bytes: Vec<u8>,
+    /// Offset of `bytes[0]` in the file (after a byte order mark).
+    base: u64,
+}
+
+/// A reader that keeps what it passes on in a [`Window`].
+struct Tee<R> {
+    inner: R,
+    window: Rc<RefCell<Window>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.window.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<'b> Records<&'b [u8]> {
     fn new(bytes: &'b [u8]) -> Self {
-        let bytes = strip_bom(bytes);
+        Records::from_reader(strip_bom(bytes))
+    }
+}
+
+impl<R: Read> Records<R> {
+    /// `inner` starts after any byte order mark.
+    fn from_reader(inner: R) -> Self {
+        let window = Rc::new(RefCell::new(Window::default()));
         // Headers are read by hand so that their line is known and field counts are
         // checked here, with a message that names the line, instead of by the csv crate.
         let reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(bytes);
+            .from_reader(Tee {
+                inner,
+                window: Rc::clone(&window),
+            });
         Records {
             reader,
             lines: LineCounter {
-                bytes,
+                window,
                 counted_to: 0,
                 line: 1,
             },
@@ -110,27 +146,34 @@ impl<'b> Records<'b> {
 /// after blank lines and with CRLF endings (csv 1.4 reports the second record of
 /// "h\r\na\r\n" on line 1), because the position it gives is where reading of the
 /// previous terminator stopped, not where the record starts.
-struct LineCounter<'b> {
-    bytes: &'b [u8],
-    counted_to: usize,
+struct LineCounter {
+    window: Rc<RefCell<Window>>,
+    counted_to: u64,
     line: u64,
 }
 
-impl LineCounter<'_> {
+impl LineCounter {
     /// The line of a record whose reading began at byte `from`: the record itself starts
     /// at the first byte that is not a line terminator. Calls come in increasing order.
     fn line_of_record_at(&mut self, from: u64) -> u64 {
-        let len = self.bytes.len();
-        let mut start = usize::try_from(from).unwrap_or(len).min(len);
-        while start < len && matches!(self.bytes[start], b'\r' | b'\n') {
+        let mut window = self.window.borrow_mut();
+        let base = window.base;
+        let bytes = &window.bytes;
+        let at = |offset: u64| -> Option<u8> {
+            offset
+                .checked_sub(base)
+                .and_then(|i| bytes.get(usize::try_from(i).ok()?).copied())
+        };
+        let mut start = from.max(self.counted_to);
+        while matches!(at(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
         if start > self.counted_to {
-            for index in self.counted_to..start {
+            for offset in self.counted_to..start {
                 // \n, \r\n and a lone \r each end one line, as for the csv parser.
-                let ends_line = match self.bytes[index] {
-                    b'\n' => true,
-                    b'\r' => self.bytes.get(index + 1) != Some(&b'\n'),
+                let ends_line = match at(offset) {
+                    Some(b'\n') => true,
+                    Some(b'\r') => at(offset + 1) != Some(b'\n'),
                     _ => false,
                 };
                 if ends_line {
@@ -139,6 +182,12 @@ impl LineCounter<'_> {
             }
             self.counted_to = start;
         }
+        // What the counter has passed is not needed again.
+        let passed = usize::try_from(self.counted_to.saturating_sub(base))
+            .unwrap_or(usize::MAX)
+            .min(window.bytes.len());
+        window.bytes.drain(..passed);
+        window.base += passed as u64;
         self.line
     }
 }
@@ -147,7 +196,7 @@ impl LineCounter<'_> {
 /// or a column it needs is missing or repeated.
 fn read_header(
     file: &Path,
-    records: &mut Records<'_>,
+    records: &mut Records<impl Read>,
     required: &[&str],
     known: &[&str],
     sink: &mut ErrorSink,
@@ -225,7 +274,7 @@ fn csv_error(file: &Path, error: &::csv::Error, line: u64) -> InputError {
 /// header; calls `each` with the record and its line.
 fn for_each_record(
     file: &Path,
-    records: &mut Records<'_>,
+    records: &mut Records<impl Read>,
     header: &Header,
     sink: &mut ErrorSink,
     mut each: impl FnMut(&::csv::ByteRecord, u64, RecordSpan, &mut ErrorSink),
@@ -427,7 +476,9 @@ pub(crate) fn parse_attribution_csv(
     sink: &mut ErrorSink,
 ) -> Vec<LocatedRow> {
     let mut rows = Vec::new();
-    for_each_attribution_row(file, bytes, kind, true, sink, |row, _| rows.push(row));
+    for_each_attribution_row(file, strip_bom(bytes), kind, true, sink, |row, _| {
+        rows.push(row)
+    });
     rows
 }
 
@@ -439,9 +490,14 @@ pub(crate) struct RecordSpan {
     pub end: u64,
 }
 
-/// Length of the byte order mark `bytes` start with (0 or 3): record spans count after it.
-pub(crate) fn bom_len(bytes: &[u8]) -> u64 {
-    (bytes.len() - strip_bom(bytes).len()) as u64
+/// Skips a byte order mark at the start of `reader`; returns its length (0 or 3), after
+/// which record spans count.
+pub(crate) fn skip_bom(reader: &mut impl std::io::BufRead) -> std::io::Result<u64> {
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+        return Ok(3);
+    }
+    Ok(0)
 }
 
 /// As [`parse_attribution_csv`], one row at a time with the span of its record, so that
@@ -449,15 +505,16 @@ pub(crate) fn bom_len(bytes: &[u8]) -> u64 {
 ///
 /// `repeats`: for gold, report exactly repeated rows here; a caller that checks them
 /// article by article (without a map of every row of the file) passes `false`.
+/// `input` starts after any byte order mark.
 pub(crate) fn for_each_attribution_row(
     file: &Path,
-    bytes: &[u8],
+    input: impl Read,
     kind: RowKind,
     repeats: bool,
     sink: &mut ErrorSink,
     mut emit: impl FnMut(LocatedRow, RecordSpan),
 ) {
-    let mut records = Records::new(bytes);
+    let mut records = Records::from_reader(input);
     let Some(header) = read_header(
         file,
         &mut records,

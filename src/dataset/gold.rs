@@ -43,10 +43,12 @@ pub(crate) struct GoldCounts {
 }
 
 impl GoldIndex {
-    /// Validates `bytes` (the whole `gold.csv`) into `sink` and indexes its rows by article.
-    pub fn build(file: &Path, bytes: &[u8], sink: &mut ErrorSink) -> (GoldIndex, GoldCounts) {
-        let bom = csv_rows::bom_len(bytes);
-        let body = &bytes[bom as usize..];
+    /// Validates `gold.csv` into `sink`, reading it once as it goes, and indexes its rows
+    /// by article.
+    pub fn build(file: &Path, sink: &mut ErrorSink) -> Result<(GoldIndex, GoldCounts)> {
+        let handle = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, handle);
+        let bom = csv_rows::skip_bom(&mut reader).map_err(|e| Error::io(file, e))?;
         let mut refs: HashMap<String, Vec<GoldRef>> = HashMap::new();
         let mut counts = GoldCounts {
             rows: 0,
@@ -55,7 +57,7 @@ impl GoldIndex {
         let mut header_end: Option<u64> = None;
         csv_rows::for_each_attribution_row(
             file,
-            bytes,
+            reader,
             RowKind::Gold,
             false,
             sink,
@@ -77,8 +79,30 @@ impl GoldIndex {
                     });
             },
         );
-        let header_end = header_end.map_or(body.len(), |end| end as usize);
-        let mut header = body[..header_end.min(body.len())].to_vec();
+        // Kept for the whole run: without the slack of growing.
+        for list in refs.values_mut() {
+            list.shrink_to_fit();
+        }
+        refs.shrink_to_fit();
+        // The header, to parse an article's records again on their own.
+        let mut header = Vec::new();
+        let mut handle = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
+        handle
+            .seek(SeekFrom::Start(bom))
+            .map_err(|e| Error::io(file, e))?;
+        match header_end {
+            Some(end) => {
+                header.resize(end as usize, 0);
+                handle
+                    .read_exact(&mut header)
+                    .map_err(|e| Error::io(file, e))?;
+            }
+            None => {
+                handle
+                    .read_to_end(&mut header)
+                    .map_err(|e| Error::io(file, e))?;
+            }
+        }
         end_line(&mut header);
         let index = GoldIndex {
             file: file.to_path_buf(),
@@ -86,7 +110,7 @@ impl GoldIndex {
             header,
             refs,
         };
-        (index, counts)
+        Ok((index, counts))
     }
 
     /// No gold file (an error reported elsewhere).
@@ -102,28 +126,22 @@ impl GoldIndex {
         (index, counts)
     }
 
-    /// The rows of `refs`, from the whole file held in memory (while the dataset opens).
-    /// Also whether every row parsed without a bad field.
-    pub fn rows_in(&self, bytes: &[u8], refs: &[GoldRef]) -> (Vec<Attribution>, bool) {
-        let mut snippet = self.header.clone();
-        for r in refs {
-            let start = (self.bom + r.start) as usize;
-            let end = (start + r.len as usize).min(bytes.len());
-            snippet.extend_from_slice(&bytes[start.min(end)..end]);
-            end_line(&mut snippet);
-        }
-        // Rows with a bad field are reported already, and still have their spans checked.
+    /// The rows of an article as they parse, bad fields or not (while the dataset
+    /// opens, its rows are checked against the text whatever else is wrong with them),
+    /// and whether every row parsed without a bad field.
+    pub fn read_lenient(&self, refs: &[GoldRef]) -> Result<(Vec<Attribution>, bool)> {
+        let snippet = self.snippet(refs)?;
         let mut sink = ErrorSink::default();
         let mut rows = Vec::with_capacity(refs.len());
         csv_rows::for_each_attribution_row(
             &self.file,
-            &snippet,
+            snippet.as_slice(),
             RowKind::Gold,
             false,
             &mut sink,
             |parsed, _| rows.push(parsed.row),
         );
-        (rows, sink.finish(&self.file).is_ok())
+        Ok((rows, sink.finish(&self.file).is_ok()))
     }
 
     /// The gold rows of an article in file order, read from `gold.csv`; empty when it
@@ -132,6 +150,12 @@ impl GoldIndex {
         let Some(refs) = self.refs.get(id) else {
             return Ok(Vec::new());
         };
+        let snippet = self.snippet(refs)?;
+        self.parse(&snippet, refs.len())
+    }
+
+    /// The header and the records of `refs`, one per line: a CSV of their own.
+    fn snippet(&self, refs: &[GoldRef]) -> Result<Vec<u8>> {
         let mut file = std::fs::File::open(&self.file).map_err(|e| Error::io(&self.file, e))?;
         let mut snippet = self.header.clone();
         for r in refs {
@@ -143,7 +167,7 @@ impl GoldIndex {
                 .map_err(|e| Error::io(&self.file, e))?;
             end_line(&mut snippet);
         }
-        self.parse(&snippet, refs.len())
+        Ok(snippet)
     }
 
     fn parse(&self, snippet: &[u8], expected: usize) -> Result<Vec<Attribution>> {

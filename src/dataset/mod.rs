@@ -99,10 +99,28 @@ fn hash_part(hasher: &mut Sha256, bytes: &[u8]) {
     hasher.update(bytes);
 }
 
+/// [`hash_part`] of a file's bytes (none when absent), streamed.
+fn hash_file(hasher: &mut Sha256, file: &Path, present: bool) -> Result<()> {
+    if !present {
+        hash_part(hasher, &[]);
+        return Ok(());
+    }
+    let mut handle = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
+    let len = handle.metadata().map_err(|e| Error::io(file, e))?.len();
+    hasher.update(len.to_le_bytes());
+    let copied = std::io::copy(&mut handle, hasher).map_err(|e| Error::io(file, e))?;
+    if copied != len {
+        return Err(Error::Usage(format!(
+            "{} changed while the dataset was read: open it again",
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
 /// State of the single validation pass over the articles.
 struct Pass<'g> {
     gold: &'g GoldIndex,
-    gold_bytes: &'g [u8],
     gold_file: PathBuf,
     ids: Vec<String>,
     index: HashMap<String, usize>,
@@ -128,7 +146,16 @@ impl Pass<'_> {
         if let Some(refs) = self.gold.refs.get(id) {
             let article = Article::new(id, text);
             // Validated rows parse again as they did; nothing to report if not.
-            let (rows, clean) = self.gold.rows_in(self.gold_bytes, refs);
+            let (rows, clean) = match self.gold.read_lenient(refs) {
+                Ok(read) => read,
+                Err(error) => {
+                    sink.push(InputError::new(
+                        Location::file(&self.gold_file),
+                        error.to_string(),
+                    ));
+                    return;
+                }
+            };
             // Repeated rows share their article: checked here, article by article.
             if clean {
                 let mut seen: HashMap<String, u64> = HashMap::new();
@@ -198,16 +225,18 @@ impl Dataset {
         };
 
         let gold_file = path.join("gold.csv");
-        let gold_bytes = read_optional(&gold_file)?;
-        if gold_bytes.is_none() {
+        let gold_present = gold_file.is_file();
+        if !gold_present {
             sink.push(InputError::new(
                 Location::file(&gold_file),
                 "missing gold.csv: a dataset needs its gold attributions (a header row at least)",
             ));
         }
-        let (gold, gold_counts) = match gold_bytes.as_deref() {
-            Some(bytes) => GoldIndex::build(&gold_file, bytes, &mut sink),
-            None => GoldIndex::empty(&gold_file),
+        // Read as it goes: a large gold file is never held whole.
+        let (gold, gold_counts) = if gold_present {
+            GoldIndex::build(&gold_file, &mut sink)?
+        } else {
+            GoldIndex::empty(&gold_file)
         };
 
         let aliases_file = path.join("aliases.csv");
@@ -220,7 +249,6 @@ impl Dataset {
         hasher.update(b"attr-eval dataset fingerprint v1\n");
         let mut pass = Pass {
             gold: &gold,
-            gold_bytes: gold_bytes.as_deref().unwrap_or_default(),
             gold_file: gold_file.clone(),
             ids: Vec::new(),
             index: HashMap::new(),
@@ -313,9 +341,12 @@ impl Dataset {
             mut hasher,
             ..
         } = pass;
-        hash_part(&mut hasher, gold_bytes.as_deref().unwrap_or_default());
+        hash_file(&mut hasher, &gold_file, gold_present)?;
         hash_part(&mut hasher, aliases_bytes.as_deref().unwrap_or_default());
         let fingerprint = format!("sha256:{:x}", hasher.finalize());
+        let (mut ids, mut index) = (ids, index);
+        ids.shrink_to_fit();
+        index.shrink_to_fit();
         Ok(Dataset {
             name,
             path,
