@@ -38,7 +38,7 @@ pub struct ShardResult {
 pub struct ExtractTotals {
     /// Indexed by quote type (direct, indirect, mixed).
     pub by_type: PerScheme<[TypeCounts; 3]>,
-    /// Indexed by mention type (name, nominal, pronoun).
+    /// Indexed by mention type (explicit, anaphoric, implicit).
     pub by_mention_type: PerScheme<[MentionCounts; 3]>,
 }
 
