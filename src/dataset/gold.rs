@@ -32,7 +32,10 @@ pub(crate) struct GoldIndex {
     bom: u64,
     /// The header record, ending with a line break.
     header: Vec<u8>,
+    /// By article id while the dataset opens; then moved to `by_article`.
     pub refs: HashMap<String, Vec<GoldRef>>,
+    /// By the article's place in the dataset's order, once [`GoldIndex::place`] ran.
+    by_article: Vec<Box<[GoldRef]>>,
 }
 
 /// What the one pass over `gold.csv` gives besides the index.
@@ -79,11 +82,6 @@ impl GoldIndex {
                     });
             },
         );
-        // Kept for the whole run: without the slack of growing.
-        for list in refs.values_mut() {
-            list.shrink_to_fit();
-        }
-        refs.shrink_to_fit();
         // The header, to parse an article's records again on their own.
         let mut header = Vec::new();
         let mut handle = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
@@ -109,6 +107,7 @@ impl GoldIndex {
             bom,
             header,
             refs,
+            by_article: Vec::new(),
         };
         Ok((index, counts))
     }
@@ -144,12 +143,29 @@ impl GoldIndex {
         Ok((rows, sink.finish(&self.file).is_ok()))
     }
 
-    /// The gold rows of an article in file order, read from `gold.csv`; empty when it
-    /// has none.
-    pub fn read(&self, id: &str) -> Result<Vec<Attribution>> {
-        let Some(refs) = self.refs.get(id) else {
+    /// Keeps the rows by the place of their article in `ids` (the dataset's order), in
+    /// exact-sized lists, and drops the map by id: kept for the whole run, it is the
+    /// part of the dataset's memory that grows with the corpus.
+    pub fn place(&mut self, ids: &[String]) {
+        let mut refs = std::mem::take(&mut self.refs);
+        self.by_article = ids
+            .iter()
+            .map(|id| refs.remove(id).unwrap_or_default().into_boxed_slice())
+            .collect();
+    }
+
+    /// The rows of the article at `index` of the dataset's order.
+    pub fn refs_at(&self, index: usize) -> &[GoldRef] {
+        self.by_article.get(index).map_or(&[], |r| r)
+    }
+
+    /// The gold rows of the article at `index` in file order, read from `gold.csv`;
+    /// empty when it has none.
+    pub fn read(&self, index: usize) -> Result<Vec<Attribution>> {
+        let refs = self.refs_at(index);
+        if refs.is_empty() {
             return Ok(Vec::new());
-        };
+        }
         let snippet = self.snippet(refs)?;
         self.parse(&snippet, refs.len())
     }

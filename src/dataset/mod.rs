@@ -344,9 +344,10 @@ impl Dataset {
         hash_file(&mut hasher, &gold_file, gold_present)?;
         hash_part(&mut hasher, aliases_bytes.as_deref().unwrap_or_default());
         let fingerprint = format!("sha256:{:x}", hasher.finalize());
-        let (mut ids, mut index) = (ids, index);
+        let (mut ids, mut index, mut gold) = (ids, index, gold);
         ids.shrink_to_fit();
         index.shrink_to_fit();
+        gold.place(&ids);
         Ok(Dataset {
             name,
             path,
@@ -383,14 +384,17 @@ impl Dataset {
     /// `gold.csv` at each call: the dataset keeps where rows are, not the rows, so its
     /// memory does not grow with the gold.
     pub fn gold_for(&self, id: &str) -> Result<Vec<Attribution>> {
-        self.gold.read(id)
+        match self.index.get(id) {
+            Some(&index) => self.gold.read(index),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Every gold row with its line, article by article.
     fn for_each_gold_row(&self, mut each: impl FnMut(&Attribution, u64)) -> Result<()> {
-        for (id, refs) in &self.gold.refs {
-            let rows = self.gold.read(id)?;
-            for (row, r) in rows.iter().zip(refs) {
+        for index in 0..self.ids.len() {
+            let rows = self.gold.read(index)?;
+            for (row, r) in rows.iter().zip(self.gold.refs_at(index)) {
                 each(row, r.line());
             }
         }
