@@ -143,7 +143,7 @@ impl Pass<'_> {
         self.chars += text.chars().count() as u64;
         hash_part(&mut self.hasher, id.as_bytes());
         hash_part(&mut self.hasher, text.as_bytes());
-        if let Some(refs) = self.gold.refs.get(id) {
+        if let Some(refs) = self.gold.refs_of(id) {
             let article = Article::new(id, text);
             // Validated rows parse again as they did; nothing to report if not.
             let (rows, clean) = match self.gold.read_lenient(refs) {
@@ -307,7 +307,7 @@ impl Dataset {
         // Unknown ids are only known once every article was seen; with no usable
         // articles at all, every id would be "unknown", which says nothing new.
         if source.is_some() {
-            for (id, refs) in &gold.refs {
+            for (id, refs) in gold.by_id() {
                 if pass.index.contains_key(id) || pass.broken.contains(id) {
                     continue;
                 }
