@@ -111,6 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: "custom".into(),
         command: std::env::args().collect(),
         progress: false,
+        shard: None,
     };
     let outcome = run(
         &[dataset],

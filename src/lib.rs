@@ -16,10 +16,12 @@ pub mod dataset;
 pub mod error;
 pub mod experiment;
 pub mod import;
+pub mod merge;
 pub mod model;
 pub mod record;
 pub mod runner;
 pub mod scoring;
+pub mod shard;
 pub mod signals;
 #[cfg(feature = "bert")]
 pub mod train;

@@ -13,15 +13,18 @@ use crate::error::{Error, Result};
 use crate::model::{
     Batch, Model, ModelErrorKind, ModelInfo, SpeakersRequest, Task, TimedPrediction,
 };
+use crate::record::shard::{ExtractTotals, ShardFile, ShardResult, SpeakersTotals};
 use crate::record::{
     ArticleError, ArticleLine, ArticleSchemeLine, DatasetRecord, Interruption, Latency,
-    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, SpeakerOutcomeLine,
-    SpeakersArticleLine, SpeakersResultRecord, TaskResult, Throughput, ToolInfo, markdown_report,
+    OutcomeLine, ResultRecord, RunFolder, RunRecord, RunStatus, SCHEMA_VERSION, ShardRecord,
+    SpeakerOutcomeLine, SpeakersArticleLine, SpeakersResultRecord, TaskResult, Throughput,
+    ToolInfo, markdown_report,
 };
 use crate::scoring::{
-    self, ArticleScore, ArticleSpeakerScore, PerScheme, Scorer, ScoringOptions, SpeakerConfusion,
-    SpeakerMatch,
+    self, ArticleScore, ArticleSpeakerScore, ConfidenceTally, DatasetTally, PerScheme, Scorer,
+    ScoringOptions, SpeakerConfusion, SpeakerMatch, SpeakersTally,
 };
+use crate::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -46,6 +49,8 @@ pub struct RunOptions {
     pub command: Vec<String>,
     /// Progress bars on stderr.
     pub progress: bool,
+    /// The shard of every dataset this run holds (docs/distributed.md); `None`: all.
+    pub shard: Option<Shard>,
 }
 
 /// A model of a run, under its name in the record. A model used as is on every dataset
@@ -126,6 +131,7 @@ pub fn run(
 
     let mut folder = RunFolder::create(&options.out_dir, &options.name)?;
     let mut results = Vec::new();
+    let mut shard_results = Vec::new();
     let mut model_infos: Vec<ModelInfo> = Vec::new();
     let mut reached = 0usize;
     let mut total = 0usize;
@@ -138,8 +144,9 @@ pub fn run(
                 model_infos.push(info);
             }
             reached += done.reached;
-            total += dataset.article_ids().len();
+            total += held_articles(dataset, options.shard.as_ref()).len();
             results.push(done.result);
+            shard_results.push(done.shard_result);
         }
     }
     // A model that failed everywhere still appears, so the record says what was asked.
@@ -183,11 +190,27 @@ pub fn run(
                 articles: d.article_ids().len(),
                 gold_rows: d.gold_rows(),
                 fingerprint: d.fingerprint().to_string(),
+                shard_articles: options
+                    .shard
+                    .as_ref()
+                    .map(|s| held_articles(d, Some(s)).len()),
             })
             .collect(),
         models: model_infos,
         results,
+        shard: options.shard.as_ref().map(|s| ShardRecord {
+            index: s.index,
+            count: s.count,
+            source: s.source,
+            from: s.from.clone(),
+            hash: crate::shard::HASH.to_string(),
+        }),
     };
+    if options.shard.is_some() {
+        folder.write_shard(&ShardFile {
+            results: shard_results,
+        })?;
+    }
     let report = markdown_report(&options.name, &record);
     let texts = |dataset: &str, id: &str| {
         let dataset = datasets.iter().find(|d| d.name() == dataset)?;
@@ -324,6 +347,8 @@ struct ModelOnDataset {
     info: Option<ModelInfo>,
     /// Articles the model was asked about before an interrupt (all, without one).
     reached: usize,
+    /// What `shard.json` keeps of it.
+    shard_result: ShardResult,
 }
 
 fn run_one(
@@ -361,33 +386,53 @@ fn run_one(
         config_hash: m.info().config_hash.clone(),
     });
 
+    // The articles of this run's shard, by their place in the dataset's order.
+    let held: Vec<usize> = held_articles(dataset, options.shard.as_ref());
     let bar = progress_bar(
         options,
-        dataset.article_ids().len(),
+        held.len(),
         format!("{} on {}", entry.name, dataset.name()),
     );
     let scorer = Scorer::new(dataset.aliases(), &options.scoring);
     let speakers_task = options.task == Task::Speakers;
-    let mut scores: Vec<ArticleScore> = Vec::with_capacity(dataset.article_ids().len());
-    let mut speaker_scores: Vec<ArticleSpeakerScore> = Vec::new();
+    // Only counts are kept per article: memory does not grow with the texts or rows.
+    let mut tally = DatasetTally::default();
+    let mut speakers_tally = SpeakersTally::default();
+    if speakers_task {
+        speakers_tally.articles.reserve_exact(held.len());
+    } else {
+        tally.articles.reserve_exact(held.len());
+    }
     let mut confusion = SpeakerConfusion::default();
-    let mut predictions: Vec<Attribution> = Vec::new();
-    let mut latencies: Vec<f64> = Vec::new();
+    let mut confidence = ConfidenceTally::default();
+    let (mut prediction_rows, mut rows_with_mentions) = (0usize, 0usize);
+    let mut latencies: Vec<f64> = Vec::with_capacity(held.len());
     let mut chars = 0usize;
     let mut bytes = 0usize;
     let mut reached = 0usize;
+    let mut done = 0usize;
     let mut predict_wall_s = 0.0;
     let mut process_cpu_s = Some(0.0);
     // Summed per article when the model measured each on its own thread: exact model
     // work, unlike the process clock, which also counts idle workers spinning.
     let mut article_cpu_s = Some(0.0);
     let external_cpu_before = model.and_then(|m| m.external_cpu_s());
-    let mut articles = dataset.articles().peekable();
-    while articles.peek().is_some() {
-        let chunk = articles
-            .by_ref()
-            .take(CHUNK)
-            .collect::<Result<Vec<Article>>>()?;
+    let sharded = options.shard.is_some();
+    folder.start_predictions(&entry.name, dataset.name())?;
+    let mut stream = dataset.articles();
+    for chunk_indices in held.chunks(CHUNK) {
+        let mut positions = Vec::with_capacity(chunk_indices.len());
+        let mut chunk = Vec::with_capacity(chunk_indices.len());
+        for &index in chunk_indices {
+            if let Some(article) = stream.load(index) {
+                chunk.push(article?);
+                positions.push(index);
+            }
+        }
+        let golds: Vec<Vec<Attribution>> = chunk
+            .iter()
+            .map(|article| dataset.gold_for(&article.id))
+            .collect::<Result<_>>()?;
         let started = Instant::now();
         let cpu_started = crate::cpu_time::process_seconds();
         // After an interrupt the articles left are not sent: they count as predicting
@@ -398,9 +443,9 @@ fn run_one(
                 let requests: Option<Vec<SpeakersRequest>> = speakers_task.then(|| {
                     chunk
                         .iter()
-                        .map(|article| {
-                            let kept: Vec<&Attribution> = dataset
-                                .gold_for(&article.id)
+                        .zip(&golds)
+                        .map(|(article, gold)| {
+                            let kept: Vec<&Attribution> = gold
                                 .iter()
                                 .filter(|row| options.scoring.types.contains(&row.gold_type()))
                                 .collect();
@@ -447,10 +492,13 @@ fn run_one(
                 latencies.push(p.latency_ms);
                 article_cpu_s = article_cpu_s.zip(p.cpu_s).map(|(sum, cpu)| sum + cpu);
             }
+            prediction_rows += p.rows.len();
+            rows_with_mentions += p.rows.iter().filter(|r| r.mention_span.is_some()).count();
         }
+        let place = |i: usize| sharded.then(|| positions[i]);
         if speakers_task {
-            for p in &predicted {
-                let gold = dataset.gold_for(&p.article.id);
+            for (i, p) in predicted.iter().enumerate() {
+                let gold = &golds[i];
                 let score = scoring::score_speakers_article(
                     &p.article.id,
                     gold,
@@ -463,55 +511,53 @@ fn run_one(
                     scorer.cast(),
                     |_| (gold, &p.rows),
                 ));
-                folder.write_article(&speakers_line(&entry.name, dataset, p, gold, &score))?;
-                speaker_scores.push(score);
+                let mut line = speakers_line(&entry.name, dataset, p, gold, &score);
+                line.dataset_index = place(i);
+                folder.write_article(&line)?;
+                speakers_tally.push(&score);
             }
-            bar.set_position(speaker_scores.len() as u64);
-            for p in predicted {
-                predictions.extend(p.rows);
+        } else {
+            let scored: Vec<ArticleScore> = predicted
+                .par_iter()
+                .zip(&golds)
+                .map(|(p, gold)| scorer.score_article(&p.article, gold, &p.rows))
+                .collect::<Result<Vec<_>>>()?;
+            for (i, (score, p)) in scored.iter().zip(&predicted).enumerate() {
+                let gold = &golds[i];
+                let mut line = article_line(&entry.name, dataset, p, gold, score);
+                line.dataset_index = place(i);
+                folder.write_article(&line)?;
+                confusion.add_outcomes(
+                    scorer.cast(),
+                    &p.article.id,
+                    &score.schemes.overlap.outcomes,
+                    gold,
+                    &p.rows,
+                );
+                tally.push(&score.schemes);
+                if p.rows.iter().all(|r| r.confidence.is_none()) {
+                    confidence.add_unranked(p.rows.len(), score.schemes.overlap.counts);
+                } else {
+                    confidence.add_article(&p.rows, |kept| {
+                        scorer
+                            .score_article(&p.article, gold, kept)
+                            .map(|s| s.schemes.overlap.counts)
+                    })?;
+                }
             }
-            continue;
         }
-        let scored: Vec<(ArticleScore, &Predicted)> = predicted
-            .par_iter()
-            .map(|p| {
-                let gold = dataset.gold_for(&p.article.id);
-                scorer
-                    .score_article(&p.article, gold, &p.rows)
-                    .map(|score| (score, p))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for (score, p) in scored {
-            let gold = dataset.gold_for(&p.article.id);
-            folder.write_article(&article_line(&entry.name, dataset, p, gold, &score))?;
-            confusion.add_outcomes(
-                scorer.cast(),
-                &p.article.id,
-                &score.schemes.overlap.outcomes,
-                gold,
-                &p.rows,
-            );
-            scores.push(score);
+        for p in &predicted {
+            folder.append_predictions(&p.rows)?;
         }
-        for p in predicted {
-            predictions.extend(p.rows);
-        }
-        bar.set_position(scores.len() as u64);
+        done += predicted.len();
+        bar.set_position(done as u64);
     }
     bar.finish_and_clear();
-    folder.write_predictions(&entry.name, dataset.name(), &predictions)?;
+    folder.end_predictions()?;
 
     let mut warnings = Vec::new();
-    if options.scoring.speaker_match == SpeakerMatch::Mention
-        && !predictions.is_empty()
-        && predictions.iter().all(|row| row.mention_span.is_none())
-    {
-        warnings.push(format!(
-            "none of its {} rows has speaker_start/speaker_end, and --speaker-match mention \
-             compares those offsets: every speaker counts as wrong. Have the model give \
-             mentions, or score with --speaker-match name",
-            predictions.len()
-        ));
+    if let Some(warning) = mention_warning(&options.scoring, prediction_rows, rows_with_mentions) {
+        warnings.push(warning);
     }
     let external_cpu_s = external_cpu_before
         .zip(model.and_then(|m| m.external_cpu_s()))
@@ -531,9 +577,26 @@ fn run_one(
         t.usage = model.take_usage();
         t
     });
+    let shard_result = ShardResult {
+        model: entry.name.clone(),
+        dataset: dataset.name().to_string(),
+        extract: (!speakers_task).then(|| ExtractTotals {
+            by_type: tally.by_type.clone(),
+            by_mention_type: tally.by_mention_type.clone(),
+        }),
+        speakers: speakers_task.then_some(SpeakersTotals {
+            by_type: speakers_tally.by_type,
+            by_mention_type: speakers_tally.by_mention_type,
+        }),
+        speaker_confusion: confusion.top(usize::MAX),
+        // Every shard's, with confidences or not: the curve's lowest point sums them all.
+        confidence: (!speakers_task).then(|| confidence.clone()),
+        prediction_rows,
+        rows_with_mentions,
+    };
     Ok(ModelOnDataset {
         result: if speakers_task {
-            let aggregate = scoring::aggregate_speakers(&speaker_scores, &options.scoring);
+            let aggregate = scoring::aggregate_speakers_tally(&speakers_tally, &options.scoring);
             TaskResult::Speakers(SpeakersResultRecord {
                 throughput,
                 errors,
@@ -541,17 +604,42 @@ fn run_one(
                 ..SpeakersResultRecord::new(&entry.name, dataset.name(), aggregate, &confusion)
             })
         } else {
-            let aggregate = scoring::aggregate(&scores, &options.scoring);
+            let aggregate = scoring::aggregate_tally(&tally, &options.scoring);
             TaskResult::Extract(ResultRecord {
                 throughput,
                 errors,
                 warnings,
-                confidence_curve: scoring::confidence_curve(dataset, &scorer, &predictions)?,
+                confidence_curve: confidence.curve(),
                 ..ResultRecord::new(&entry.name, dataset.name(), aggregate, &confusion)
             })
         },
         info,
         reached: if model.is_some() { reached } else { 0 },
+        shard_result,
+    })
+}
+
+/// The places, in the dataset's order, of the articles `shard` holds (all without one).
+pub fn held_articles(dataset: &Dataset, shard: Option<&Shard>) -> Vec<usize> {
+    let ids = dataset.article_ids();
+    (0..ids.len())
+        .filter(|&i| shard.is_none_or(|s| s.holds(&ids[i])))
+        .collect()
+}
+
+/// In mention mode, a model that gives no mention offsets gets every speaker wrong:
+/// said, as it is no failure of the run.
+pub fn mention_warning(
+    scoring: &ScoringOptions,
+    rows: usize,
+    with_mentions: usize,
+) -> Option<String> {
+    (scoring.speaker_match == SpeakerMatch::Mention && rows > 0 && with_mentions == 0).then(|| {
+        format!(
+            "none of its {rows} rows has speaker_start/speaker_end, and --speaker-match mention \
+             compares those offsets: every speaker counts as wrong. Have the model give \
+             mentions, or score with --speaker-match name"
+        )
     })
 }
 
@@ -568,6 +656,7 @@ fn speakers_line(
         model: model.to_string(),
         dataset: dataset.name().to_string(),
         article_id: predicted.article.id.clone(),
+        dataset_index: None,
         task: Task::Speakers.as_str().to_string(),
         chars: predicted.article.char_len(),
         latency_ms: predicted.latency_ms,
@@ -604,6 +693,7 @@ fn article_line(
         model: model.to_string(),
         dataset: dataset.name().to_string(),
         article_id: predicted.article.id.clone(),
+        dataset_index: None,
         chars: predicted.article.char_len(),
         latency_ms: predicted.latency_ms,
         error: predicted.error.clone(),

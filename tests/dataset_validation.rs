@@ -85,7 +85,13 @@ fn the_seed_dataset_opens_cleanly() {
         ["kremlin-leaked-call-2025-11-26".to_string()]
     );
     assert_eq!(dataset.gold_rows(), 36);
-    assert_eq!(dataset.gold_for("kremlin-leaked-call-2025-11-26").len(), 36);
+    assert_eq!(
+        dataset
+            .gold_for("kremlin-leaked-call-2025-11-26")
+            .unwrap()
+            .len(),
+        36
+    );
     assert_eq!(dataset.chars(), 4880);
     assert!(dataset.fingerprint().starts_with("sha256:"));
     assert_eq!(dataset.fingerprint().len(), "sha256:".len() + 64);
@@ -105,13 +111,13 @@ fn the_seed_dataset_opens_cleanly() {
 fn a_good_dataset_gives_its_rows_and_texts() {
     let dir = with_gold(GOOD_ROW);
     let dataset = open(&dir).unwrap();
-    let gold = dataset.gold_for("a1");
+    let gold = dataset.gold_for("a1").unwrap();
     assert_eq!(gold.len(), 1);
     assert_eq!(gold[0].quote_span, Some(Span::new(11, 23)));
     assert_eq!(gold[0].mention_span, Some(Span::new(0, 3)));
     assert_eq!(gold[0].quote_type, Some(QuoteType::Direct));
     assert_eq!(gold[0].cue.as_deref(), Some("said"));
-    assert!(dataset.gold_for("nope").is_empty());
+    assert!(dataset.gold_for("nope").unwrap().is_empty());
     let article = dataset.article("a1").unwrap().unwrap();
     assert_eq!(article.text, TEXT);
     assert!(dataset.article("nope").unwrap().is_none());
@@ -577,7 +583,7 @@ fn a_gold_confidence_column_is_ignored() {
         ),
     ]);
     let dataset = open(&dir).unwrap();
-    assert_eq!(dataset.gold_for("a1")[0].confidence, None);
+    assert_eq!(dataset.gold_for("a1").unwrap()[0].confidence, None);
 }
 
 #[test]

@@ -31,7 +31,7 @@ fn an_outside_model_runs_through_the_library() {
     let gold = dataset
         .article_ids()
         .iter()
-        .map(|id| (id.clone(), dataset.gold_for(id).to_vec()))
+        .map(|id| (id.clone(), dataset.gold_for(id).unwrap()))
         .collect();
     let oracle = Oracle {
         info: ModelInfo {
@@ -54,6 +54,7 @@ fn an_outside_model_runs_through_the_library() {
         name: "lib".into(),
         command: Vec::new(),
         progress: false,
+        shard: None,
     };
     let outcome = run(&[dataset], &[ModelEntry::new(Box::new(oracle))], &options).unwrap();
     assert_eq!(outcome.record.status, RunStatus::Complete);

@@ -32,7 +32,7 @@ fn load(path: &Path) -> (Dataset, Vec<Gold>) {
         .articles()
         .map(|a| {
             let a = a.unwrap();
-            let gold = dataset.gold_for(&a.id).to_vec();
+            let gold = dataset.gold_for(&a.id).unwrap();
             (a.id, a.text, gold)
         })
         .collect();

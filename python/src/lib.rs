@@ -118,16 +118,19 @@ impl PyDataset {
     /// every article's in the dataset's order.
     #[pyo3(signature = (article_id = None))]
     fn gold(&self, py: Python<'_>, article_id: Option<&str>) -> PyResult<PyObject> {
-        let rows: Vec<RowOut<'_>> = match article_id {
-            Some(id) => self.inner.gold_for(id).iter().map(RowOut::of).collect(),
+        // The dataset reads gold rows from gold.csv when asked: held here while listed.
+        let gold: Vec<Attribution> = match article_id {
+            Some(id) => self.inner.gold_for(id),
             None => self
                 .inner
                 .article_ids()
                 .iter()
-                .flat_map(|id| self.inner.gold_for(id))
-                .map(RowOut::of)
-                .collect(),
-        };
+                .map(|id| self.inner.gold_for(id))
+                .collect::<attr_eval::Result<Vec<_>>>()
+                .map(|rows| rows.into_iter().flatten().collect()),
+        }
+        .map_err(|e| to_py_err(py, e, None))?;
+        let rows: Vec<RowOut<'_>> = gold.iter().map(RowOut::of).collect();
         to_python(py, &rows)
     }
 
@@ -437,12 +440,12 @@ fn extract_outcomes(
         let article = article?;
         let mut predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
         article.place_rows(&mut predicted);
-        let gold = dataset.gold_for(&article.id);
-        let score = scorer.score_article(&article, gold, &predicted)?;
+        let gold = dataset.gold_for(&article.id)?;
+        let score = scorer.score_article(&article, &gold, &predicted)?;
         if lines.len() > 1 {
             lines.push(',');
         }
-        let line = outcomes_json(&score, gold, &predicted, article.char_len())
+        let line = outcomes_json(&score, &gold, &predicted, article.char_len())
             .map_err(|e| Error::Usage(format!("serialising the outcomes: {e}")))?;
         lines.push_str(&line);
     }
@@ -457,9 +460,10 @@ fn speakers_outcomes(
     scored: &ScoredSpeakers,
 ) -> attr_eval::Result<String> {
     let by_article = attr_eval::scoring::by_article(answers);
-    let mut lines = Vec::with_capacity(scored.articles.len());
+    // Each line serialised while its article's gold rows, read from gold.csv, are held.
+    let mut lines: Vec<String> = Vec::with_capacity(scored.articles.len());
     for score in &scored.articles {
-        let gold = dataset.gold_for(&score.article_id);
+        let gold = &dataset.gold_for(&score.article_id)?;
         let answered = by_article
             .get(score.article_id.as_str())
             .map_or(&[][..], Vec::as_slice);
@@ -482,10 +486,12 @@ fn speakers_outcomes(
                 .map(RowOut::of)
                 .collect(),
         };
-        lines.push(line);
+        lines.push(
+            serde_json::to_string(&line)
+                .map_err(|e| Error::Usage(format!("serialising the outcomes: {e}")))?,
+        );
     }
-    serde_json::to_string(&lines)
-        .map_err(|e| Error::Usage(format!("serialising the outcomes: {e}")))
+    Ok(format!("[{}]", lines.join(",")))
 }
 
 #[pyfunction]

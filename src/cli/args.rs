@@ -47,6 +47,10 @@ pub enum Command {
     /// Check a dataset: articles, gold.csv and aliases.csv against docs/datasets.md.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
+    /// Merge the run folders of a sharded run (`run --shard K/N`) into one, equal to the
+    /// unsharded run's.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// List a dataset's articles, or show one with its gold rows and a model's rows
     /// aligned with them (run now, or as a saved run scored it: --run).
     Show(ShowArgs),
@@ -188,8 +192,31 @@ pub struct RunArgs {
     /// Neither read nor write the prediction cache
     #[arg(long)]
     pub no_cache: bool,
+    /// Run only shard K of N (K from 0): the articles whose id hashes to K
+    /// (docs/distributed.md). Without it: ATTR_EVAL_SHARD=K/N, a Slurm array's
+    /// SLURM_ARRAY_TASK_* variables, or JOB_COMPLETION_INDEX with --shards
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// How many shards a Kubernetes indexed Job has (its completions): JOB_COMPLETION_INDEX
+    /// gives this task's K
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
     #[command(flatten)]
     pub scoring: ScoringArgs,
+}
+
+/// `attr-eval merge`: the shards of one run back into one run folder.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' run folders (or their run.json), each shard once, in any order
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+    /// Where the merged run folder goes
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// The merged run folder's name, in [A-Za-z0-9._-]
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(args) => crate::cli::run::execute(args),
         Command::Score(args) => crate::cli::score::execute(args),
         Command::Validate(args) => crate::cli::validate::execute(args),
+        Command::Merge(args) => crate::cli::merge::execute(args),
         Command::Show(args) => crate::cli::show::execute(args),
         Command::Import(args) => crate::cli::import::execute(args),
         Command::Compare(args) => crate::cli::compare::execute(args),
@@ -34,6 +35,7 @@ pub fn restore_default_sigpipe() {
 
 mod compare;
 mod import;
+mod merge;
 mod run;
 mod score;
 mod show;

@@ -59,6 +59,9 @@ pub fn execute(args: RunArgs) -> Result<i32> {
     crate::record::check_run_name(&name)?;
     let specs = ModelSpec::parse_all(&models)?;
     let load = load_options(&args)?;
+    let shard = crate::shard::select(args.shard.as_deref(), args.shards, |name| {
+        std::env::var(name).ok()
+    })?;
     let options = RunOptions {
         task: args.task,
         scoring,
@@ -70,6 +73,7 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         name,
         command: std::env::args().collect(),
         progress: std::io::stderr().is_terminal(),
+        shard,
     };
     // Everything a user can get wrong is checked before any model runs: the datasets,
     // every `file:` model's CSV (docs/datasets.md#validation).
@@ -77,6 +81,22 @@ pub fn execute(args: RunArgs) -> Result<i32> {
         .iter()
         .map(|spec| Dataset::open(spec))
         .collect::<Result<Vec<_>>>()?;
+    if let Some(shard) = &options.shard {
+        let held: Vec<String> = datasets
+            .iter()
+            .map(|d| {
+                let n = runner::held_articles(d, Some(shard)).len();
+                format!("{n} of {} articles of {}", d.article_ids().len(), d.name())
+            })
+            .collect();
+        eprintln!(
+            "shard {}/{} (K from 0; from {}): {}",
+            shard.index,
+            shard.count,
+            shard.from,
+            held.join(", ")
+        );
+    }
     let entries = model_entries(&specs, &datasets, &load)?;
     let outcome = runner::run(&datasets, &entries, &options)?;
     for result in &outcome.record.results {

@@ -71,7 +71,7 @@ fn list_dataset(dataset: &Dataset, spec: &str, format: ShowFormat) -> Result<i32
     let mut entries = Vec::new();
     for (article, id) in dataset.articles().zip(dataset.article_ids()) {
         let article = article?;
-        let gold = dataset.gold_for(id);
+        let gold = dataset.gold_for(id)?;
         let of = |t: QuoteType| gold.iter().filter(|r| r.gold_type() == t).count();
         entries.push(Entry {
             article_id: id,
@@ -162,7 +162,7 @@ fn show_live(
     scheme: Scheme,
 ) -> Result<i32> {
     let article = article_of(dataset, id, &format!("`attr-eval show {spec}`"))?;
-    let gold = dataset.gold_for(&article.id);
+    let gold = dataset.gold_for(&article.id)?;
     let Some(model_spec) = &args.model else {
         if args.format == ShowFormat::Json {
             let value = json!({"dataset": dataset.name(), "article_id": article.id,
@@ -175,7 +175,7 @@ fn show_live(
         }
         print_text(dataset, &article);
         println!("gold ({} rows):", gold.len());
-        for row in gold {
+        for row in &gold {
             println!("  {}", describe(row));
         }
         return Ok(0);
@@ -187,7 +187,7 @@ fn show_live(
         message: format!("article `{}`: {e}", article.id),
     })?;
     let options = ScoringOptions::default();
-    let score = scoring::score_article(&article, gold, &predictions, dataset.aliases(), &options)?;
+    let score = scoring::score_article(&article, &gold, &predictions, dataset.aliases(), &options)?;
     let ignored: Vec<Attribution> = score
         .schemes
         .get(scheme)

@@ -8,8 +8,12 @@ use super::aliases::AliasEntry;
 use super::validate::{ErrorSink, confidence_problem};
 use crate::attribution::{Attribution, MentionType, QuoteType, Span};
 use crate::error::{Error, InputError, Location, Result};
+use sha2::Digest;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
+use std::rc::Rc;
 
 /// Gold and predictions share the schema but not every rule: `confidence` is read only
 /// for predictions, and only gold forbids exactly repeated rows.
@@ -70,25 +74,58 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-/// A CSV reader over a file held in memory, with correct line numbers.
-struct Records<'b> {
-    reader: ::csv::Reader<&'b [u8]>,
-    lines: LineCounter<'b>,
+/// A CSV reader with correct line numbers, over a file held in memory or read as it goes.
+struct Records<R: Read> {
+    reader: ::csv::Reader<Tee<R>>,
+    lines: LineCounter,
 }
 
-impl<'b> Records<'b> {
+/// The bytes the csv reader has pulled that the line counter has not yet passed: one
+/// record and the reader's buffer, whatever the size of the file.
+#[derive(Default)]
+struct Window {
+    bytes: Vec<u8>,
+    /// Offset of `bytes[0]` in the file (after a byte order mark).
+    base: u64,
+}
+
+/// A reader that keeps what it passes on in a [`Window`].
+struct Tee<R> {
+    inner: R,
+    window: Rc<RefCell<Window>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.window.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<'b> Records<&'b [u8]> {
     fn new(bytes: &'b [u8]) -> Self {
-        let bytes = strip_bom(bytes);
+        Records::from_reader(strip_bom(bytes))
+    }
+}
+
+impl<R: Read> Records<R> {
+    /// `inner` starts after any byte order mark.
+    fn from_reader(inner: R) -> Self {
+        let window = Rc::new(RefCell::new(Window::default()));
         // Headers are read by hand so that their line is known and field counts are
         // checked here, with a message that names the line, instead of by the csv crate.
         let reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(bytes);
+            .from_reader(Tee {
+                inner,
+                window: Rc::clone(&window),
+            });
         Records {
             reader,
             lines: LineCounter {
-                bytes,
+                window,
                 counted_to: 0,
                 line: 1,
             },
@@ -109,27 +146,34 @@ impl<'b> Records<'b> {
 /// after blank lines and with CRLF endings (csv 1.4 reports the second record of
 /// "h\r\na\r\n" on line 1), because the position it gives is where reading of the
 /// previous terminator stopped, not where the record starts.
-struct LineCounter<'b> {
-    bytes: &'b [u8],
-    counted_to: usize,
+struct LineCounter {
+    window: Rc<RefCell<Window>>,
+    counted_to: u64,
     line: u64,
 }
 
-impl LineCounter<'_> {
+impl LineCounter {
     /// The line of a record whose reading began at byte `from`: the record itself starts
     /// at the first byte that is not a line terminator. Calls come in increasing order.
     fn line_of_record_at(&mut self, from: u64) -> u64 {
-        let len = self.bytes.len();
-        let mut start = usize::try_from(from).unwrap_or(len).min(len);
-        while start < len && matches!(self.bytes[start], b'\r' | b'\n') {
+        let mut window = self.window.borrow_mut();
+        let base = window.base;
+        let bytes = &window.bytes;
+        let at = |offset: u64| -> Option<u8> {
+            offset
+                .checked_sub(base)
+                .and_then(|i| bytes.get(usize::try_from(i).ok()?).copied())
+        };
+        let mut start = from.max(self.counted_to);
+        while matches!(at(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
         if start > self.counted_to {
-            for index in self.counted_to..start {
+            for offset in self.counted_to..start {
                 // \n, \r\n and a lone \r each end one line, as for the csv parser.
-                let ends_line = match self.bytes[index] {
-                    b'\n' => true,
-                    b'\r' => self.bytes.get(index + 1) != Some(&b'\n'),
+                let ends_line = match at(offset) {
+                    Some(b'\n') => true,
+                    Some(b'\r') => at(offset + 1) != Some(b'\n'),
                     _ => false,
                 };
                 if ends_line {
@@ -138,6 +182,12 @@ impl LineCounter<'_> {
             }
             self.counted_to = start;
         }
+        // What the counter has passed is not needed again.
+        let passed = usize::try_from(self.counted_to.saturating_sub(base))
+            .unwrap_or(usize::MAX)
+            .min(window.bytes.len());
+        window.bytes.drain(..passed);
+        window.base += passed as u64;
         self.line
     }
 }
@@ -146,7 +196,7 @@ impl LineCounter<'_> {
 /// or a column it needs is missing or repeated.
 fn read_header(
     file: &Path,
-    records: &mut Records<'_>,
+    records: &mut Records<impl Read>,
     required: &[&str],
     known: &[&str],
     sink: &mut ErrorSink,
@@ -224,13 +274,14 @@ fn csv_error(file: &Path, error: &::csv::Error, line: u64) -> InputError {
 /// header; calls `each` with the record and its line.
 fn for_each_record(
     file: &Path,
-    records: &mut Records<'_>,
+    records: &mut Records<impl Read>,
     header: &Header,
     sink: &mut ErrorSink,
-    mut each: impl FnMut(&::csv::ByteRecord, u64, &mut ErrorSink),
+    mut each: impl FnMut(&::csv::ByteRecord, u64, RecordSpan, &mut ErrorSink),
 ) {
     let mut record = ::csv::ByteRecord::new();
     loop {
+        let start = records.reader.position().byte();
         let line = match records.next(&mut record) {
             Ok(Some(line)) => line,
             Ok(None) => break,
@@ -257,7 +308,8 @@ fn for_each_record(
             ));
             continue;
         }
-        each(&record, line, sink);
+        let end = records.reader.position().byte();
+        each(&record, line, RecordSpan { start, end }, sink);
     }
 }
 
@@ -423,7 +475,46 @@ pub(crate) fn parse_attribution_csv(
     kind: RowKind,
     sink: &mut ErrorSink,
 ) -> Vec<LocatedRow> {
-    let mut records = Records::new(bytes);
+    let mut rows = Vec::new();
+    for_each_attribution_row(file, strip_bom(bytes), kind, true, sink, |row, _| {
+        rows.push(row)
+    });
+    rows
+}
+
+/// Where the records of a CSV start, in bytes after a byte order mark: the header ends at
+/// `header_end`; each row's record spans `RecordSpan`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RecordSpan {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Skips a byte order mark at the start of `reader`; returns its length (0 or 3), after
+/// which record spans count.
+pub(crate) fn skip_bom(reader: &mut impl std::io::BufRead) -> std::io::Result<u64> {
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+        return Ok(3);
+    }
+    Ok(0)
+}
+
+/// As [`parse_attribution_csv`], one row at a time with the span of its record, so that
+/// a caller can keep where rows are instead of the rows.
+///
+/// `repeats`: for gold, report exactly repeated rows here; a caller that checks them
+/// article by article (without a map of every row of the file) passes `false`.
+/// `input` starts after any byte order mark.
+pub(crate) fn for_each_attribution_row(
+    file: &Path,
+    input: impl Read,
+    kind: RowKind,
+    repeats: bool,
+    sink: &mut ErrorSink,
+    mut emit: impl FnMut(LocatedRow, RecordSpan),
+) {
+    let mut records = Records::from_reader(input);
     let Some(header) = read_header(
         file,
         &mut records,
@@ -431,7 +522,7 @@ pub(crate) fn parse_attribution_csv(
         &crate::attribution::CSV_COLUMNS,
         sink,
     ) else {
-        return Vec::new();
+        return;
     };
     let at = |name: &str| header.positions.get(name).copied();
     let columns = Columns {
@@ -460,100 +551,108 @@ pub(crate) fn parse_attribution_csv(
     };
 
     let dataset_column = at("dataset");
-    let mut rows = Vec::new();
-    // Gold: the line where each distinct row was first seen.
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    for_each_record(file, &mut records, &header, sink, |record, line, sink| {
-        let mut fields = Fields {
-            file,
-            record,
-            line,
-            errors: 0,
-        };
-        let article_id = fields.required_text(sink, Some(columns.article_id), "article_id");
-        let quote = fields.required_text(sink, Some(columns.quote), "quote");
-        let speaker = fields.text(sink, Some(columns.speaker), "speaker");
-        let quote_span = fields.span(sink, columns.start, columns.end, ("start", "end"));
-        let quote_type = fields
-            .optional_text(sink, columns.quote_type, "type")
-            .and_then(|text| match text.trim().parse::<QuoteType>() {
-                Ok(t) => Some(t),
-                Err(message) => {
-                    fields.error(sink, "type", message);
-                    None
-                }
-            });
-        let cue = fields.optional_text(sink, columns.cue, "cue");
-        let speaker_mention =
-            fields.optional_text(sink, columns.speaker_mention, "speaker_mention");
-        let mention_span = fields.span(
-            sink,
-            columns.speaker_start,
-            columns.speaker_end,
-            ("speaker_start", "speaker_end"),
-        );
-        let confidence = fields
-            .optional_text(sink, columns.confidence, "confidence")
-            .and_then(|text| match text.trim().parse::<f64>() {
-                Ok(value) => match confidence_problem(value) {
-                    None => Some(value),
-                    Some(message) => {
-                        fields.error(sink, "confidence", message);
+    // Gold: the line where each distinct row was first seen, by a 128-bit digest of the
+    // row (a large gold file's rows themselves would double its memory).
+    let mut seen: HashMap<[u8; 16], u64> = HashMap::new();
+    for_each_record(
+        file,
+        &mut records,
+        &header,
+        sink,
+        |record, line, span, sink| {
+            let mut fields = Fields {
+                file,
+                record,
+                line,
+                errors: 0,
+            };
+            let article_id = fields.required_text(sink, Some(columns.article_id), "article_id");
+            let quote = fields.required_text(sink, Some(columns.quote), "quote");
+            let speaker = fields.text(sink, Some(columns.speaker), "speaker");
+            let quote_span = fields.span(sink, columns.start, columns.end, ("start", "end"));
+            let quote_type = fields
+                .optional_text(sink, columns.quote_type, "type")
+                .and_then(|text| match text.trim().parse::<QuoteType>() {
+                    Ok(t) => Some(t),
+                    Err(message) => {
+                        fields.error(sink, "type", message);
                         None
                     }
-                },
-                Err(_) => {
-                    fields.error(
-                        sink,
-                        "confidence",
-                        format!("confidence `{text}` is not a number"),
-                    );
-                    None
-                }
-            });
-        let mention_type = fields
-            .optional_text(sink, columns.mention_type, "mention_type")
-            .and_then(|text| match text.trim().parse::<MentionType>() {
-                Ok(t) => Some(t),
-                Err(message) => {
-                    fields.error(sink, "mention_type", message);
-                    None
-                }
-            });
-        let row = Attribution {
-            article_id,
-            quote,
-            speaker,
-            quote_span,
-            quote_type,
-            cue,
-            speaker_mention,
-            mention_span,
-            confidence,
-            mention_type,
-        };
-        if kind == RowKind::Gold && fields.errors == 0 {
-            // Rows compare as parsed values, so `5` and ` 5` or `direct` and ` direct` in
-            // otherwise equal rows are one row.
-            let key = serde_json::to_string(&row).unwrap_or_default();
-            if let Some(first) = seen.get(&key) {
-                sink.push(InputError::new(
+                });
+            let cue = fields.optional_text(sink, columns.cue, "cue");
+            let speaker_mention =
+                fields.optional_text(sink, columns.speaker_mention, "speaker_mention");
+            let mention_span = fields.span(
+                sink,
+                columns.speaker_start,
+                columns.speaker_end,
+                ("speaker_start", "speaker_end"),
+            );
+            let confidence = fields
+                .optional_text(sink, columns.confidence, "confidence")
+                .and_then(|text| match text.trim().parse::<f64>() {
+                    Ok(value) => match confidence_problem(value) {
+                        None => Some(value),
+                        Some(message) => {
+                            fields.error(sink, "confidence", message);
+                            None
+                        }
+                    },
+                    Err(_) => {
+                        fields.error(
+                            sink,
+                            "confidence",
+                            format!("confidence `{text}` is not a number"),
+                        );
+                        None
+                    }
+                });
+            let mention_type = fields
+                .optional_text(sink, columns.mention_type, "mention_type")
+                .and_then(|text| match text.trim().parse::<MentionType>() {
+                    Ok(t) => Some(t),
+                    Err(message) => {
+                        fields.error(sink, "mention_type", message);
+                        None
+                    }
+                });
+            let row = Attribution {
+                article_id,
+                quote,
+                speaker,
+                quote_span,
+                quote_type,
+                cue,
+                speaker_mention,
+                mention_span,
+                confidence,
+                mention_type,
+            };
+            if repeats && kind == RowKind::Gold && fields.errors == 0 {
+                // Rows compare as parsed values, so `5` and ` 5` or `direct` and ` direct` in
+                // otherwise equal rows are one row.
+                let json = serde_json::to_vec(&row).unwrap_or_default();
+                let digest = sha2::Sha256::digest(&json);
+                let mut key = [0u8; 16];
+                key.copy_from_slice(&digest[..16]);
+                if let Some(first) = seen.get(&key) {
+                    sink.push(InputError::new(
                     Location::line(file, line),
                     format!(
                         "this gold row repeats line {first} exactly (a gold row may appear only once)"
                     ),
                 ));
-            } else {
-                seen.insert(key, line);
+                } else {
+                    seen.insert(key, line);
+                }
             }
-        }
-        let dataset = dataset_column
-            .and_then(|i| record.get(i))
-            .map(|field| String::from_utf8_lossy(field).trim().to_string())
-            .filter(|name| !name.is_empty());
-        rows.push(LocatedRow { line, row, dataset });
-    });
-    rows
+            let dataset = dataset_column
+                .and_then(|i| record.get(i))
+                .map(|field| String::from_utf8_lossy(field).trim().to_string())
+                .filter(|name| !name.is_empty());
+            emit(LocatedRow { line, row, dataset }, span);
+        },
+    );
 }
 
 /// An alias entry with its line, for the check of its article id.
@@ -573,27 +672,33 @@ pub(crate) fn parse_aliases(file: &Path, bytes: &[u8], sink: &mut ErrorSink) -> 
     };
     let [article_id, name, alias] = COLUMNS.map(|c| header.positions.get(c).copied());
     let mut entries = Vec::new();
-    for_each_record(file, &mut records, &header, sink, |record, line, sink| {
-        let mut fields = Fields {
-            file,
-            record,
-            line,
-            errors: 0,
-        };
-        let id = fields.required_text(sink, article_id, "article_id");
-        let name = fields.required_text(sink, name, "name");
-        let alias = fields.required_text(sink, alias, "alias");
-        if fields.errors == 0 {
-            entries.push(LocatedAlias {
+    for_each_record(
+        file,
+        &mut records,
+        &header,
+        sink,
+        |record, line, _, sink| {
+            let mut fields = Fields {
+                file,
+                record,
                 line,
-                entry: AliasEntry {
-                    article_id: (id != "*").then_some(id),
-                    name,
-                    alias,
-                },
-            });
-        }
-    });
+                errors: 0,
+            };
+            let id = fields.required_text(sink, article_id, "article_id");
+            let name = fields.required_text(sink, name, "name");
+            let alias = fields.required_text(sink, alias, "alias");
+            if fields.errors == 0 {
+                entries.push(LocatedAlias {
+                    line,
+                    entry: AliasEntry {
+                        article_id: (id != "*").then_some(id),
+                        name,
+                        alias,
+                    },
+                });
+            }
+        },
+    );
     entries
 }
 

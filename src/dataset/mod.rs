@@ -10,6 +10,7 @@ mod aliases;
 mod article;
 mod csv_rows;
 mod defaults;
+mod gold;
 mod loader;
 mod validate;
 
@@ -23,6 +24,7 @@ pub use validate::check_rows_against_article;
 use crate::attribution::{Attribution, QuoteType};
 use crate::error::{Error, InputError, Location, Result};
 use crate::scoring::{ScoringOptions, SpeakerMatch, TypeFilter, is_blank};
+use gold::GoldIndex;
 use loader::{ID_RULE, LineRef, Source};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -30,13 +32,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use validate::ErrorSink;
 pub(crate) use validate::span_problems;
-
-/// The gold rows of one article, in file order, with the line of each.
-#[derive(Debug, Clone, Default)]
-struct GoldRows {
-    rows: Vec<Attribution>,
-    lines: Vec<u64>,
-}
 
 /// A validated dataset: ids, gold and aliases in memory, texts on disk.
 #[derive(Debug)]
@@ -47,8 +42,11 @@ pub struct Dataset {
     /// Sorted for `articles/`, file order for `articles.jsonl`.
     ids: Vec<String>,
     index: HashMap<String, usize>,
-    gold: HashMap<String, GoldRows>,
+    /// Where each article's gold rows are in `gold.csv`.
+    gold: GoldIndex,
     gold_rows: usize,
+    /// Gold rows by [`QuoteType::index`].
+    gold_by_type: [usize; 3],
     aliases: Aliases,
     chars: u64,
     fingerprint: String,
@@ -104,9 +102,28 @@ fn hash_part(hasher: &mut Sha256, bytes: &[u8]) {
     hasher.update(bytes);
 }
 
+/// [`hash_part`] of a file's bytes (none when absent), streamed.
+fn hash_file(hasher: &mut Sha256, file: &Path, present: bool) -> Result<()> {
+    if !present {
+        hash_part(hasher, &[]);
+        return Ok(());
+    }
+    let mut handle = std::fs::File::open(file).map_err(|e| Error::io(file, e))?;
+    let len = handle.metadata().map_err(|e| Error::io(file, e))?.len();
+    hasher.update(len.to_le_bytes());
+    let copied = std::io::copy(&mut handle, hasher).map_err(|e| Error::io(file, e))?;
+    if copied != len {
+        return Err(Error::Usage(format!(
+            "{} changed while the dataset was read: open it again",
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
 /// State of the single validation pass over the articles.
 struct Pass<'g> {
-    gold: &'g HashMap<String, GoldRows>,
+    gold: &'g GoldIndex,
     gold_file: PathBuf,
     ids: Vec<String>,
     index: HashMap<String, usize>,
@@ -129,9 +146,39 @@ impl Pass<'_> {
         self.chars += text.chars().count() as u64;
         hash_part(&mut self.hasher, id.as_bytes());
         hash_part(&mut self.hasher, text.as_bytes());
-        if let Some(group) = self.gold.get(id) {
+        if let Some(refs) = self.gold.refs_of(id) {
             let article = Article::new(id, text);
-            for (row, &line) in group.rows.iter().zip(&group.lines) {
+            // Validated rows parse again as they did; nothing to report if not.
+            let (rows, clean) = match self.gold.read_lenient(refs) {
+                Ok(read) => read,
+                Err(error) => {
+                    sink.push(InputError::new(
+                        Location::file(&self.gold_file),
+                        error.to_string(),
+                    ));
+                    return;
+                }
+            };
+            // Repeated rows share their article: checked here, article by article.
+            if clean {
+                let mut seen: HashMap<String, u64> = HashMap::new();
+                for (row, r) in rows.iter().zip(refs) {
+                    let key = serde_json::to_string(row).unwrap_or_default();
+                    match seen.get(&key) {
+                        Some(first) => sink.push(InputError::new(
+                            Location::line(&self.gold_file, r.line()),
+                            format!(
+                                "this gold row repeats line {first} exactly (a gold row may \
+                                 appear only once)"
+                            ),
+                        )),
+                        None => {
+                            seen.insert(key, r.line());
+                        }
+                    }
+                }
+            }
+            for (row, line) in rows.iter().zip(refs.iter().map(|r| r.line())) {
                 for problem in span_problems(row, &article) {
                     sink.push(InputError::new(
                         Location::named_column(&self.gold_file, line, problem.column),
@@ -181,28 +228,19 @@ impl Dataset {
         };
 
         let gold_file = path.join("gold.csv");
-        let gold_bytes = read_optional(&gold_file)?;
-        if gold_bytes.is_none() {
+        let gold_present = gold_file.is_file();
+        if !gold_present {
             sink.push(InputError::new(
                 Location::file(&gold_file),
                 "missing gold.csv: a dataset needs its gold attributions (a header row at least)",
             ));
         }
-        let parsed_gold = gold_bytes.as_deref().map_or_else(Vec::new, |bytes| {
-            csv_rows::parse_attribution_csv(&gold_file, bytes, RowKind::Gold, &mut sink)
-        });
-        let mut gold: HashMap<String, GoldRows> = HashMap::new();
-        let mut gold_rows = 0;
-        for parsed in parsed_gold {
-            // An empty id is already reported; it names no article to check against.
-            if parsed.row.article_id.is_empty() {
-                continue;
-            }
-            gold_rows += 1;
-            let group = gold.entry(parsed.row.article_id.clone()).or_default();
-            group.rows.push(parsed.row);
-            group.lines.push(parsed.line);
-        }
+        // Read as it goes: a large gold file is never held whole.
+        let (gold, gold_counts) = if gold_present {
+            GoldIndex::build(&gold_file, &mut sink)?
+        } else {
+            GoldIndex::empty(&gold_file)
+        };
 
         let aliases_file = path.join("aliases.csv");
         let aliases_bytes = read_optional(&aliases_file)?;
@@ -272,11 +310,11 @@ impl Dataset {
         // Unknown ids are only known once every article was seen; with no usable
         // articles at all, every id would be "unknown", which says nothing new.
         if source.is_some() {
-            for (id, group) in &gold {
+            for (id, refs) in gold.by_id() {
                 if pass.index.contains_key(id) || pass.broken.contains(id) {
                     continue;
                 }
-                for &line in &group.lines {
+                for line in refs.iter().map(|r| r.line()) {
                     sink.push(InputError::new(
                         Location::named_column(&gold_file, line, "article_id"),
                         format!("unknown article_id `{id}`: the dataset has no such article"),
@@ -306,9 +344,13 @@ impl Dataset {
             mut hasher,
             ..
         } = pass;
-        hash_part(&mut hasher, gold_bytes.as_deref().unwrap_or_default());
+        hash_file(&mut hasher, &gold_file, gold_present)?;
         hash_part(&mut hasher, aliases_bytes.as_deref().unwrap_or_default());
         let fingerprint = format!("sha256:{:x}", hasher.finalize());
+        let (mut ids, mut index, mut gold) = (ids, index, gold);
+        ids.shrink_to_fit();
+        index.shrink_to_fit();
+        gold.place(&ids);
         Ok(Dataset {
             name,
             path,
@@ -316,7 +358,8 @@ impl Dataset {
             ids,
             index,
             gold,
-            gold_rows,
+            gold_rows: gold_counts.rows,
+            gold_by_type: gold_counts.by_type,
             aliases: Aliases {
                 entries: located_aliases.into_iter().map(|a| a.entry).collect(),
             },
@@ -340,9 +383,25 @@ impl Dataset {
         &self.ids
     }
 
-    /// The gold rows of an article in file order; empty when it has none.
-    pub fn gold_for(&self, id: &str) -> &[Attribution] {
-        self.gold.get(id).map_or(&[], |g| &g.rows)
+    /// The gold rows of an article in file order; empty when it has none. Read from
+    /// `gold.csv` at each call: the dataset keeps where rows are, not the rows, so its
+    /// memory does not grow with the gold.
+    pub fn gold_for(&self, id: &str) -> Result<Vec<Attribution>> {
+        match self.index.get(id) {
+            Some(&index) => self.gold.read(index),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Every gold row with its line, article by article.
+    fn for_each_gold_row(&self, mut each: impl FnMut(&Attribution, u64)) -> Result<()> {
+        for index in 0..self.ids.len() {
+            let rows = self.gold.read(index)?;
+            for (row, r) in rows.iter().zip(self.gold.refs_at(index)) {
+                each(row, r.line());
+            }
+        }
+        Ok(())
     }
 
     pub fn gold_rows(&self) -> usize {
@@ -453,16 +512,13 @@ impl Dataset {
         let types = TypeFilter::new(&options.types);
         let gold_file = self.path.join("gold.csv");
         let needs_offsets = |row: &Attribution| types.keeps_gold(row) && !is_blank(&row.speaker);
-        let with_speaker = self
-            .gold
-            .values()
-            .flat_map(|group| &group.rows)
-            .filter(|row| needs_offsets(row));
         let (mut speakers, mut with_offsets) = (0usize, 0usize);
-        for row in with_speaker {
-            speakers += 1;
-            with_offsets += usize::from(row.mention_span.is_some());
-        }
+        self.for_each_gold_row(|row, _| {
+            if needs_offsets(row) {
+                speakers += 1;
+                with_offsets += usize::from(row.mention_span.is_some());
+            }
+        })?;
         // A dataset that has no mentions at all is one problem, said once.
         if speakers > 0 && with_offsets == 0 {
             return Err(Error::Input(InputError::new(
@@ -496,16 +552,14 @@ impl Dataset {
     ) -> Result<()> {
         let gold_file = self.path.join("gold.csv");
         let mut sink = ErrorSink::default();
-        for group in self.gold.values() {
-            for (row, &line) in group.rows.iter().zip(&group.lines) {
-                if let Some(message) = problem(row) {
-                    sink.push(InputError::new(
-                        Location::named_column(&gold_file, line, column),
-                        message,
-                    ));
-                }
+        self.for_each_gold_row(|row, line| {
+            if let Some(message) = problem(row) {
+                sink.push(InputError::new(
+                    Location::named_column(&gold_file, line, column),
+                    message,
+                ));
             }
-        }
+        })?;
         sink.finish(&gold_file)
     }
 
@@ -526,12 +580,7 @@ impl Dataset {
 
     /// Counts for the `validate` command.
     pub fn summary(&self) -> ValidationSummary {
-        let mut by_type = [0usize; 3];
-        for group in self.gold.values() {
-            for row in &group.rows {
-                by_type[row.gold_type().index()] += 1;
-            }
-        }
+        let by_type = self.gold_by_type;
         ValidationSummary {
             name: self.name.clone(),
             articles: self.ids.len(),

@@ -5,6 +5,7 @@
 pub mod html;
 mod report;
 pub mod saved;
+pub mod shard;
 mod write;
 
 pub use report::{
@@ -12,7 +13,7 @@ pub use report::{
     headline_table, markdown_report, ratio, scores_table, speakers_breakdown_table,
     speakers_confusion_table, speakers_scores_table,
 };
-pub use write::{LoadedRun, RunFolder, check_run_name, read_run};
+pub use write::{LoadedRun, RunFolder, check_run_name, read_record, read_run, run_folder};
 
 use crate::attribution::{Attribution, MentionType, QuoteType};
 use crate::model::ModelInfo;
@@ -45,6 +46,24 @@ pub struct RunRecord {
     pub datasets: Vec<DatasetRecord>,
     pub models: Vec<ModelInfo>,
     pub results: Vec<TaskResult>,
+    /// The shard of the datasets this run holds (docs/distributed.md); absent when it
+    /// holds them whole, as a merge of all shards does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
+}
+
+/// Which shard of its datasets a run holds, and how it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRecord {
+    /// 0-based.
+    pub index: usize,
+    pub count: usize,
+    /// `flag`, `env`, `slurm` or `kubernetes`.
+    pub source: crate::shard::ShardSource,
+    /// The flag or variables read, as given.
+    pub from: String,
+    /// How articles are assigned: [`crate::shard::HASH`].
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +112,9 @@ pub struct DatasetRecord {
     pub articles: usize,
     pub gold_rows: usize,
     pub fingerprint: String,
+    /// In a sharded run: how many of the dataset's `articles` the shard holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard_articles: Option<usize>,
 }
 
 /// One model on one dataset: an element of `results` in `run.json`, and what
@@ -326,6 +348,10 @@ pub struct ArticleLine {
     pub model: String,
     pub dataset: String,
     pub article_id: String,
+    /// In a sharded run: the article's place in its dataset's order (0-based), by
+    /// which a merge puts the shards' lines back in that order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_index: Option<usize>,
     pub chars: usize,
     pub latency_ms: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -340,6 +366,10 @@ pub struct SpeakersArticleLine {
     pub model: String,
     pub dataset: String,
     pub article_id: String,
+    /// In a sharded run: the article's place in its dataset's order (0-based), by
+    /// which a merge puts the shards' lines back in that order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_index: Option<usize>,
     /// Always `speakers`.
     pub task: String,
     pub chars: usize,

@@ -8,7 +8,7 @@
 
 use super::html::TextLookup;
 use super::{ArticleLine, RunRecord, SCHEMA_VERSION, SpeakersArticleLine};
-use crate::attribution::{Attribution, CSV_COLUMNS, csv_record, write_csv};
+use crate::attribution::{Attribution, CSV_COLUMNS, csv_record};
 use crate::error::{Error, InputError, Location, Result};
 use crate::model::Task;
 use rayon::prelude::*;
@@ -24,6 +24,17 @@ pub struct RunFolder {
     articles: BufWriter<File>,
     /// `predictions/<model>.csv`, one writer per model, appended dataset by dataset.
     combined: HashMap<String, csv::Writer<BufWriter<File>>>,
+    /// `predictions/<dataset>/<model>.csv` being written.
+    current: Option<PredictionsFile>,
+}
+
+struct PredictionsFile {
+    model: String,
+    dataset: String,
+    path: PathBuf,
+    partial: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    with_mention_type: bool,
 }
 
 impl RunFolder {
@@ -52,6 +63,7 @@ impl RunFolder {
             path,
             articles: BufWriter::new(articles),
             combined: HashMap::new(),
+            current: None,
         })
     }
 
@@ -68,42 +80,146 @@ impl RunFolder {
             .map_err(|e| Error::io(&articles_path, e))
     }
 
-    /// Writes one model's rows on one dataset: appended to `predictions/<model>.csv` and
-    /// written alone to `predictions/<dataset>/<model>.csv`.
+    /// Writes a line of `articles.jsonl` as given (without its newline).
+    pub fn write_article_raw(&mut self, line: &str) -> Result<()> {
+        let articles_path = self.path.join("articles.jsonl");
+        self.articles
+            .write_all(line.as_bytes())
+            .and_then(|()| self.articles.write_all(b"\n"))
+            .map_err(|e| Error::io(&articles_path, e))
+    }
+
+    /// Writes one model's rows on one dataset at once (see [`RunFolder::start_predictions`]).
     pub fn write_predictions(
         &mut self,
         model: &str,
         dataset: &str,
         rows: &[Attribution],
     ) -> Result<()> {
+        self.start_predictions(model, dataset)?;
+        self.append_predictions(rows)?;
+        self.end_predictions()
+    }
+
+    /// Starts one model's rows on one dataset: appended to `predictions/<model>.csv` and
+    /// written alone to `predictions/<dataset>/<model>.csv`, chunk by chunk
+    /// ([`RunFolder::append_predictions`]) until [`RunFolder::end_predictions`].
+    pub fn start_predictions(&mut self, model: &str, dataset: &str) -> Result<()> {
+        self.end_predictions()?;
         let folder = self.path.join("predictions").join(dataset);
         fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let path = folder.join(format!("{model}.csv"));
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        write_csv(BufWriter::new(file), rows).map_err(|e| Error::io(&path, e.into()))?;
+        // Written whole first: the `mention_type` column stays only if a row has one,
+        // which is known at the end.
+        let partial = folder.join(format!(".{model}.csv.partial"));
+        let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+        let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+        writer
+            .write_record(CSV_COLUMNS)
+            .map_err(|e| Error::io(&partial, e.into()))?;
+        self.current = Some(PredictionsFile {
+            model: model.to_string(),
+            dataset: dataset.to_string(),
+            path,
+            partial,
+            writer,
+            with_mention_type: false,
+        });
 
         let path = self.path.join("predictions").join(format!("{model}.csv"));
-        let writer = match self.combined.entry(model.to_string()) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-                let mut writer = csv::Writer::from_writer(BufWriter::new(file));
-                let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
-                header.push("dataset");
-                writer
-                    .write_record(&header)
-                    .map_err(|e| Error::io(&path, e.into()))?;
-                entry.insert(writer)
-            }
-        };
-        for row in rows {
-            let mut record = csv_record(row).to_vec();
-            record.push(dataset.to_string());
+        if let std::collections::hash_map::Entry::Vacant(entry) =
+            self.combined.entry(model.to_string())
+        {
+            let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+            let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+            let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
+            header.push("dataset");
             writer
-                .write_record(&record)
+                .write_record(&header)
+                .map_err(|e| Error::io(&path, e.into()))?;
+            entry.insert(writer);
+        }
+        Ok(())
+    }
+
+    pub fn append_predictions(&mut self, rows: &[Attribution]) -> Result<()> {
+        for row in rows {
+            self.append_prediction_record(&csv_record(row))?;
+        }
+        Ok(())
+    }
+
+    /// One row as the CSV holds it (the fields of [`CSV_COLUMNS`]).
+    pub fn append_prediction_record(&mut self, record: &[String; 12]) -> Result<()> {
+        let Some(current) = self.current.as_mut() else {
+            return Err(Error::Usage(
+                "predictions written before start_predictions".into(),
+            ));
+        };
+        current.with_mention_type |= !record[11].is_empty();
+        current
+            .writer
+            .write_record(record)
+            .map_err(|e| Error::io(&current.partial, e.into()))?;
+        let path = self
+            .path
+            .join("predictions")
+            .join(format!("{}.csv", current.model));
+        if let Some(writer) = self.combined.get_mut(&current.model) {
+            writer
+                .write_record(record.iter().chain(std::iter::once(&current.dataset)))
                 .map_err(|e| Error::io(&path, e.into()))?;
         }
-        writer.flush().map_err(|e| Error::io(&path, e))
+        Ok(())
+    }
+
+    /// Finishes the rows started by [`RunFolder::start_predictions`], if any.
+    pub fn end_predictions(&mut self) -> Result<()> {
+        let Some(current) = self.current.take() else {
+            return Ok(());
+        };
+        let PredictionsFile {
+            model,
+            path,
+            partial,
+            mut writer,
+            with_mention_type,
+            ..
+        } = current;
+        writer.flush().map_err(|e| Error::io(&partial, e))?;
+        drop(writer);
+        if with_mention_type {
+            fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
+        } else {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_path(&partial)
+                .map_err(|e| Error::io(&partial, e.into()))?;
+            let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+            let mut out = csv::Writer::from_writer(BufWriter::new(file));
+            let mut record = csv::ByteRecord::new();
+            while reader
+                .read_byte_record(&mut record)
+                .map_err(|e| Error::io(&partial, e.into()))?
+            {
+                out.write_record(record.iter().take(CSV_COLUMNS.len() - 1))
+                    .map_err(|e| Error::io(&path, e.into()))?;
+            }
+            out.flush().map_err(|e| Error::io(&path, e))?;
+            fs::remove_file(&partial).map_err(|e| Error::io(&partial, e))?;
+        }
+        let combined = self.path.join("predictions").join(format!("{model}.csv"));
+        if let Some(writer) = self.combined.get_mut(&model) {
+            writer.flush().map_err(|e| Error::io(&combined, e))?;
+        }
+        Ok(())
+    }
+
+    /// Writes `shard.json`, what a sharded run keeps for `attr-eval merge`.
+    pub fn write_shard(&self, file: &super::shard::ShardFile) -> Result<()> {
+        let path = self.path.join(super::shard::SHARD_FILE);
+        let json = serde_json::to_string(file).map_err(|e| Error::io(&path, e.into()))?;
+        fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))
     }
 
     /// Writes `run.json`, `report.md` and `report.html` last: their presence marks a
@@ -114,6 +230,7 @@ impl RunFolder {
         report: &str,
         texts: &TextLookup<'_>,
     ) -> Result<PathBuf> {
+        self.end_predictions()?;
         let articles_path = self.path.join("articles.jsonl");
         self.articles
             .flush()
@@ -166,13 +283,17 @@ pub struct LoadedRun {
     pub speaker_articles: Vec<SpeakersArticleLine>,
 }
 
-/// Reads a run folder, or the `run.json` inside one.
-pub fn read_run(path: &Path) -> Result<LoadedRun> {
-    let folder = if path.is_dir() {
+/// The folder of a run given as its folder or its `run.json`.
+pub fn run_folder(path: &Path) -> PathBuf {
+    if path.is_dir() {
         path.to_path_buf()
     } else {
         path.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
+    }
+}
+
+/// Reads the `run.json` of a run folder, checking its schema version.
+pub fn read_record(folder: &Path) -> Result<RunRecord> {
     let json_path = folder.join("run.json");
     let text = fs::read_to_string(&json_path).map_err(|e| Error::io(&json_path, e))?;
     let record: RunRecord = serde_json::from_str(&text).map_err(|e| {
@@ -191,6 +312,13 @@ pub fn read_run(path: &Path) -> Result<LoadedRun> {
         )
         .into());
     }
+    Ok(record)
+}
+
+/// Reads a run folder, or the `run.json` inside one.
+pub fn read_run(path: &Path) -> Result<LoadedRun> {
+    let folder = run_folder(path);
+    let record = read_record(&folder)?;
     let articles_path = folder.join("articles.jsonl");
     let text = fs::read_to_string(&articles_path).map_err(|e| Error::io(&articles_path, e))?;
     let (articles, speaker_articles) = match record.task {

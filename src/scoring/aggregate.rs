@@ -2,12 +2,13 @@
 //! and the bootstrap interval.
 
 use super::types::{
-    ArticleScore, Counts, MentionCounts, MentionTypeScores, PairPrf, PerScheme, Prf, Scheme,
-    Scores, ScoringOptions, TypeCounts, TypeScores,
+    ArticleSchemeScore, ArticleScore, Counts, MentionCounts, MentionTypeScores, PairPrf, PerScheme,
+    Prf, Scheme, Scores, ScoringOptions, TypeCounts, TypeScores,
 };
 use crate::attribution::{MentionType, QuoteType};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What [`aggregate`] returns: the `scores`, `by_type` and `by_mention_type` of a result
@@ -92,24 +93,60 @@ pub fn percentile_interval(values: &[f64]) -> Option<[f64; 2]> {
     Some([quantile(0.025), quantile(0.975)])
 }
 
-/// Sums the articles' counts, derives every figure of docs/scoring.md#metrics and runs the
-/// bootstrap (`options.resamples` lists from `options.seed`; resamples whose F1 is undefined are
+/// What the dataset figures need of a dataset's articles: each article's counts (for the
+/// bootstrap and macro F1), in the dataset's order, and the sums of the breakdowns. A
+/// run keeps this instead of the articles' scores, so its memory grows by a few counts
+/// per article; shards' tallies concatenate into the whole dataset's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DatasetTally {
+    pub articles: Vec<PerScheme<Counts>>,
+    pub by_type: PerScheme<[TypeCounts; 3]>,
+    pub by_mention_type: PerScheme<[MentionCounts; 3]>,
+}
+
+impl DatasetTally {
+    /// Takes in the next article of the dataset's order.
+    pub fn push(&mut self, schemes: &PerScheme<ArticleSchemeScore>) {
+        self.articles.push(schemes.map(|_, s| s.counts));
+        for scheme in Scheme::ALL {
+            let s = schemes.get(scheme);
+            self.add_breakdowns(scheme, &s.by_type, &s.by_mention_type);
+        }
+    }
+
+    pub fn add_breakdowns(
+        &mut self,
+        scheme: Scheme,
+        by_type: &[TypeCounts; 3],
+        by_mention_type: &[MentionCounts; 3],
+    ) {
+        for i in 0..3 {
+            self.by_type.get_mut(scheme)[i] += by_type[i];
+            self.by_mention_type.get_mut(scheme)[i] += by_mention_type[i];
+        }
+    }
+}
+
+/// Sums the articles' counts, derives every figure of docs/scoring.md#metrics and runs the bootstrap
+/// (`options.resamples` lists from `options.seed`; resamples whose F1 is undefined are
 /// dropped; no interval when the full-data F1 is undefined).
 pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> DatasetScores {
-    let per_article: PerScheme<Vec<Counts>> = PerScheme::from_fn(|scheme| {
-        articles
-            .iter()
-            .map(|a| a.schemes.get(scheme).counts)
-            .collect()
-    });
+    let mut tally = DatasetTally::default();
+    for article in articles {
+        tally.push(&article.schemes);
+    }
+    aggregate_tally(&tally, options)
+}
 
+/// As [`aggregate`], from a tally: the bootstrap resamples `tally.articles` in their order.
+pub fn aggregate_tally(tally: &DatasetTally, options: &ScoringOptions) -> DatasetScores {
+    let articles = &tally.articles;
     let mut resampled: PerScheme<Vec<f64>> = PerScheme::default();
     for_each_resample(articles.len(), options.resamples, options.seed, |indices| {
         for scheme in Scheme::ALL {
-            let counts = per_article.get(scheme);
             let mut sum = Counts::default();
             for &i in indices {
-                sum += counts[i];
+                sum += *articles[i].get(scheme);
             }
             if let Some(f) = pair_f1(&sum) {
                 resampled.get_mut(scheme).push(f);
@@ -118,16 +155,16 @@ pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> Dataset
     });
 
     let scores = PerScheme::from_fn(|scheme| {
-        let counts_list = per_article.get(scheme);
         let mut counts = Counts::default();
-        for c in counts_list {
-            counts += *c;
+        for c in articles {
+            counts += *c.get(scheme);
         }
         let pair = pair_prf(&counts);
         // docs/scoring.md#macro-f1: articles with any gold or (counted) predicted row; undefined
         // per-article F1 counts as 0.
-        let scored: Vec<f64> = counts_list
+        let scored: Vec<f64> = articles
             .iter()
+            .map(|c| c.get(scheme))
             .filter(|c| c.gold + c.pred > 0)
             .map(|c| pair_f1(c).unwrap_or(0.0))
             .collect();
@@ -151,13 +188,7 @@ pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> Dataset
 
     let mut by_type = BTreeMap::new();
     for &quote_type in &options.types {
-        let totals: PerScheme<TypeCounts> = PerScheme::from_fn(|scheme| {
-            let mut total = TypeCounts::default();
-            for a in articles {
-                total += a.schemes.get(scheme).by_type[quote_type.index()];
-            }
-            total
-        });
+        let totals: PerScheme<TypeCounts> = tally.by_type.map(|_, t| t[quote_type.index()]);
         let present = Scheme::ALL
             .iter()
             .any(|&s| totals.get(s).gold > 0 || totals.get(s).pred > 0);
@@ -173,13 +204,8 @@ pub fn aggregate(articles: &[ArticleScore], options: &ScoringOptions) -> Dataset
     }
     let mut by_mention_type = BTreeMap::new();
     for mention_type in MentionType::ALL {
-        let totals: PerScheme<MentionCounts> = PerScheme::from_fn(|scheme| {
-            let mut total = MentionCounts::default();
-            for a in articles {
-                total += a.schemes.get(scheme).by_mention_type[mention_type.index()];
-            }
-            total
-        });
+        let totals: PerScheme<MentionCounts> =
+            tally.by_mention_type.map(|_, t| t[mention_type.index()]);
         // Every scheme counts the same gold rows.
         if totals.overlap.gold > 0 {
             by_mention_type.insert(

@@ -10,11 +10,10 @@
 
 use super::aggregate::pair_prf;
 use super::types::{Counts, Scheme};
-use super::{Scorer, by_article};
 use crate::attribution::Attribution;
-use crate::dataset::Dataset;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// At most this many thresholds per curve: a model with a distinct confidence on every
 /// row would otherwise cost one rescoring of the dataset per row.
@@ -64,115 +63,263 @@ pub fn thresholds(confidences: impl IntoIterator<Item = f64>) -> Vec<f64> {
     picked
 }
 
-/// The curve of `predictions` (a model's rows on the whole dataset) against the
-/// dataset's gold, or `None` when no row has a confidence. Articles stream from the
-/// dataset, as in [`super::score_dataset`].
-pub fn confidence_curve(
-    dataset: &Dataset,
-    scorer: &Scorer,
-    predictions: &[Attribution],
-) -> Result<Option<ConfidenceCurve>> {
-    let thresholds = thresholds(predictions.iter().filter_map(|row| row.confidence));
-    if thresholds.is_empty() {
-        return Ok(None);
-    }
-    let mut curve = CurveCounts::new(thresholds);
-    let mut by_article = by_article(predictions);
-    for article in dataset.articles() {
-        let article = article?;
-        let rows = by_article.remove(article.id.as_str()).unwrap_or_default();
-        let gold = dataset.gold_for(&article.id);
-        curve.add(&rows, |kept| {
-            scorer
-                .score_article(&article, gold, kept)
-                .map(|score| score.schemes.get(Scheme::Overlap).counts)
-        })?;
-    }
-    let without = predictions
-        .iter()
-        .filter(|row| row.confidence.is_none())
-        .count();
-    Ok(Some(curve.finish(without)))
+/// A curve built article by article, as a run streams them: the summed counts with
+/// every row kept, and how they change just above each distinct confidence. Memory grows
+/// with the distinct confidences, not with the rows or the articles, and two tallies (two
+/// shards of a run) add up to the tally of their union.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(into = "TallyRecord", from = "TallyRecord")]
+pub struct ConfidenceTally {
+    lowest: SignedCounts,
+    /// By confidence (ordered key): the change of the summed counts for thresholds above it.
+    steps: BTreeMap<u64, SignedCounts>,
+    rows_without_confidence: usize,
 }
 
-/// Counts summed over articles at each threshold.
-struct CurveCounts {
-    thresholds: Vec<f64>,
-    counts: Vec<Counts>,
-}
-
-impl CurveCounts {
-    fn new(thresholds: Vec<f64>) -> Self {
-        let counts = vec![Counts::default(); thresholds.len()];
-        CurveCounts { thresholds, counts }
+impl ConfidenceTally {
+    /// Whether any row so far had a confidence: without one there is no curve.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
     }
 
-    /// Adds one article: `score` gives the counts of a set of kept rows (in their
-    /// original order, which the alignment's tie-breaking sees). Thresholds that keep
-    /// the same rows of this article share one scoring.
-    fn add(
+    /// Adds an article none of whose rows has a confidence, by the counts it was scored
+    /// at: it counts the same at every threshold.
+    pub fn add_unranked(&mut self, rows: usize, counts: Counts) {
+        self.rows_without_confidence += rows;
+        self.lowest += SignedCounts::from(counts);
+    }
+
+    /// Adds one article's rows; `score` gives the counts of a set of kept rows (in their
+    /// original order, which the alignment's tie-breaking sees). With `k` distinct
+    /// confidences the article is scored `k + 1` times, once per set of rows a
+    /// threshold can keep.
+    pub fn add_article(
         &mut self,
         rows: &[Attribution],
         mut score: impl FnMut(&[Attribution]) -> Result<Counts>,
     ) -> Result<()> {
-        let mut previous: Option<(usize, Counts)> = None;
-        for (index, &threshold) in self.thresholds.iter().enumerate() {
-            let kept_count = rows.iter().filter(|r| kept(r, threshold)).count();
-            let counts = match previous {
-                Some((n, counts)) if n == kept_count => counts,
-                _ => {
-                    let kept: Vec<Attribution> = rows
-                        .iter()
-                        .filter(|r| kept(r, threshold))
-                        .cloned()
-                        .collect();
-                    score(&kept)?
-                }
+        self.rows_without_confidence += rows.iter().filter(|r| r.confidence.is_none()).count();
+        let mut confidences: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| r.confidence)
+            .filter(|c| c.is_finite())
+            .collect();
+        if confidences.is_empty() && rows.iter().all(|r| r.confidence.is_none()) {
+            // Kept whole at every threshold: one scoring, no step.
+            self.lowest += SignedCounts::from(score(rows)?);
+            return Ok(());
+        }
+        confidences.sort_by(f64::total_cmp);
+        confidences.dedup();
+        let mut keep = |pass: &dyn Fn(f64) -> bool| -> Result<SignedCounts> {
+            let kept: Vec<Attribution> = rows
+                .iter()
+                .filter(|r| r.confidence.is_none_or(pass))
+                .cloned()
+                .collect();
+            Ok(SignedCounts::from(score(&kept)?))
+        };
+        // At or below the lowest confidence; then just above each one in turn.
+        let lowest = confidences.first().copied().unwrap_or(f64::INFINITY);
+        let mut previous = keep(&|c| c >= lowest)?;
+        self.lowest += previous;
+        for (i, &confidence) in confidences.iter().enumerate() {
+            let above = match confidences.get(i + 1) {
+                Some(&next) => keep(&|c| c >= next)?,
+                None => keep(&|c| c > confidence)?,
             };
-            previous = Some((kept_count, counts));
-            self.counts[index] += counts;
+            *self.steps.entry(order_key(confidence)).or_default() += above - previous;
+            previous = above;
         }
         Ok(())
     }
 
-    fn finish(self, rows_without_confidence: usize) -> ConfidenceCurve {
-        let points: Vec<CurvePoint> = self
-            .thresholds
-            .iter()
-            .zip(&self.counts)
-            .map(|(&threshold, &counts)| {
-                let prf = pair_prf(&counts);
-                CurvePoint {
-                    threshold,
-                    counts,
-                    p: prf.p,
-                    r: prf.r,
-                    f1: prf.f1,
-                }
-            })
-            .collect();
-        let best_f1 =
-            points
-                .iter()
-                .filter(|p| p.f1.is_some())
-                .fold(None::<CurvePoint>, |best, point| match best {
-                    Some(b) if b.f1 > point.f1 => Some(b),
-                    _ => Some(*point),
-                });
-        ConfidenceCurve {
-            scheme: Scheme::Overlap,
-            average_precision: average_precision(&points),
-            best_f1,
-            points,
-            rows_without_confidence,
+    /// Adds another tally (another shard's), as if its articles had been added here.
+    pub fn merge(&mut self, other: &ConfidenceTally) {
+        self.lowest += other.lowest;
+        for (&key, &delta) in &other.steps {
+            *self.steps.entry(key).or_default() += delta;
+        }
+        self.rows_without_confidence += other.rows_without_confidence;
+    }
+
+    /// The curve at the distinct confidences (or [`MAX_THRESHOLDS`] of them); `None` when
+    /// no row had one.
+    pub fn curve(&self) -> Option<ConfidenceCurve> {
+        if self.steps.is_empty() {
+            return None;
+        }
+        let picked = thresholds(self.steps.keys().map(|&k| from_order_key(k)));
+        let mut points = Vec::with_capacity(picked.len());
+        let mut running = self.lowest;
+        let mut wanted = picked.iter().peekable();
+        for (&key, &delta) in &self.steps {
+            let threshold = from_order_key(key);
+            // The counts at a threshold take the changes strictly below it.
+            if wanted.peek().is_some_and(|&&t| t == threshold) {
+                wanted.next();
+                points.push(point(threshold, running.to_counts()));
+            }
+            running += delta;
+        }
+        Some(finish(points, self.rows_without_confidence))
+    }
+}
+
+fn point(threshold: f64, counts: Counts) -> CurvePoint {
+    let prf = pair_prf(&counts);
+    CurvePoint {
+        threshold,
+        counts,
+        p: prf.p,
+        r: prf.r,
+        f1: prf.f1,
+    }
+}
+
+fn finish(points: Vec<CurvePoint>, rows_without_confidence: usize) -> ConfidenceCurve {
+    let best_f1 = points.iter().filter(|p| p.f1.is_some()).fold(
+        None::<CurvePoint>,
+        |best, point| match best {
+            Some(b) if b.f1 > point.f1 => Some(b),
+            _ => Some(*point),
+        },
+    );
+    ConfidenceCurve {
+        scheme: Scheme::Overlap,
+        average_precision: average_precision(&points),
+        best_f1,
+        points,
+        rows_without_confidence,
+    }
+}
+
+/// A key whose unsigned order is the numeric order of finite floats.
+fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+/// Counts that may go down: the change of the summed counts across a threshold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignedCounts {
+    gold: i64,
+    pred: i64,
+    cor: i64,
+    inc: i64,
+    mis: i64,
+    spu: i64,
+}
+
+impl From<Counts> for SignedCounts {
+    fn from(c: Counts) -> Self {
+        SignedCounts {
+            gold: c.gold as i64,
+            pred: c.pred as i64,
+            cor: c.cor as i64,
+            inc: c.inc as i64,
+            mis: c.mis as i64,
+            spu: c.spu as i64,
         }
     }
 }
 
-/// Kept rows only shrink as the threshold rises, so the set at a threshold is decided
-/// by how many rows pass it.
-fn kept(row: &Attribution, threshold: f64) -> bool {
-    row.confidence.is_none_or(|c| c >= threshold)
+impl SignedCounts {
+    /// Summed over articles every count is one article's count at some threshold, so
+    /// never negative.
+    fn to_counts(self) -> Counts {
+        let u = |x: i64| x.max(0) as u64;
+        Counts {
+            gold: u(self.gold),
+            pred: u(self.pred),
+            cor: u(self.cor),
+            inc: u(self.inc),
+            mis: u(self.mis),
+            spu: u(self.spu),
+        }
+    }
+}
+
+impl std::ops::AddAssign for SignedCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.gold += o.gold;
+        self.pred += o.pred;
+        self.cor += o.cor;
+        self.inc += o.inc;
+        self.mis += o.mis;
+        self.spu += o.spu;
+    }
+}
+
+impl std::ops::Sub for SignedCounts {
+    type Output = SignedCounts;
+    fn sub(self, o: Self) -> Self {
+        SignedCounts {
+            gold: self.gold - o.gold,
+            pred: self.pred - o.pred,
+            cor: self.cor - o.cor,
+            inc: self.inc - o.inc,
+            mis: self.mis - o.mis,
+            spu: self.spu - o.spu,
+        }
+    }
+}
+
+/// A tally as `shard.json` holds it: the steps by their confidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TallyRecord {
+    lowest: SignedCounts,
+    steps: Vec<TallyStep>,
+    rows_without_confidence: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TallyStep {
+    confidence: f64,
+    change: SignedCounts,
+}
+
+impl From<ConfidenceTally> for TallyRecord {
+    fn from(t: ConfidenceTally) -> Self {
+        TallyRecord {
+            lowest: t.lowest,
+            steps: t
+                .steps
+                .iter()
+                .map(|(&k, &change)| TallyStep {
+                    confidence: from_order_key(k),
+                    change,
+                })
+                .collect(),
+            rows_without_confidence: t.rows_without_confidence,
+        }
+    }
+}
+
+impl From<TallyRecord> for ConfidenceTally {
+    fn from(r: TallyRecord) -> Self {
+        let mut steps = BTreeMap::new();
+        for step in r.steps.into_iter().filter(|s| s.confidence.is_finite()) {
+            *steps.entry(order_key(step.confidence)).or_default() += step.change;
+        }
+        ConfidenceTally {
+            lowest: r.lowest,
+            steps,
+            rows_without_confidence: r.rows_without_confidence,
+        }
+    }
 }
 
 fn average_precision(points: &[CurvePoint]) -> Option<f64> {
@@ -191,7 +338,7 @@ mod tests {
     use super::*;
     use crate::attribution::Span;
     use crate::dataset::{Aliases, Article};
-    use crate::scoring::ScoringOptions;
+    use crate::scoring::{Scorer, ScoringOptions};
 
     fn row(quote: &str, text: &str, speaker: &str, confidence: Option<f64>) -> Attribution {
         let start = text[..text.find(quote).unwrap()].chars().count();
@@ -209,15 +356,15 @@ mod tests {
     fn curve_of(text: &str, gold: &[Attribution], pred: &[Attribution]) -> ConfidenceCurve {
         let article = Article::new("a", text);
         let scorer = Scorer::new(&Aliases::default(), &ScoringOptions::default());
-        let mut curve = CurveCounts::new(thresholds(pred.iter().filter_map(|r| r.confidence)));
-        curve
-            .add(pred, |kept| {
+        let mut tally = ConfidenceTally::default();
+        tally
+            .add_article(pred, |kept| {
                 scorer
                     .score_article(&article, gold, kept)
                     .map(|s| s.schemes.overlap.counts)
             })
             .unwrap();
-        curve.finish(pred.iter().filter(|r| r.confidence.is_none()).count())
+        tally.curve().expect("a row has a confidence")
     }
 
     const TEXT: &str = "“We will build the bridge,” Ana Ruiz said. “Taxes will fall,” \
@@ -298,5 +445,59 @@ mod tests {
         let curve = curve_of(TEXT, &[], &pred);
         assert_eq!(curve.average_precision, None);
         assert_eq!(curve.best_f1, None);
+    }
+
+    #[test]
+    fn articles_added_one_by_one_or_in_shards_give_the_rescored_curve() {
+        let scorer = Scorer::new(&Aliases::default(), &ScoringOptions::default());
+        let gold = [
+            row("We will build the bridge,", TEXT, "Ana Ruiz", None),
+            row("Taxes will fall,", TEXT, "Ben Okafor", None),
+            row("The port stays open,", TEXT, "Ana Ruiz", None),
+        ];
+        let first = [
+            row("We will build the bridge,", TEXT, "Ana Ruiz", Some(0.9)),
+            row("Taxes will fall,", TEXT, "Ana Ruiz", Some(0.4)),
+        ];
+        let second = [
+            row("Taxes will fall,", TEXT, "Ben Okafor", Some(0.6)),
+            row("The port stays open,", TEXT, "Ana Ruiz", None),
+            row("The port stays open,", TEXT, "Ben Okafor", Some(0.95)),
+        ];
+        let article = Article::new("a", TEXT);
+        let score = |rows: &[Attribution]| {
+            scorer
+                .score_article(&article, &gold, rows)
+                .map(|s| s.schemes.overlap.counts)
+        };
+        let tally_of = |rows: &[Attribution]| {
+            let mut tally = ConfidenceTally::default();
+            tally.add_article(rows, score).unwrap();
+            tally
+        };
+        let mut both = tally_of(&first);
+        both.add_article(&second, score).unwrap();
+        let mut merged = tally_of(&second);
+        merged.merge(&tally_of(&first));
+        let curve = both.curve().unwrap();
+        assert_eq!(merged.curve(), Some(curve.clone()));
+        // Every point is the two articles rescored with the rows the threshold keeps.
+        let thresholds: Vec<f64> = curve.points.iter().map(|p| p.threshold).collect();
+        assert_eq!(thresholds, [0.4, 0.6, 0.9, 0.95]);
+        for point in &curve.points {
+            let kept = |rows: &[Attribution]| -> Vec<Attribution> {
+                rows.iter()
+                    .filter(|r| r.confidence.is_none_or(|c| c >= point.threshold))
+                    .cloned()
+                    .collect()
+            };
+            let mut expected = score(&kept(&first)).unwrap();
+            expected += score(&kept(&second)).unwrap();
+            assert_eq!(point.counts, expected, "at {}", point.threshold);
+        }
+        // shard.json's form reads back as the same tally.
+        let json = serde_json::to_string(&both).unwrap();
+        let back: ConfidenceTally = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, both);
     }
 }

@@ -46,6 +46,15 @@ impl SpeakerConfusion {
         *self.counts.entry((name(gold), name(pred))).or_default() += 1;
     }
 
+    /// Counts a pair already named as resolved `n` times (a shard's pairs, when shards
+    /// merge).
+    pub fn add_resolved(&mut self, gold: &str, pred: &str, n: u64) {
+        *self
+            .counts
+            .entry((gold.to_string(), pred.to_string()))
+            .or_default() += n;
+    }
+
     pub fn merge(&mut self, other: SpeakerConfusion) {
         for (pair, n) in other.counts {
             *self.counts.entry(pair).or_default() += n;

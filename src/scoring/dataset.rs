@@ -1,11 +1,12 @@
 //! Scoring a whole dataset from rows already made (`attr-eval score`, a notebook, a
 //! training loop's dev metric), without running a model: both tasks.
 
+use super::aggregate::{DatasetTally, aggregate_tally};
 use super::confusion::SpeakerConfusion;
 use super::speakers::{ArticleSpeakerScore, SpeakersAggregate};
 use super::{
-    Cast, DatasetScores, Scorer, ScoringOptions, aggregate, aggregate_speakers,
-    score_speakers_article, speakers_confusion,
+    Cast, DatasetScores, Scorer, ScoringOptions, aggregate_speakers, score_speakers_article,
+    speakers_confusion,
 };
 use crate::attribution::Attribution;
 use crate::dataset::Dataset;
@@ -23,25 +24,26 @@ pub fn score_dataset(
     dataset.check_mention_offsets(options)?;
     let mut by_article = by_article(predictions);
     let scorer = Scorer::new(dataset.aliases(), options);
-    let mut scores = Vec::with_capacity(dataset.article_ids().len());
+    // Counts only per article: memory does not grow with the outcomes.
+    let mut tally = DatasetTally::default();
     let mut confusion = SpeakerConfusion::default();
     for article in dataset.articles() {
         let article = article?;
         let mut predicted = by_article.remove(article.id.as_str()).unwrap_or_default();
         article.place_rows(&mut predicted);
-        let gold = dataset.gold_for(&article.id);
-        let score = scorer.score_article(&article, gold, &predicted)?;
+        let gold = dataset.gold_for(&article.id)?;
+        let score = scorer.score_article(&article, &gold, &predicted)?;
         confusion.add_outcomes(
             scorer.cast(),
             &article.id,
             &score.schemes.overlap.outcomes,
-            gold,
+            &gold,
             &predicted,
         );
-        scores.push(score);
+        tally.push(&score.schemes);
     }
     Ok(ScoredPredictions {
-        aggregate: aggregate(&scores, options),
+        aggregate: aggregate_tally(&tally, options),
         confusion,
     })
 }
@@ -77,13 +79,13 @@ pub fn score_speakers(
     let mut articles = Vec::with_capacity(dataset.article_ids().len());
     let mut confusion = SpeakerConfusion::default();
     for id in dataset.article_ids() {
-        let gold = dataset.gold_for(id);
+        let gold = dataset.gold_for(id)?;
         let answered = by_article.remove(id.as_str()).unwrap_or_default();
-        let score = score_speakers_article(id, gold, &answered, &cast, options)?;
+        let score = score_speakers_article(id, &gold, &answered, &cast, options)?;
         confusion.merge(speakers_confusion(
             std::slice::from_ref(&score),
             &cast,
-            |_| (gold, &answered),
+            |_| (&gold, &answered),
         ));
         articles.push(score);
     }

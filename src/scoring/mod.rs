@@ -23,10 +23,10 @@ mod tests_speaker;
 mod types;
 
 pub use aggregate::{
-    DatasetScores, aggregate, attribution_accuracy, for_each_resample, pair_f1, pair_prf,
-    percentile_interval, quote_f1, quote_prf,
+    DatasetScores, DatasetTally, aggregate, aggregate_tally, attribution_accuracy,
+    for_each_resample, pair_f1, pair_prf, percentile_interval, quote_f1, quote_prf,
 };
-pub use confidence::{ConfidenceCurve, CurvePoint, MAX_THRESHOLDS, confidence_curve};
+pub use confidence::{ConfidenceCurve, ConfidenceTally, CurvePoint, MAX_THRESHOLDS};
 pub use confusion::{CONFUSION_LIMIT, SpeakerConfusion};
 pub use dataset::{ScoredPredictions, ScoredSpeakers, by_article, score_dataset, score_speakers};
 pub use rows::{TypeFilter, is_blank};
@@ -37,8 +37,8 @@ pub use speaker::{
 };
 pub use speakers::{
     ArticleSpeakerScore, SpeakerAccuracy, SpeakerCounts, SpeakerOutcome, SpeakerScores,
-    SpeakersAggregate, aggregate_speakers, confusion_record, score_speakers_article,
-    speakers_confusion,
+    SpeakersAggregate, SpeakersTally, aggregate_speakers, aggregate_speakers_tally,
+    confusion_record, score_speakers_article, speakers_confusion,
 };
 pub use types::*;
 

@@ -251,23 +251,58 @@ pub fn aggregate_speakers(
     articles: &[ArticleSpeakerScore],
     options: &ScoringOptions,
 ) -> SpeakersAggregate {
-    let mut counts = SpeakerCounts::default();
-    let mut by_type = [MentionCounts::default(); 3];
-    let mut by_mention = [MentionCounts::default(); 3];
-    for a in articles {
-        counts += a.counts;
+    let mut tally = SpeakersTally::default();
+    for article in articles {
+        tally.push(article);
+    }
+    aggregate_speakers_tally(&tally, options)
+}
+
+/// What the speakers figures need of a dataset's articles, as [`DatasetTally`](super::DatasetTally)
+/// for the extract task: each article's counts in order, the breakdowns summed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpeakersTally {
+    pub articles: Vec<SpeakerCounts>,
+    pub by_type: [MentionCounts; 3],
+    pub by_mention_type: [MentionCounts; 3],
+}
+
+impl SpeakersTally {
+    pub fn push(&mut self, score: &ArticleSpeakerScore) {
+        self.articles.push(score.counts);
+        self.add_breakdowns(&score.by_type, &score.by_mention_type);
+    }
+
+    pub fn add_breakdowns(
+        &mut self,
+        by_type: &[MentionCounts; 3],
+        by_mention: &[MentionCounts; 3],
+    ) {
         for i in 0..3 {
-            by_type[i] += a.by_type[i];
-            by_mention[i] += a.by_mention_type[i];
+            self.by_type[i] += by_type[i];
+            self.by_mention_type[i] += by_mention[i];
         }
     }
+}
+
+/// As [`aggregate_speakers`], from a tally.
+pub fn aggregate_speakers_tally(
+    tally: &SpeakersTally,
+    options: &ScoringOptions,
+) -> SpeakersAggregate {
+    let articles = &tally.articles;
+    let mut counts = SpeakerCounts::default();
+    for a in articles {
+        counts += *a;
+    }
+    let (by_type, by_mention) = (tally.by_type, tally.by_mention_type);
     let speaker_accuracy = ratio(counts.cor, counts.gold);
     let mut resampled = Vec::new();
     for_each_resample(articles.len(), options.resamples, options.seed, |indices| {
         let (mut cor, mut gold) = (0, 0);
         for &i in indices {
-            cor += articles[i].counts.cor;
-            gold += articles[i].counts.gold;
+            cor += articles[i].cor;
+            gold += articles[i].gold;
         }
         if let Some(accuracy) = ratio(cor, gold) {
             resampled.push(accuracy);

@@ -83,7 +83,7 @@ pub fn train_linker(options: &LinkerOptions) -> Result<(FitReport, Option<DevCom
             article,
             &spans,
             words,
-            train.gold_for(&article.id),
+            &train.gold_for(&article.id)?,
             tagger_options.max_link_distance,
             MATCH_OVERLAP,
         ));
@@ -132,7 +132,7 @@ fn compare_on_dev(
         let mut scores = Vec::with_capacity(words.len());
         for (article, words) in words {
             let rows = rows_from_words(article, words, options);
-            scores.push(scorer.score_article(article, dev.gold_for(&article.id), &rows)?);
+            scores.push(scorer.score_article(article, &dev.gold_for(&article.id)?, &rows)?);
         }
         *slot = aggregate(&scores, &scoring).scores.overlap.pair.f1;
     }

@@ -412,13 +412,13 @@ fn samples(
     dataset: &Dataset,
     labels: &LabelSet,
     prefix: usize,
-) -> Vec<Sample> {
+) -> Result<Vec<Sample>> {
     let mut out = Vec::new();
     for e in encoded {
         let tags = gold_tags(
             &e.article,
             &e.tokens,
-            dataset.gold_for(&e.article.id),
+            &dataset.gold_for(&e.article.id)?,
             labels,
         );
         for (window, states) in e.windows.iter().zip(e.states) {
@@ -436,7 +436,7 @@ fn samples(
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// The article's rows through the same stitching, decoding and linking `bert:` uses.
@@ -498,7 +498,7 @@ fn dev_scores(
         let rows = predict_rows(trained, encoded, labels, options, prefix, hidden);
         scores.push(scorer.score_article(
             &encoded.article,
-            dataset.gold_for(&encoded.article.id),
+            &dataset.gold_for(&encoded.article.id)?,
             &rows,
         )?);
     }
@@ -566,7 +566,7 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
         "encoding train",
     )?;
     let train_tokens = train.iter().map(|e| e.tokens.len()).sum();
-    let samples = samples(train, &train_set, &labels, prefix);
+    let samples = samples(train, &train_set, &labels, prefix)?;
     let dev = encode_dataset(
         &frozen,
         &dev_set,
