@@ -213,6 +213,12 @@ fn four_shards_of_seed_merge_into_the_unsharded_run() {
 #[test]
 fn shards_of_litbank_merge_into_the_unsharded_run_in_both_tasks() {
     assert_merge_is_unsharded(&litbank(), "extract", 4);
+    // rules gives fiction rows confidences: the curve is among the figures compared.
+    let root = tempfile::tempdir().unwrap();
+    let whole = run(&litbank(), "extract", root.path(), "whole", &[], &[]);
+    let (results, _) = figures(&whole);
+    let points = results[0]["confidence_curve"]["points"].as_array().cloned();
+    assert!(points.is_some_and(|p| p.len() > 1), "{}", results[0]);
     assert_merge_is_unsharded(&litbank(), "speakers", 3);
 }
 
