@@ -171,6 +171,19 @@ pub struct ArticleChange {
     pub quotes: Vec<QuoteChange>,
 }
 
+impl ArticleChange {
+    /// Each change with its count, `+ MIS→COR 2`, gains marked `+` and losses `−`.
+    pub fn change_labels(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .map(|(change, n)| {
+                let sign = if change.is_gain() { "+" } else { "−" };
+                format!("{sign} {} {n}", change.label())
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PairComparison {
     pub base_model: String,

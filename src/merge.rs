@@ -199,6 +199,18 @@ impl Line {
             Line::Speakers(l) => &l.article_id,
         }
     }
+    fn latency_ms(&self) -> f64 {
+        match self {
+            Line::Extract(l) => l.latency_ms,
+            Line::Speakers(l) => l.latency_ms,
+        }
+    }
+    fn error(&self) -> Option<&String> {
+        match self {
+            Line::Extract(l) => l.error.as_ref(),
+            Line::Speakers(l) => l.error.as_ref(),
+        }
+    }
 }
 
 /// A shard's `articles.jsonl` and `predictions/`, read forward.
@@ -427,31 +439,18 @@ pub fn merge(runs: &[PathBuf], out: &Path, name: &str, command: Vec<String>) -> 
                 break;
             };
             predictions[s].copy_article(line.article_id(), &mut folder)?;
+            if timed[s] {
+                latencies.push(line.latency_ms());
+            }
+            if let Some(message) = line.error() {
+                errors.push(ArticleError {
+                    article_id: Some(line.article_id().to_string()),
+                    message: message.clone(),
+                });
+            }
             match line {
-                Line::Extract(line) => {
-                    tally.articles.push(line.schemes.map(|_, s| s.counts));
-                    if timed[s] {
-                        latencies.push(line.latency_ms);
-                    }
-                    if let Some(message) = &line.error {
-                        errors.push(ArticleError {
-                            article_id: Some(line.article_id.clone()),
-                            message: message.clone(),
-                        });
-                    }
-                }
-                Line::Speakers(line) => {
-                    speakers.articles.push(line.counts);
-                    if timed[s] {
-                        latencies.push(line.latency_ms);
-                    }
-                    if let Some(message) = &line.error {
-                        errors.push(ArticleError {
-                            article_id: Some(line.article_id.clone()),
-                            message: message.clone(),
-                        });
-                    }
-                }
+                Line::Extract(line) => tally.articles.push(line.schemes.map(|_, s| s.counts)),
+                Line::Speakers(line) => speakers.articles.push(line.counts),
             }
             readers[s].advance()?;
         }
@@ -552,15 +551,11 @@ pub fn merge(runs: &[PathBuf], out: &Path, name: &str, command: Vec<String>) -> 
             .into());
         }
     }
-    let status = if results.iter().any(|r| !r.errors().is_empty()) {
-        RunStatus::Partial
-    } else {
-        RunStatus::Complete
-    };
+    let status = RunStatus::of(&results, false);
     let record = RunRecord {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
-        created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        created_at: crate::record::created_now(),
         command,
         task,
         status,

@@ -166,17 +166,11 @@ pub fn run(
         articles_reached: reached,
         articles_total: total,
     });
-    let status = if interruption.is_some() {
-        RunStatus::Interrupted
-    } else if results.iter().any(|r| !r.errors().is_empty()) {
-        RunStatus::Partial
-    } else {
-        RunStatus::Complete
-    };
+    let status = RunStatus::of(&results, interruption.is_some());
     let record = RunRecord {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
-        created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        created_at: crate::record::created_now(),
         command: options.command.clone(),
         task: options.task,
         status,

@@ -338,17 +338,7 @@ pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
                 pair.articles
             );
             for article in &pair.changed_articles {
-                let what: Vec<String> = article
-                    .changes
-                    .iter()
-                    .map(|(change, n)| {
-                        format!(
-                            "{} {} {n}",
-                            if change.is_gain() { "+" } else { "−" },
-                            change.label()
-                        )
-                    })
-                    .collect();
+                let what = article.change_labels();
                 let _ = writeln!(
                     out,
                     "{}{}: {}",

@@ -9,9 +9,9 @@ pub mod shard;
 mod write;
 
 pub use report::{
-    TableStyle, by_mention_type_table, by_type_table, confusion_caption, confusion_table,
-    headline_table, markdown_report, ratio, scores_table, speakers_breakdown_table,
-    speakers_confusion_table, speakers_scores_table,
+    SPEAKERS_COLUMNS, TableStyle, by_mention_type_table, by_type_table, confusion_caption,
+    confusion_table, headline_table, markdown_report, ratio, scores_table,
+    speakers_breakdown_table, speakers_confusion_table, speakers_scores_table,
 };
 pub use write::{LoadedRun, RunFolder, check_run_name, read_record, read_run, run_folder};
 
@@ -74,6 +74,24 @@ pub enum RunStatus {
     Partial,
     /// The run was stopped by SIGINT or SIGTERM (`interruption` says how far it got).
     Interrupted,
+}
+
+impl RunStatus {
+    /// An interrupted run is that first; otherwise partial when a result has errors.
+    pub fn of(results: &[TaskResult], interrupted: bool) -> RunStatus {
+        if interrupted {
+            RunStatus::Interrupted
+        } else if results.iter().any(|r| !r.errors().is_empty()) {
+            RunStatus::Partial
+        } else {
+            RunStatus::Complete
+        }
+    }
+}
+
+/// When a record is written, as `run.json`'s `created_at` holds it.
+pub fn created_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Where an interrupted run stopped.

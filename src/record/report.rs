@@ -187,22 +187,22 @@ pub fn confusion_caption(result: &ResultRecord) -> String {
     )
 }
 
+/// The columns of a speakers result's figures, in the report and the HTML page.
+pub const SPEAKERS_COLUMNS: [&str; 9] = [
+    "gold",
+    "COR",
+    "INC",
+    "MIS",
+    "unmatched answers",
+    "speaker acc",
+    "acc 95% CI",
+    "coverage",
+    "answered acc",
+];
+
 /// The `speakers` task's figures (docs/tasks.md#speakers) of one result.
 pub fn speakers_scores_table(result: &SpeakersResultRecord, style: TableStyle) -> String {
-    let mut table = new_table(
-        style,
-        &[
-            "gold",
-            "COR",
-            "INC",
-            "MIS",
-            "unmatched answers",
-            "speaker acc",
-            "acc 95% CI",
-            "coverage",
-            "answered acc",
-        ],
-    );
+    let mut table = new_table(style, &SPEAKERS_COLUMNS);
     let s = &result.scores;
     let c = &s.counts;
     table.add_row(vec![

@@ -185,18 +185,7 @@ pub fn compare_html(
                         }
                     };
                     let text = found.filter(|_| text_state == "shown");
-                    let summary = article
-                        .changes
-                        .iter()
-                        .map(|(change, n)| {
-                            format!(
-                                "{} {} {n}",
-                                if change.is_gain() { "+" } else { "−" },
-                                change.label()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let summary = article.change_labels().join(", ");
                     Some(ChangedArticle {
                         id: article.article_id.clone(),
                         summary,

@@ -435,17 +435,7 @@ fn extract_figures(r: &crate::record::ResultRecord, label: &str) -> Figures {
 }
 
 fn speakers_figures(r: &crate::record::SpeakersResultRecord) -> Figures {
-    let header = vec![
-        "gold",
-        "COR",
-        "INC",
-        "MIS",
-        "unmatched answers",
-        "speaker acc",
-        "acc 95% CI",
-        "coverage",
-        "answered acc",
-    ];
+    let header = crate::record::SPEAKERS_COLUMNS.to_vec();
     let s = &r.scores;
     let c = s.counts;
     let rows = vec![vec![
