@@ -342,10 +342,10 @@ impl Cast {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn member(name: &str, aliases: &[&str]) -> CastMember {
+    pub(in crate::model::rules) fn member(name: &str, aliases: &[&str]) -> CastMember {
         CastMember {
             name: name.into(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),

@@ -445,12 +445,7 @@ fn recent(timeline: &[Seen], upto: usize, pos: usize) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn member(name: &str, aliases: &[&str]) -> CastMember {
-        CastMember {
-            name: name.into(),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
-        }
-    }
+    use crate::model::rules::cast::tests::member;
 
     fn speakers(text: &str, cast: &[CastMember]) -> Vec<(String, String)> {
         let lex = Lexicon::new();
