@@ -613,16 +613,8 @@ fn merged_models(parts: &[Part]) -> Vec<ModelInfo> {
 
 /// The shards' throughput as one: counts, CPU time and rates summed (the shards ran side
 /// by side), the wall time of the longest shard, latency percentiles over every article.
-fn merged_throughput(parts: &[&Throughput], mut latencies: Vec<f64>) -> Option<Throughput> {
+fn merged_throughput(parts: &[&Throughput], latencies: Vec<f64>) -> Option<Throughput> {
     let first = parts.first()?;
-    latencies.sort_by(f64::total_cmp);
-    let rank = |q: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let index = ((q * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[index]
-    };
     let sum_option = |f: fn(&Throughput) -> Option<f64>| -> Option<f64> {
         parts.iter().map(|t| f(t)).sum::<Option<f64>>()
     };
@@ -660,11 +652,7 @@ fn merged_throughput(parts: &[&Throughput], mut latencies: Vec<f64>) -> Option<T
         wall_s: parts.iter().map(|t| t.wall_s).fold(0.0, f64::max),
         articles_per_s: parts.iter().map(|t| t.articles_per_s).sum(),
         chars_per_s: parts.iter().map(|t| t.chars_per_s).sum(),
-        latency_ms: Latency {
-            p50: rank(0.5),
-            p95: rank(0.95),
-            max: latencies.last().copied().unwrap_or(0.0),
-        },
+        latency_ms: Latency::of(latencies),
         threads: parts
             .iter()
             .map(|t| t.threads)

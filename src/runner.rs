@@ -715,16 +715,8 @@ fn article_line(
     }
 }
 
-/// Latency percentiles by the nearest-rank method.
-fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize) -> Throughput {
-    latencies.sort_by(f64::total_cmp);
-    let rank = |q: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let index = ((q * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[index]
-    };
+/// A model's throughput on one dataset from its per-article latencies.
+fn throughput(latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize) -> Throughput {
     let articles = latencies.len();
     let per_s = |n: usize| if wall_s > 0.0 { n as f64 / wall_s } else { 0.0 };
     Throughput {
@@ -733,11 +725,7 @@ fn throughput(mut latencies: Vec<f64>, chars: usize, wall_s: f64, threads: usize
         wall_s,
         articles_per_s: per_s(articles),
         chars_per_s: per_s(chars),
-        latency_ms: Latency {
-            p50: rank(0.5),
-            p95: rank(0.95),
-            max: latencies.last().copied().unwrap_or(0.0),
-        },
+        latency_ms: Latency::of(latencies),
         threads,
         bytes: 0,
         cpu_s: None,

@@ -351,6 +351,27 @@ pub struct Latency {
     pub max: f64,
 }
 
+impl Latency {
+    /// The percentiles of per-article latencies by the nearest-rank method (zero when
+    /// there are none).
+    pub fn of(mut latencies: Vec<f64>) -> Latency {
+        latencies.sort_by(f64::total_cmp);
+        let rank = |q: f64| -> f64 {
+            if latencies.is_empty() {
+                return 0.0;
+            }
+            let index =
+                ((q * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1;
+            latencies[index]
+        };
+        Latency {
+            p50: rank(0.5),
+            p95: rank(0.95),
+            max: latencies.last().copied().unwrap_or(0.0),
+        }
+    }
+}
+
 /// A failure recorded in the run instead of ending it. `article_id` is `None` when the
 /// model failed as a whole (it could not start), which fails every article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
