@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{attr_eval, python_available, read_json, synthetic_dataset};
+use common::{attr_eval, python_available, read_json, result_of, synthetic_dataset};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -17,15 +17,6 @@ fn misbehave() -> String {
 
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_attr-eval"))
-}
-
-fn result_of<'a>(record: &'a Value, model: &str) -> &'a Value {
-    record["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["model"] == model)
-        .unwrap_or_else(|| panic!("no result for {model}"))
 }
 
 /// Every line of articles.jsonl is whole JSON.

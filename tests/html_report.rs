@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{attr_eval, chromium_dom, protocol_adapter, python_available, read_json};
-use serde_json::Value;
+use common::{attr_eval, chromium_dom, protocol_adapter, python_available, read_json, result_of};
 use std::path::{Path, PathBuf};
 
 /// The quote the `file:` model credits to the wrong speaker.
@@ -56,15 +55,6 @@ fn seed_run(dir: &Path, name: &str, wrong: Option<&str>, dropped: usize) -> Path
     dir.join(name)
 }
 
-fn result<'a>(record: &'a Value, model: &str) -> &'a Value {
-    record["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["model"] == model)
-        .unwrap_or_else(|| panic!("no result for {model}"))
-}
-
 /// `src=`/`href=` to another host, stylesheets or scripts by link, CSS imports and URLs.
 fn external_resources(html: &str) -> Vec<String> {
     let lower = html.to_lowercase();
@@ -103,8 +93,12 @@ fn run_json_holds_the_confidence_curve_of_the_model_that_gives_confidences() {
     let dir = tempfile::tempdir().unwrap();
     let run = seed_run(dir.path(), "r", Some(WRONG_QUOTE), 5);
     let record = read_json(&run.join("run.json"));
-    assert!(result(&record, "rules").get("confidence_curve").is_none());
-    let conf = result(&record, "conf");
+    assert!(
+        result_of(&record, "rules")
+            .get("confidence_curve")
+            .is_none()
+    );
+    let conf = result_of(&record, "conf");
     let curve = &conf["confidence_curve"];
     assert_eq!(curve["scheme"], "overlap");
     let points = curve["points"].as_array().unwrap();
@@ -144,7 +138,7 @@ fn chromium_shows_the_models_their_scores_and_the_seed_quotes_with_outcomes() {
             dom.contains(&format!(r#"<td class="l model">{model}</td>"#)),
             "{model} missing from the headline table"
         );
-        let f1 = result(&record, model)["scores"]["overlap"]["pair"]["f1"]
+        let f1 = result_of(&record, model)["scores"]["overlap"]["pair"]["f1"]
             .as_f64()
             .unwrap();
         assert!(
@@ -227,7 +221,7 @@ fn speakers_report_charts_speaker_accuracy_and_shows_each_given_quote() {
         return;
     };
     let record = read_json(&dir.path().join("s/run.json"));
-    let accuracy = result(&record, "rules")["scores"]["speaker_accuracy"]
+    let accuracy = result_of(&record, "rules")["scores"]["speaker_accuracy"]
         .as_f64()
         .unwrap();
     assert!(dom.contains(&format!("<td>{accuracy:.3}</td>")));

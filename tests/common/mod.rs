@@ -46,6 +46,16 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// The result of `model` in a run record (panics naming it when there is none).
+pub fn result_of<'a>(record: &'a Value, model: &str) -> &'a Value {
+    record["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == model)
+        .unwrap_or_else(|| panic!("no result for {model}"))
+}
+
 /// One gold row of a synthetic article, with code-point offsets.
 #[derive(Debug, Clone)]
 pub struct Row {
