@@ -28,7 +28,8 @@ if [ ! -x "$venv/bin/python" ]; then
   echo "== creating $venv"
   "$python" -m venv "$venv"
 fi
-pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
+# No pip cache: the torch wheel would be kept a second time (~800 MB) on a machine short of disk.
+pip=("$venv/bin/python" -m pip --disable-pip-version-check --no-cache-dir -q)
 
 need_install() {
   # Checks the installed version rather than trusting that the folder exists, so an
