@@ -117,7 +117,7 @@ fn list_dataset(dataset: &Dataset, spec: &str, format: ShowFormat) -> Result<i32
     Ok(0)
 }
 
-fn plural(n: usize, what: &str) -> String {
+pub(super) fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 

@@ -174,6 +174,7 @@ fn parse_ann(
         let at = |column: u64, message: String| {
             input(Location::numbered_column(path, number, column), message)
         };
+        let at_field = |field: &str, message: String| at(column_of(line, field), message);
         let Some((id, rest)) = line.split_once('\t') else {
             return Err(at(
                 1,
@@ -190,34 +191,31 @@ fn parse_ann(
                 ));
             }
             'T' => {
-                let Some((middle, text_field)) = rest.split_once('\t') else {
-                    return Err(at(
-                        column_of(line, rest),
+                let (middle, text_field) = rest.split_once('\t').ok_or_else(|| {
+                    at_field(
+                        rest,
                         "expected `Label start end`, a tab and the span's text".into(),
-                    ));
-                };
-                let Some((_label, ranges)) = middle.split_once(' ') else {
-                    return Err(at(
-                        column_of(line, middle),
+                    )
+                })?;
+                let (_label, ranges) = middle.split_once(' ').ok_or_else(|| {
+                    at_field(
+                        middle,
                         format!("expected a label and offsets, found `{middle}`"),
-                    ));
-                };
+                    )
+                })?;
                 let mut fragments = Vec::new();
                 for range in ranges.split(';') {
                     let numbers: Vec<&str> = range.split(' ').collect();
                     let [start, end] = numbers[..] else {
-                        return Err(at(
-                            column_of(line, range),
+                        return Err(at_field(
+                            range,
                             format!("expected `start end`, found `{range}`"),
                         ));
                     };
                     let offset = |number: &str| {
-                        number.parse::<usize>().map_err(|_| {
-                            at(
-                                column_of(line, number),
-                                format!("`{number}` is not an offset"),
-                            )
-                        })
+                        number
+                            .parse::<usize>()
+                            .map_err(|_| at_field(number, format!("`{number}` is not an offset")))
                     };
                     let (start_at, end_at) = (column_of(line, start), column_of(line, end));
                     let (start, end) = (offset(start)?, offset(end)?);
@@ -248,10 +246,8 @@ fn parse_ann(
                 let expected = span_text(article, &fragments);
                 let breaks = expected.matches('\n').count();
                 if i + breaks > lines.len() {
-                    return Err(at(
-                        column_of(line, text_field),
-                        "the span's text runs past the end of the file".into(),
-                    ));
+                    let message = "the span's text runs past the end of the file";
+                    return Err(at_field(text_field, message.into()));
                 }
                 let mut field = text_field.to_string();
                 for continued in &lines[i..i + breaks] {
@@ -274,26 +270,20 @@ fn parse_ann(
                 let mut parts = rest
                     .split(|c: char| c.is_whitespace())
                     .filter(|p| !p.is_empty());
-                let Some(trigger) = parts.next() else {
-                    return Err(at(
-                        column_of(line, rest),
-                        "an event without a trigger".into(),
-                    ));
-                };
-                let Some((label, _)) = trigger.split_once(':') else {
-                    return Err(at(
-                        column_of(line, trigger),
+                let trigger = parts
+                    .next()
+                    .ok_or_else(|| at_field(rest, "an event without a trigger".into()))?;
+                let (label, _) = trigger.split_once(':').ok_or_else(|| {
+                    at_field(
+                        trigger,
                         format!("expected `Type:T1` as the trigger, found `{trigger}`"),
-                    ));
-                };
+                    )
+                })?;
                 let mut args = Vec::new();
                 for part in parts {
-                    let Some((role, target)) = part.split_once(':') else {
-                        return Err(at(
-                            column_of(line, part),
-                            format!("expected `Role:T1`, found `{part}`"),
-                        ));
-                    };
+                    let (role, target) = part.split_once(':').ok_or_else(|| {
+                        at_field(part, format!("expected `Role:T1`, found `{part}`"))
+                    })?;
                     args.push(EventArg {
                         role: role.to_string(),
                         target: target.to_string(),
@@ -844,60 +834,81 @@ mod tests {
         rows
     }
 
-    #[test]
-    fn imports_the_polnear_dev_split() {
-        let Some(src) = shared_split("dev") else {
+    /// What importing one PolNeAR split must give.
+    struct SplitFigures {
+        documents: usize,
+        direct: usize,
+        indirect: usize,
+        mixed: usize,
+        rows_without_speaker: usize,
+        annotator_choices: usize,
+        events_without_content: usize,
+        type_changes_with_single_quotes: usize,
+    }
+
+    fn check_split_import(split: &str, expected: SplitFigures) {
+        let Some(src) = shared_split(split) else {
             return;
         };
         let out = tempfile::tempdir().unwrap();
-        let out = out.path().join("polnear-dev");
+        let out = out.path().join(format!("polnear-{split}"));
         let summary = import_polnear(&src, &out).unwrap();
         println!("{summary}");
         let rows = check_rows_match_text(&out);
         assert_eq!(rows.len(), summary.rows.total());
-        assert_eq!(summary.documents, 84);
-        assert_eq!(std::fs::read_dir(out.join("articles")).unwrap().count(), 84);
+        assert_eq!(summary.documents, expected.documents);
         assert_eq!(
-            (
-                summary.rows.direct,
-                summary.rows.indirect,
-                summary.rows.mixed
-            ),
-            (503, 1741, 271)
+            std::fs::read_dir(out.join("articles")).unwrap().count(),
+            expected.documents
         );
-        assert_eq!(summary.rows_without_speaker, 174);
+        assert_eq!(summary.rows.direct, expected.direct);
+        assert_eq!(summary.rows.indirect, expected.indirect);
+        assert_eq!(summary.rows.mixed, expected.mixed);
+        assert_eq!(summary.rows_without_speaker, expected.rows_without_speaker);
         assert_eq!(summary.duplicates_dropped, 0);
-        assert_eq!(summary.annotator_choices.len(), 2);
-        assert_eq!(summary.events_without_content, 1);
+        assert_eq!(summary.annotator_choices.len(), expected.annotator_choices);
+        assert_eq!(
+            summary.events_without_content,
+            expected.events_without_content
+        );
         assert_eq!(summary.text_mismatches, 0);
-        assert_eq!(summary.type_changes_with_single_quotes, Some(403));
+        assert_eq!(
+            summary.type_changes_with_single_quotes,
+            Some(expected.type_changes_with_single_quotes)
+        );
+    }
+
+    #[test]
+    fn imports_the_polnear_dev_split() {
+        check_split_import(
+            "dev",
+            SplitFigures {
+                documents: 84,
+                direct: 503,
+                indirect: 1741,
+                mixed: 271,
+                rows_without_speaker: 174,
+                annotator_choices: 2,
+                events_without_content: 1,
+                type_changes_with_single_quotes: 403,
+            },
+        );
     }
 
     #[test]
     fn imports_the_polnear_train_split() {
-        let Some(src) = shared_split("train") else {
-            return;
-        };
-        let out = tempfile::tempdir().unwrap();
-        let out = out.path().join("polnear-train");
-        let summary = import_polnear(&src, &out).unwrap();
-        println!("{summary}");
-        let rows = check_rows_match_text(&out);
-        assert_eq!(summary.documents, 840);
-        assert_eq!(rows.len(), 23289);
-        assert_eq!(
-            (
-                summary.rows.direct,
-                summary.rows.indirect,
-                summary.rows.mixed
-            ),
-            (4259, 16632, 2398)
+        check_split_import(
+            "train",
+            SplitFigures {
+                documents: 840,
+                direct: 4259,
+                indirect: 16632,
+                mixed: 2398,
+                rows_without_speaker: 2032,
+                annotator_choices: 16,
+                events_without_content: 36,
+                type_changes_with_single_quotes: 4225,
+            },
         );
-        assert_eq!(summary.rows_without_speaker, 2032);
-        assert_eq!(summary.duplicates_dropped, 0);
-        assert_eq!(summary.annotator_choices.len(), 16);
-        assert_eq!(summary.events_without_content, 36);
-        assert_eq!(summary.text_mismatches, 0);
-        assert_eq!(summary.type_changes_with_single_quotes, Some(4225));
     }
 }

@@ -9,9 +9,10 @@ pub mod shard;
 mod write;
 
 pub use report::{
-    SPEAKERS_COLUMNS, TableStyle, by_mention_type_table, by_type_table, confusion_caption,
-    confusion_table, headline_table, markdown_report, ratio, scores_table,
-    speakers_breakdown_table, speakers_confusion_table, speakers_scores_table,
+    COUNT_COLUMNS, PAIR_COLUMNS, SPEAKERS_COLUMNS, TableStyle, by_mention_type_table,
+    by_type_table, confusion_caption, confusion_table, count_cells, headline_table, interval,
+    markdown_report, pair_cells, ratio, scores_table, speakers_breakdown_table, speakers_cells,
+    speakers_confusion_table, speakers_scores_table,
 };
 pub use write::{LoadedRun, RunFolder, check_run_name, read_record, read_run, run_folder};
 

@@ -2,7 +2,7 @@
 
 use super::{ResultRecord, RunRecord, RunStatus, SpeakersResultRecord, TaskResult};
 use crate::attribution::{MentionType, QuoteType};
-use crate::scoring::{ConfusionPair, Scheme, Scores};
+use crate::scoring::{ConfusionPair, Counts, Scheme, Scores, SpeakerScores};
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use std::fmt::Write as _;
 
@@ -19,11 +19,9 @@ pub fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
 }
 
-fn interval(scores: &Scores) -> String {
-    scores
-        .pair
-        .f1_ci95
-        .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"))
+/// A 95% interval for people, `–` when there is none.
+pub fn interval(ci95: Option<[f64; 2]>) -> String {
+    ci95.map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"))
 }
 
 fn new_table(style: TableStyle, header: &[&str]) -> Table {
@@ -41,9 +39,15 @@ fn new_table(style: TableStyle, header: &[&str]) -> Table {
     table
 }
 
-/// Every scheme of one result side by side: counts, pair, quote and attribution figures.
+/// The outcome counts of one scheme, in the per-scheme tables of the report and the page.
+pub const COUNT_COLUMNS: [&str; 6] = ["gold", "pred", "COR", "INC", "MIS", "SPU"];
+
+pub fn count_cells(c: &Counts) -> [String; 6] {
+    [c.gold, c.pred, c.cor, c.inc, c.mis, c.spu].map(|n| n.to_string())
+}
+
 /// The pair and quote figures of one scheme, in the summary and the per-scheme table.
-const PAIR_COLUMNS: [&str; 6] = [
+pub const PAIR_COLUMNS: [&str; 6] = [
     "pair P",
     "pair R",
     "pair F1",
@@ -52,43 +56,37 @@ const PAIR_COLUMNS: [&str; 6] = [
     "attr acc",
 ];
 
-fn pair_cells(s: &Scores) -> [String; 6] {
+pub fn pair_cells(s: &Scores) -> [String; 6] {
     [
         ratio(s.pair.p),
         ratio(s.pair.r),
         ratio(s.pair.f1),
-        interval(s),
+        interval(s.pair.f1_ci95),
         ratio(s.quote.f1),
         ratio(s.attribution_accuracy),
     ]
 }
 
+/// Every scheme of one result side by side: counts, pair, quote and attribution figures.
 pub fn scores_table(result: &ResultRecord, style: TableStyle) -> String {
     let mut table = new_table(
         style,
-        &["scheme", "gold", "pred", "COR", "INC", "MIS", "SPU"]
+        &["scheme"]
             .into_iter()
+            .chain(COUNT_COLUMNS)
             .chain(PAIR_COLUMNS)
             .chain(["macro F1"])
             .collect::<Vec<_>>(),
     );
     for scheme in Scheme::ALL {
         let s = result.scores.get(scheme);
-        let c = &s.counts;
         table.add_row(
-            [
-                scheme.as_str().to_string(),
-                c.gold.to_string(),
-                c.pred.to_string(),
-                c.cor.to_string(),
-                c.inc.to_string(),
-                c.mis.to_string(),
-                c.spu.to_string(),
-            ]
-            .into_iter()
-            .chain(pair_cells(s))
-            .chain([ratio(s.macro_pair_f1)])
-            .collect::<Vec<_>>(),
+            [scheme.as_str().to_string()]
+                .into_iter()
+                .chain(count_cells(&s.counts))
+                .chain(pair_cells(s))
+                .chain([ratio(s.macro_pair_f1)])
+                .collect::<Vec<_>>(),
         );
     }
     table.to_string()
@@ -203,21 +201,24 @@ pub const SPEAKERS_COLUMNS: [&str; 9] = [
 /// The `speakers` task's figures (docs/tasks.md#speakers) of one result.
 pub fn speakers_scores_table(result: &SpeakersResultRecord, style: TableStyle) -> String {
     let mut table = new_table(style, &SPEAKERS_COLUMNS);
-    let s = &result.scores;
+    table.add_row(speakers_cells(&result.scores));
+    table.to_string()
+}
+
+/// The cells under [`SPEAKERS_COLUMNS`].
+pub fn speakers_cells(s: &SpeakerScores) -> [String; 9] {
     let c = &s.counts;
-    table.add_row(vec![
+    [
         c.gold.to_string(),
         c.cor.to_string(),
         c.inc.to_string(),
         c.mis.to_string(),
         c.unmatched_answers.to_string(),
         ratio(s.speaker_accuracy),
-        s.speaker_accuracy_ci95
-            .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]")),
+        interval(s.speaker_accuracy_ci95),
         ratio(s.coverage),
         ratio(s.answered_accuracy),
-    ]);
-    table.to_string()
+    ]
 }
 
 /// Speaker accuracy by gold type, then by gold mention type.
@@ -309,8 +310,7 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
                 let s = &r.scores;
                 row.extend([
                     ratio(s.speaker_accuracy),
-                    s.speaker_accuracy_ci95
-                        .map_or_else(|| "–".to_string(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]")),
+                    interval(s.speaker_accuracy_ci95),
                     ratio(s.coverage),
                     ratio(s.answered_accuracy),
                     s.counts.gold.to_string(),

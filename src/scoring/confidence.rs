@@ -213,7 +213,17 @@ fn from_order_key(key: u64) -> f64 {
 }
 
 /// Counts that may go down: the change of the summed counts across a threshold.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    derive_more::AddAssign,
+    derive_more::Sub,
+)]
 pub struct SignedCounts {
     gold: i64,
     pred: i64,
@@ -248,31 +258,6 @@ impl SignedCounts {
             inc: u(self.inc),
             mis: u(self.mis),
             spu: u(self.spu),
-        }
-    }
-}
-
-impl std::ops::AddAssign for SignedCounts {
-    fn add_assign(&mut self, o: Self) {
-        self.gold += o.gold;
-        self.pred += o.pred;
-        self.cor += o.cor;
-        self.inc += o.inc;
-        self.mis += o.mis;
-        self.spu += o.spu;
-    }
-}
-
-impl std::ops::Sub for SignedCounts {
-    type Output = SignedCounts;
-    fn sub(self, o: Self) -> Self {
-        SignedCounts {
-            gold: self.gold - o.gold,
-            pred: self.pred - o.pred,
-            cor: self.cor - o.cor,
-            inc: self.inc - o.inc,
-            mis: self.mis - o.mis,
-            spu: self.spu - o.spu,
         }
     }
 }
@@ -370,13 +355,18 @@ mod tests {
     const TEXT: &str = "“We will build the bridge,” Ana Ruiz said. “Taxes will fall,” \
                         said Ben Okafor. “The port stays open,” Ana Ruiz added.";
 
-    #[test]
-    fn each_threshold_scores_the_rows_it_keeps() {
-        let gold = [
+    /// The three quotes of [`TEXT`] with their speakers.
+    fn gold_of_text() -> [Attribution; 3] {
+        [
             row("We will build the bridge,", TEXT, "Ana Ruiz", None),
             row("Taxes will fall,", TEXT, "Ben Okafor", None),
             row("The port stays open,", TEXT, "Ana Ruiz", None),
-        ];
+        ]
+    }
+
+    #[test]
+    fn each_threshold_scores_the_rows_it_keeps() {
+        let gold = gold_of_text();
         let pred = [
             row("We will build the bridge,", TEXT, "Ana Ruiz", Some(0.9)),
             row("Taxes will fall,", TEXT, "Ana Ruiz", Some(0.4)),
@@ -450,11 +440,7 @@ mod tests {
     #[test]
     fn articles_added_one_by_one_or_in_shards_give_the_rescored_curve() {
         let scorer = Scorer::new(&Aliases::default(), &ScoringOptions::default());
-        let gold = [
-            row("We will build the bridge,", TEXT, "Ana Ruiz", None),
-            row("Taxes will fall,", TEXT, "Ben Okafor", None),
-            row("The port stays open,", TEXT, "Ana Ruiz", None),
-        ];
+        let gold = gold_of_text();
         let first = [
             row("We will build the bridge,", TEXT, "Ana Ruiz", Some(0.9)),
             row("Taxes will fall,", TEXT, "Ana Ruiz", Some(0.4)),

@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Counts of docs/tasks.md#speakers: COR + INC + MIS = gold; answers that answer no given quote
 /// apart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, derive_more::AddAssign,
+)]
 pub struct SpeakerCounts {
     pub gold: u64,
     pub cor: u64,
@@ -25,16 +27,6 @@ pub struct SpeakerCounts {
     pub mis: u64,
     /// Rows that answer no given quote, or a quote an earlier row already answered.
     pub unmatched_answers: u64,
-}
-
-impl std::ops::AddAssign for SpeakerCounts {
-    fn add_assign(&mut self, other: SpeakerCounts) {
-        self.gold += other.gold;
-        self.cor += other.cor;
-        self.inc += other.inc;
-        self.mis += other.mis;
-        self.unmatched_answers += other.unmatched_answers;
-    }
 }
 
 /// One gold row's fate: COR, INC or MIS, with the answer row that decided it.

@@ -121,7 +121,9 @@ impl Default for ScoringOptions {
 
 /// Outcome counts of docs/scoring.md#outcomes. `pred` leaves out the predictions ignored under
 /// docs/scoring.md#type-filter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, derive_more::AddAssign,
+)]
 pub struct Counts {
     pub gold: u64,
     pub pred: u64,
@@ -129,17 +131,6 @@ pub struct Counts {
     pub inc: u64,
     pub mis: u64,
     pub spu: u64,
-}
-
-impl std::ops::AddAssign for Counts {
-    fn add_assign(&mut self, other: Counts) {
-        self.gold += other.gold;
-        self.pred += other.pred;
-        self.cor += other.cor;
-        self.inc += other.inc;
-        self.mis += other.mis;
-        self.spu += other.spu;
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +158,9 @@ pub struct Outcome {
 
 /// Per gold type: pair recall counts always; pair precision counts from predictions that
 /// carry a type.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, derive_more::AddAssign,
+)]
 pub struct TypeCounts {
     pub gold: u64,
     pub gold_cor: u64,
@@ -175,27 +168,13 @@ pub struct TypeCounts {
     pub pred_cor: u64,
 }
 
-impl std::ops::AddAssign for TypeCounts {
-    fn add_assign(&mut self, other: TypeCounts) {
-        self.gold += other.gold;
-        self.gold_cor += other.gold_cor;
-        self.pred += other.pred;
-        self.pred_cor += other.pred_cor;
-    }
-}
-
 /// Per gold `mention_type`: the gold rows that carry it and the COR among them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, derive_more::AddAssign,
+)]
 pub struct MentionCounts {
     pub gold: u64,
     pub cor: u64,
-}
-
-impl std::ops::AddAssign for MentionCounts {
-    fn add_assign(&mut self, other: MentionCounts) {
-        self.gold += other.gold;
-        self.cor += other.cor;
-    }
 }
 
 /// Gold without `mention_type` leaves the breakdown empty, and the article's serialized

@@ -190,6 +190,11 @@ mod tests {
         Article::new("a1", text)
     }
 
+    /// Why the answer is refused (the test fails if it is accepted).
+    fn rejection(article: &Article, answer: &serde_json::Value) -> String {
+        parse_answer(article, answer, None).unwrap_err()
+    }
+
     #[test]
     fn rows_with_matching_offsets_are_kept() {
         let a = article("“Hi,” said Ushakov.");
@@ -208,7 +213,7 @@ mod tests {
         let answer = serde_json::json!({"id": "a1", "attributions": [
             {"speaker": "Ushakov", "quote": "Hi,", "start": 3, "end": 6}
         ]});
-        let err = parse_answer(&a, &answer, None).unwrap_err();
+        let err = rejection(&a, &answer);
         assert!(err.contains("text[3:6]"), "{err}");
         assert!(err.contains("`Hi,`"), "{err}");
     }
@@ -223,22 +228,14 @@ mod tests {
         assert_eq!(rows[0].quote_span, Some(Span::new(1, 4)));
         assert_eq!(rows[1].quote_span, Some(Span::new(16, 19)));
         let missing = serde_json::json!({"id": "a1", "attributions": [{"quote": "Yes."}]});
-        assert!(
-            parse_answer(&a, &missing, None)
-                .unwrap_err()
-                .contains("does not occur")
-        );
+        assert!(rejection(&a, &missing).contains("does not occur"));
     }
 
     #[test]
     fn the_error_extension_fails_the_article() {
         let a = article("x");
         let answer = serde_json::json!({"id": "a1", "error": "spaCy choked"});
-        assert!(
-            parse_answer(&a, &answer, None)
-                .unwrap_err()
-                .contains("spaCy choked")
-        );
+        assert!(rejection(&a, &answer).contains("spaCy choked"));
     }
 
     #[test]
@@ -264,7 +261,7 @@ mod tests {
             ),
         ] {
             let answer = serde_json::json!({"id": "a1", "attributions": [row]});
-            let err = parse_answer(&a, &answer, None).unwrap_err();
+            let err = rejection(&a, &answer);
             assert!(err.contains(expected), "{err}");
         }
     }

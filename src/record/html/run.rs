@@ -7,9 +7,13 @@ use super::{Chart, TextLookup, chart, render};
 use crate::attribution::{MentionType, QuoteType};
 use crate::error::Result;
 use crate::model::Task;
-use crate::record::{RunRecord, TaskResult};
-use crate::scoring::Scheme;
+use crate::record::{
+    COUNT_COLUMNS, PAIR_COLUMNS, RunRecord, TaskResult, count_cells, interval, pair_cells, ratio,
+    speakers_cells,
+};
+use crate::scoring::{PerScheme, Scheme};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Serialize)]
@@ -67,14 +71,6 @@ struct RunReport<'a> {
     browser_limit: usize,
 }
 
-fn ratio(value: Option<f64>) -> String {
-    crate::record::ratio(value)
-}
-
-fn interval(value: Option<[f64; 2]>) -> String {
-    value.map_or_else(|| "–".into(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"))
-}
-
 fn label(result: &TaskResult) -> String {
     format!("{} · {}", result.model(), result.dataset())
 }
@@ -93,14 +89,7 @@ pub fn run_report(
     headline_header.extend(if speakers {
         &["speaker acc", "acc 95% CI", "coverage", "answered acc"][..]
     } else {
-        &[
-            "pair P",
-            "pair R",
-            "pair F1",
-            "F1 95% CI",
-            "quote F1",
-            "attr acc",
-        ][..]
+        &PAIR_COLUMNS[..]
     });
     headline_header.extend(["articles/s", "p95 ms"]);
     let headline = record
@@ -108,17 +97,7 @@ pub fn run_report(
         .iter()
         .map(|result| {
             let mut figures = match result {
-                TaskResult::Extract(r) => {
-                    let s = &r.scores.overlap;
-                    vec![
-                        ratio(s.pair.p),
-                        ratio(s.pair.r),
-                        ratio(s.pair.f1),
-                        interval(s.pair.f1_ci95),
-                        ratio(s.quote.f1),
-                        ratio(s.attribution_accuracy),
-                    ]
-                }
+                TaskResult::Extract(r) => pair_cells(&r.scores.overlap).to_vec(),
                 TaskResult::Speakers(r) => vec![
                     ratio(r.scores.speaker_accuracy),
                     interval(r.scores.speaker_accuracy_ci95),
@@ -316,91 +295,38 @@ fn result_view(result: &TaskResult) -> ResultView {
 }
 
 fn extract_figures(r: &crate::record::ResultRecord, label: &str) -> Figures {
-    let header = vec![
-        "scheme",
-        "gold",
-        "pred",
-        "COR",
-        "INC",
-        "MIS",
-        "SPU",
-        "pair P",
-        "pair R",
-        "pair F1",
-        "F1 95% CI",
-        "quote F1",
-        "attr acc",
-    ];
+    let header = ["scheme"]
+        .into_iter()
+        .chain(COUNT_COLUMNS)
+        .chain(PAIR_COLUMNS)
+        .collect();
     let rows = Scheme::ALL
         .iter()
         .map(|&scheme| {
             let s = r.scores.get(scheme);
-            let c = s.counts;
-            vec![
-                scheme.as_str().to_string(),
-                c.gold.to_string(),
-                c.pred.to_string(),
-                c.cor.to_string(),
-                c.inc.to_string(),
-                c.mis.to_string(),
-                c.spu.to_string(),
-                ratio(s.pair.p),
-                ratio(s.pair.r),
-                ratio(s.pair.f1),
-                interval(s.pair.f1_ci95),
-                ratio(s.quote.f1),
-                ratio(s.attribution_accuracy),
-            ]
+            [scheme.as_str().to_string()]
+                .into_iter()
+                .chain(count_cells(&s.counts))
+                .chain(pair_cells(s))
+                .collect()
         })
         .collect();
     let mut charts = Vec::new();
-    let per_scheme = |recall: &dyn Fn(Scheme) -> Option<f64>| {
-        Scheme::ALL
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| Bar {
-                value: recall(s),
-                interval: None,
-                series: i,
-            })
-            .collect::<Vec<_>>()
-    };
-    let schemes: Vec<String> = Scheme::ALL.iter().map(|s| s.as_str().into()).collect();
     if !r.by_type.is_empty() {
-        charts.push(chart(BarChart {
-            title: "Pair recall by gold type".into(),
-            series: schemes.clone(),
-            groups: QuoteType::ALL
-                .iter()
-                .filter_map(|t| {
-                    let per = r.by_type.get(t)?;
-                    Some(BarGroup {
-                        label: t.to_string(),
-                        bars: per_scheme(&|s| per.get(s).recall),
-                    })
-                })
-                .collect(),
-            domain: [0.0, 1.0],
-            format: svg::ratio,
-        }));
+        charts.push(recall_chart(
+            "Pair recall by gold type",
+            &QuoteType::ALL,
+            &r.by_type,
+            |t| t.recall,
+        ));
     }
     if !r.by_mention_type.is_empty() {
-        charts.push(chart(BarChart {
-            title: "Pair recall by gold mention_type".into(),
-            series: schemes,
-            groups: MentionType::ALL
-                .iter()
-                .filter_map(|t| {
-                    let per = r.by_mention_type.get(t)?;
-                    Some(BarGroup {
-                        label: t.to_string(),
-                        bars: per_scheme(&|s| per.get(s).recall),
-                    })
-                })
-                .collect(),
-            domain: [0.0, 1.0],
-            format: svg::ratio,
-        }));
+        charts.push(recall_chart(
+            "Pair recall by gold mention_type",
+            &MentionType::ALL,
+            &r.by_mention_type,
+            |t| t.recall,
+        ));
     }
     let curve = r.confidence_curve.as_ref().map(|c| {
         let point = |p: &crate::scoring::CurvePoint| {
@@ -434,21 +360,42 @@ fn extract_figures(r: &crate::record::ResultRecord, label: &str) -> Figures {
     }
 }
 
+/// Pair recall per gold category (type or mention type), one bar per scheme.
+fn recall_chart<K: Ord + std::fmt::Display, V>(
+    title: &str,
+    categories: &[K],
+    by_category: &BTreeMap<K, PerScheme<V>>,
+    recall: impl Fn(&V) -> Option<f64>,
+) -> Chart {
+    chart(BarChart {
+        title: title.into(),
+        series: Scheme::ALL.iter().map(|s| s.as_str().into()).collect(),
+        groups: categories
+            .iter()
+            .filter_map(|category| {
+                let per = by_category.get(category)?;
+                Some(BarGroup {
+                    label: category.to_string(),
+                    bars: Scheme::ALL
+                        .iter()
+                        .enumerate()
+                        .map(|(series, &scheme)| Bar {
+                            value: recall(per.get(scheme)),
+                            interval: None,
+                            series,
+                        })
+                        .collect(),
+                })
+            })
+            .collect(),
+        domain: [0.0, 1.0],
+        format: svg::ratio,
+    })
+}
+
 fn speakers_figures(r: &crate::record::SpeakersResultRecord) -> Figures {
     let header = crate::record::SPEAKERS_COLUMNS.to_vec();
-    let s = &r.scores;
-    let c = s.counts;
-    let rows = vec![vec![
-        c.gold.to_string(),
-        c.cor.to_string(),
-        c.inc.to_string(),
-        c.mis.to_string(),
-        c.unmatched_answers.to_string(),
-        ratio(s.speaker_accuracy),
-        interval(s.speaker_accuracy_ci95),
-        ratio(s.coverage),
-        ratio(s.answered_accuracy),
-    ]];
+    let rows = vec![speakers_cells(&r.scores).to_vec()];
     let accuracy = |title: &str, groups: Vec<(String, Option<f64>)>| {
         chart(BarChart {
             title: title.into(),
