@@ -227,6 +227,17 @@ impl Comparison {
     pub fn gate_fails(&self) -> bool {
         self.has_regression() || (self.strict && !self.missing.is_empty())
     }
+
+    /// The gate's verdict in words, as every format states it first.
+    pub fn verdict_line(&self) -> &'static str {
+        if self.has_regression() {
+            "REGRESSION: the gate fails"
+        } else if self.gate_fails() {
+            "the candidate lacks part of the baseline (--strict): the gate fails"
+        } else {
+            "no significant regression: the gate passes"
+        }
+    }
 }
 
 /// Reads two run folders and compares them.
@@ -623,6 +634,7 @@ fn article_change(id: &str, base: &SavedArticle, cand: &SavedArticle) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scoring::percentile_interval;
 
     fn counts(gold: u64, pred: u64, cor: u64) -> Counts {
         Counts {
@@ -750,17 +762,12 @@ mod tests {
         let p = (reached + 1) as f64 / (diffs.len() + 1) as f64;
         assert!((m.diff.unwrap() - observed).abs() < 1e-12);
         assert_eq!(m.p_bootstrap, Some(p));
-        // numpy's default percentile: linear interpolation at h = (n - 1)·q.
-        diffs.sort_by(f64::total_cmp);
-        let quantile = |q: f64| {
-            let h = (diffs.len() - 1) as f64 * q;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(diffs.len() - 1);
-            diffs[lo] + (h - lo as f64) * (diffs[hi] - diffs[lo])
-        };
+        // The interval of the same differences (the percentile itself is checked against
+        // numpy in scoring::aggregate).
         let [low, high] = m.diff_ci95.unwrap();
-        assert!((low - quantile(0.025)).abs() < 1e-12);
-        assert!((high - quantile(0.975)).abs() < 1e-12);
+        let [expected_low, expected_high] = percentile_interval(&diffs).unwrap();
+        assert!((low - expected_low).abs() < 1e-12);
+        assert!((high - expected_high).abs() < 1e-12);
         assert!(low <= observed && observed <= high);
     }
 }

@@ -23,6 +23,8 @@ pub mod runner;
 pub mod scoring;
 pub mod shard;
 pub mod signals;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "bert")]
 pub mod train;
 

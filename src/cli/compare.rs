@@ -211,13 +211,7 @@ fn interval(m: &MetricComparison) -> String {
 /// Text for a terminal or markdown for a pull request: the same content either way.
 pub fn render(c: &Comparison, markdown: bool, with_articles: bool) -> String {
     let mut out = String::new();
-    let verdict = if c.has_regression() {
-        "REGRESSION: the gate fails"
-    } else if c.gate_fails() {
-        "the candidate lacks part of the baseline (--strict): the gate fails"
-    } else {
-        "no significant regression: the gate passes"
-    };
+    let verdict = c.verdict_line();
     if markdown {
         let _ = writeln!(out, "### attr-eval compare: {verdict}\n");
         let _ = writeln!(out, "Baseline `{}` → candidate `{}`.\n", c.base, c.cand);

@@ -616,12 +616,9 @@ mod tests {
 
     #[test]
     fn the_shipped_dataset_is_what_the_importer_makes() {
-        let src =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/litbank/quotations/tsv");
-        if !src.is_dir() {
-            println!("skipped: {} is absent", src.display());
+        let Some(src) = crate::test_support::shared_data("litbank/quotations/tsv") else {
             return;
-        }
+        };
         let out = tempfile::tempdir().unwrap();
         let out = out.path().join("litbank-quotes");
         let summary = import_litbank(&src, Some(&coref()), &out).unwrap();

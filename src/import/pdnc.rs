@@ -500,11 +500,9 @@ mod tests {
     /// The corpus itself, when this checkout has it beside it.
     #[test]
     fn the_shared_pdnc_novels_import_and_validate() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/pdnc");
-        if !src.join("novels").is_dir() {
-            eprintln!("skipping: {} is absent", src.display());
+        let Some(src) = crate::test_support::shared_data("pdnc") else {
             return;
-        }
+        };
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("pdnc");
         let summary = import_pdnc(&src, &out).unwrap();

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::attribution::{Attribution, Span};
 use crate::dataset::Article;
-use crate::error::{Location, Result};
+use crate::error::{Error, Location, Result};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -191,18 +191,13 @@ fn parse_ann(
                 ));
             }
             'T' => {
-                let (middle, text_field) = rest.split_once('\t').ok_or_else(|| {
-                    at_field(
-                        rest,
-                        "expected `Label start end`, a tab and the span's text".into(),
-                    )
-                })?;
-                let (_label, ranges) = middle.split_once(' ').ok_or_else(|| {
-                    at_field(
-                        middle,
-                        format!("expected a label and offsets, found `{middle}`"),
-                    )
-                })?;
+                let (middle, text_field) = split_field(
+                    rest,
+                    '\t',
+                    "`Label start end`, a tab and the span's text",
+                    &at_field,
+                )?;
+                let (_label, ranges) = split_field(middle, ' ', "a label and offsets", &at_field)?;
                 let mut fragments = Vec::new();
                 for range in ranges.split(';') {
                     let numbers: Vec<&str> = range.split(' ').collect();
@@ -273,17 +268,10 @@ fn parse_ann(
                 let trigger = parts
                     .next()
                     .ok_or_else(|| at_field(rest, "an event without a trigger".into()))?;
-                let (label, _) = trigger.split_once(':').ok_or_else(|| {
-                    at_field(
-                        trigger,
-                        format!("expected `Type:T1` as the trigger, found `{trigger}`"),
-                    )
-                })?;
+                let (label, _) = split_field(trigger, ':', "`Type:T1` as the trigger", &at_field)?;
                 let mut args = Vec::new();
                 for part in parts {
-                    let (role, target) = part.split_once(':').ok_or_else(|| {
-                        at_field(part, format!("expected `Role:T1`, found `{part}`"))
-                    })?;
+                    let (role, target) = split_field(part, ':', "`Role:T1`", &at_field)?;
                     args.push(EventArg {
                         role: role.to_string(),
                         target: target.to_string(),
@@ -310,6 +298,19 @@ fn parse_ann(
         }
     }
     Ok(parsed)
+}
+
+/// `field` split at its first `separator`, or the error at the field: what was expected
+/// and what was found.
+fn split_field<'a>(
+    field: &'a str,
+    separator: char,
+    expected: &str,
+    at_field: &dyn Fn(&str, String) -> Error,
+) -> Result<(&'a str, &'a str)> {
+    field
+        .split_once(separator)
+        .ok_or_else(|| at_field(field, format!("expected {expected}, found `{field}`")))
 }
 
 fn span_text(article: &Article, fragments: &[Span]) -> String {
@@ -790,15 +791,7 @@ mod tests {
 
     /// `../shared/data/polnear/<split>` when present.
     fn shared_split(split: &str) -> Option<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/polnear")
-            .join(split);
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            println!("skipped: {} is absent", dir.display());
-            None
-        }
+        crate::test_support::shared_data(&format!("polnear/{split}"))
     }
 
     /// Every row of an imported dataset against its article, read back from disk.

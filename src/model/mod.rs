@@ -420,3 +420,15 @@ fn load_bert(spec: &ModelSpec, _dir: &std::path::Path) -> Result<Box<dyn Model>>
             .into(),
     })
 }
+
+/// At most `max_chars` of what a model program or server sent, for an error message:
+/// enough to recognise it, never a flood.
+pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max_chars).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}

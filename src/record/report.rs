@@ -331,19 +331,26 @@ pub fn headline_table(record: &RunRecord, style: TableStyle) -> String {
 
 /// The detail of an extract result: every scheme, the breakdowns, the confusion.
 fn extract_sections(out: &mut String, result: &ResultRecord) {
-    let _ = writeln!(out, "{}\n", scores_table(result, TableStyle::Markdown));
-    if let Some(table) = by_type_table(result, TableStyle::Markdown) {
-        let _ = writeln!(
-            out,
-            "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n{table}\n"
-        );
-    }
-    if let Some(table) = by_mention_type_table(result, TableStyle::Markdown) {
-        let _ = writeln!(out, "By gold mention type (pair recall R):\n\n{table}\n");
-    }
-    if let Some(table) = confusion_table(result, TableStyle::Markdown) {
-        let _ = writeln!(out, "{}\n\n{table}\n", confusion_caption(result));
-    }
+    let md = TableStyle::Markdown;
+    write_sections(
+        out,
+        [
+            (String::new(), Some(scores_table(result, md))),
+            (
+                "By gold type (pair recall R; pair precision P where predictions carry a type):\n\n"
+                    .into(),
+                by_type_table(result, md),
+            ),
+            (
+                "By gold mention type (pair recall R):\n\n".into(),
+                by_mention_type_table(result, md),
+            ),
+            (
+                format!("{}\n\n", confusion_caption(result)),
+                confusion_table(result, md),
+            ),
+        ],
+    );
     if let Some(curve) = &result.confidence_curve {
         let best = curve.best_f1.map_or_else(
             || "undefined at every threshold".to_string(),
@@ -362,19 +369,26 @@ fn extract_sections(out: &mut String, result: &ResultRecord) {
 /// The detail of a speakers result: the figures of docs/tasks.md, the breakdowns, the
 /// confusion.
 fn speakers_sections(out: &mut String, result: &SpeakersResultRecord) {
-    let _ = writeln!(
+    let md = TableStyle::Markdown;
+    write_sections(
         out,
-        "{}\n",
-        speakers_scores_table(result, TableStyle::Markdown)
+        [
+            (String::new(), Some(speakers_scores_table(result, md))),
+            (
+                "Speaker accuracy by gold type and mention type:\n\n".into(),
+                speakers_breakdown_table(result, md),
+            ),
+            (String::new(), speakers_confusion_table(result, md)),
+        ],
     );
-    if let Some(table) = speakers_breakdown_table(result, TableStyle::Markdown) {
-        let _ = writeln!(
-            out,
-            "Speaker accuracy by gold type and mention type:\n\n{table}\n"
-        );
-    }
-    if let Some(table) = speakers_confusion_table(result, TableStyle::Markdown) {
-        let _ = writeln!(out, "{table}\n");
+}
+
+/// Each table that there is, after its caption, as a paragraph of the report.
+fn write_sections<const N: usize>(out: &mut String, sections: [(String, Option<String>); N]) {
+    for (caption, table) in sections {
+        if let Some(table) = table {
+            let _ = writeln!(out, "{caption}{table}\n");
+        }
     }
 }
 

@@ -446,16 +446,9 @@ fn candidate_paths(run: &LoadedRun, recorded: &str) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attribution::Span;
 
     fn row(quote: &str, speaker: &str, start: usize) -> Attribution {
-        Attribution {
-            article_id: "a".into(),
-            quote: quote.into(),
-            speaker: speaker.into(),
-            quote_span: Some(Span::new(start, start + quote.chars().count())),
-            ..Default::default()
-        }
+        crate::test_support::row_at("a", quote, speaker, start)
     }
 
     fn aligned<'a>(

@@ -394,6 +394,16 @@ mod tests {
         assert!(names_match(&key("President Trump"), &key("Mr Trump")));
     }
 
+    /// A cast of `(name, alias)` rows that hold for every article.
+    fn cast_of(rows: &[(&str, &str)]) -> Cast {
+        Cast::new(&Aliases {
+            entries: rows
+                .iter()
+                .map(|&(name, alias)| entry(None, name, alias))
+                .collect(),
+        })
+    }
+
     fn entry(article: Option<&str>, name: &str, alias: &str) -> AliasEntry {
         AliasEntry {
             article_id: article.map(str::to_string),
@@ -428,14 +438,12 @@ mod tests {
 
     #[test]
     fn short_list_resolution_needs_one_name() {
-        let cast = Cast::new(&Aliases {
-            entries: vec![
-                entry(None, "Emma Woodhouse", "Miss Woodhouse"),
-                entry(None, "Emma Woodhouse", "Emma"),
-                entry(None, "Mr. Woodhouse", "Henry Woodhouse"),
-                entry(None, "Mr Knightley", "Knightley"),
-            ],
-        });
+        let cast = cast_of(&[
+            ("Emma Woodhouse", "Miss Woodhouse"),
+            ("Emma Woodhouse", "Emma"),
+            ("Mr. Woodhouse", "Henry Woodhouse"),
+            ("Mr Knightley", "Knightley"),
+        ]);
         // Step 2: "Mrs. Emma" has short list "emma", offered only by Emma's rows.
         assert_eq!(cast.resolve("x", "Mrs. Emma"), Some("Emma Woodhouse"));
         // "Dr. Knightley": short "knightley", offered by "Mr Knightley" (short
@@ -447,23 +455,16 @@ mod tests {
         // Step 1 wins over ambiguity: the full list "mr woodhouse" is offered.
         assert_eq!(cast.resolve("x", "Mr Woodhouse"), Some("Mr. Woodhouse"));
         // Names are one when their full lists are equal.
-        let same = Cast::new(&Aliases {
-            entries: vec![
-                entry(None, "Emma Woodhouse", "Miss Woodhouse"),
-                entry(None, "EMMA  Woodhouse", "Lady Woodhouse"),
-            ],
-        });
+        let same = cast_of(&[
+            ("Emma Woodhouse", "Miss Woodhouse"),
+            ("EMMA  Woodhouse", "Lady Woodhouse"),
+        ]);
         assert_eq!(same.resolve("x", "Woodhouse"), Some("Emma Woodhouse"));
     }
 
     #[test]
     fn resolved_speakers_compare_by_name_others_by_short_list() {
-        let cast = Cast::new(&Aliases {
-            entries: vec![
-                entry(None, "Mrs. Beaver", "Mrs Beaver"),
-                entry(None, "John Beaver", "Mr. Beaver"),
-            ],
-        });
+        let cast = cast_of(&[("Mrs. Beaver", "Mrs Beaver"), ("John Beaver", "Mr. Beaver")]);
         // Both resolve, to two people.
         assert!(!cast.speakers_match("a", "Mrs. Beaver", "John Beaver"));
         assert!(cast.speakers_match("a", "Mr Beaver", "John Beaver"));

@@ -17,13 +17,7 @@ fn article() -> Article {
 pub(super) fn located_row(text: &str, quote: &str, speaker: &str) -> Attribution {
     let byte = text.find(quote).expect("quote is in the text");
     let start = text[..byte].chars().count();
-    Attribution {
-        article_id: "a1".into(),
-        quote: quote.into(),
-        speaker: speaker.into(),
-        quote_span: Some(Span::new(start, start + quote.chars().count())),
-        ..Attribution::default()
-    }
+    crate::test_support::row_at("a1", quote, speaker, start)
 }
 
 fn row(quote: &str, speaker: &str) -> Attribution {
@@ -503,11 +497,9 @@ fn read_rows(path: &Path) -> Vec<Attribution> {
 
 #[test]
 fn seed_gold_scores_perfectly_against_itself() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/seed");
-    if !dir.join("gold.csv").exists() {
-        eprintln!("skipped: {} is absent", dir.display());
+    let Some(dir) = crate::test_support::shared_data("seed") else {
         return;
-    }
+    };
     let gold = read_rows(&dir.join("gold.csv"));
     let mut ids: Vec<&str> = gold.iter().map(|r| r.article_id.as_str()).collect();
     ids.sort();

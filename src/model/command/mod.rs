@@ -760,13 +760,7 @@ fn version_of(argv: &[String]) -> String {
 }
 
 fn snippet(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(SNIPPET_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
-    }
+    super::snippet(text, SNIPPET_CHARS)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -372,13 +372,7 @@ fn parse_completion(answer: &str, latency_ms: f64) -> Result<Completion, String>
 }
 
 fn snippet(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(BODY_SNIPPET).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
-    }
+    crate::model::snippet(text, BODY_SNIPPET)
 }
 
 #[cfg(test)]

@@ -37,19 +37,17 @@ impl Gender {
 
 /// The gender a lowercase title, kin word or first name implies.
 pub fn gender_of_word(lower: &str) -> Gender {
-    if FEMALE_NOUNS.get().contains(&lower) {
-        Gender::Female
-    } else if MALE_NOUNS.get().contains(&lower) {
-        Gender::Male
-    } else {
-        Gender::Unknown
-    }
+    gender_by_lists(lower, &FEMALE_NOUNS, &MALE_NOUNS)
 }
 
 fn gender_of_first_name(lower: &str) -> Gender {
-    if FEMALE_NAMES.get().contains(&lower) {
+    gender_by_lists(lower, &FEMALE_NAMES, &MALE_NAMES)
+}
+
+fn gender_by_lists(lower: &str, female: &Words, male: &Words) -> Gender {
+    if female.get().contains(&lower) {
         Gender::Female
-    } else if MALE_NAMES.get().contains(&lower) {
+    } else if male.get().contains(&lower) {
         Gender::Male
     } else {
         Gender::Unknown

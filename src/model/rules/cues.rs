@@ -342,13 +342,13 @@ impl Filter {
 
 /// Lowercases an ASCII word into `buf` without allocating; `None` for other words
 /// (no cue or function word in the lexicons is outside ASCII).
-pub fn ascii_lower<'b>(word: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+pub fn ascii_lower<'b, const N: usize>(word: &str, buf: &'b mut [u8; N]) -> Option<&'b str> {
     let lower = ascii_lower_bytes(word, buf)?;
     std::str::from_utf8(lower).ok()
 }
 
 /// [`ascii_lower`] as bytes, for lookups that need no `str` (no UTF-8 check).
-pub fn ascii_lower_bytes<'b>(word: &str, buf: &'b mut [u8; 32]) -> Option<&'b [u8]> {
+pub fn ascii_lower_bytes<'b, const N: usize>(word: &str, buf: &'b mut [u8; N]) -> Option<&'b [u8]> {
     let bytes = word.as_bytes();
     if bytes.len() > buf.len() || !word.is_ascii() {
         return None;

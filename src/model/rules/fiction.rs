@@ -201,12 +201,7 @@ fn mentions(
                 if t.is_word() && w.starts_with(char::is_uppercase) && cast.knows_token(w) {
                     let not_name = lower(w, &mut buf).is_some_and(|l| lex.word(l).not_name);
                     // A title before the name: "Mrs. Bell", "Miss Ray".
-                    let mut start_tok = i;
-                    if i >= 2 && toks[i - 1].is('.') && is_title_word(text, &toks[i - 2]) {
-                        start_tok = i - 2;
-                    } else if i >= 1 && is_title_word(text, &toks[i - 1]) {
-                        start_tok = i - 1;
-                    }
+                    let start_tok = start_with_title(text, &toks, i);
                     let mut end_tok = i;
                     while end_tok + 1 < toks.len()
                         && toks[end_tok + 1].is_word()
@@ -254,6 +249,18 @@ fn mentions(
         }
     }
     out
+}
+
+/// Where a cast name at token `i` starts once a title before it is taken in: "Mrs. Bell",
+/// "Miss Ray".
+fn start_with_title(text: &str, toks: &[super::narration::Tok], i: usize) -> usize {
+    if i >= 2 && toks[i - 1].is('.') && is_title_word(text, &toks[i - 2]) {
+        i - 2
+    } else if i >= 1 && is_title_word(text, &toks[i - 1]) {
+        i - 1
+    } else {
+        i
+    }
 }
 
 fn is_title_word(text: &str, t: &super::narration::Tok) -> bool {
@@ -397,12 +404,7 @@ fn addressees(text: &str, inner: &Range<usize>, cast: &Cast) -> Vec<usize> {
             i += 1;
             continue;
         }
-        let mut start = i;
-        if i >= 2 && toks[i - 1].is('.') && is_title_word(text, &toks[i - 2]) {
-            start = i - 2;
-        } else if i >= 1 && is_title_word(text, &toks[i - 1]) {
-            start = i - 1;
-        }
+        let start = start_with_title(text, &toks, i);
         let mut end = i;
         while toks
             .get(end + 1)

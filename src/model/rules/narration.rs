@@ -87,16 +87,7 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// ASCII lowercase of a short word into `buf`, or `None` when it is long or not ASCII.
-pub fn lower<'b>(word: &str, buf: &'b mut [u8; 24]) -> Option<&'b str> {
-    let b = word.as_bytes();
-    if b.len() > buf.len() || !word.is_ascii() {
-        return None;
-    }
-    let out = &mut buf[..b.len()];
-    out.copy_from_slice(b);
-    out.make_ascii_lowercase();
-    std::str::from_utf8(out).ok()
-}
+pub use super::cues::ascii_lower as lower;
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,14 @@ fn row<'a>(rows: &'a [Attribution], quote: &str) -> &'a Attribution {
         .unwrap_or_else(|| panic!("no row for {quote:?} in {rows:#?}"))
 }
 
+/// `quote` of `text` is credited to `speaker` through the mention `mention`.
+fn assert_said(text: &str, quote: &str, speaker: &str, mention: &str) {
+    let rows = rows(text);
+    let found = row(&rows, quote);
+    assert_eq!(found.speaker, speaker, "{found:?}");
+    assert_eq!(found.speaker_mention.as_deref(), Some(mention), "{found:?}");
+}
+
 #[test]
 fn quote_then_speaker_then_cue() {
     let r = rows("“We will win,” Smith said.");
@@ -99,22 +107,18 @@ fn apposition_describing_it_as() {
 #[test]
 fn embedded_post_signed_with_handle() {
     let text = "He posted this.\nThe closer we get to peace the more desperate they become. https://t.co/x\n— Kirill Dmitriev (@kadmitriev) November 25, 2025\n";
-    let r = rows(text);
-    let a = row(
-        &r,
+    assert_said(
+        text,
         "The closer we get to peace the more desperate they become.",
+        "Kirill Dmitriev",
+        "Kirill Dmitriev",
     );
-    assert_eq!(a.speaker, "Kirill Dmitriev");
-    assert_eq!(a.speaker_mention.as_deref(), Some("Kirill Dmitriev"));
 }
 
 #[test]
 fn title_description_resolves_through_apposition() {
     let text = "President Donald Trump spoke on Monday. Later, the president described the plan as “a concept.”";
-    let r = rows(text);
-    let a = row(&r, "a concept.");
-    assert_eq!(a.speaker, "Donald Trump");
-    assert_eq!(a.speaker_mention.as_deref(), Some("the president"));
+    assert_said(text, "a concept.", "Donald Trump", "the president");
 }
 
 #[test]
@@ -126,10 +130,7 @@ fn surname_resolves_to_the_fullest_name() {
 #[test]
 fn pronoun_resolves_to_the_recent_subject() {
     let text = "Kremlin spokesperson Dmitry Peskov met reporters on Monday. “It’s premature to say so,” he stressed.";
-    let r = rows(text);
-    let a = row(&r, "It’s premature to say so,");
-    assert_eq!(a.speaker, "Dmitry Peskov");
-    assert_eq!(a.speaker_mention.as_deref(), Some("he"));
+    assert_said(text, "It’s premature to say so,", "Dmitry Peskov", "he");
 }
 
 #[test]

@@ -97,13 +97,7 @@ pub fn compare_html(
     cand: &LoadedRun,
     texts: &TextLookup<'_>,
 ) -> Result<String> {
-    let verdict = if comparison.has_regression() {
-        "REGRESSION: the gate fails"
-    } else if comparison.gate_fails() {
-        "the candidate lacks part of the baseline (--strict): the gate fails"
-    } else {
-        "no significant regression: the gate passes"
-    };
+    let verdict = comparison.verdict_line();
     let mut metrics = Vec::new();
     let mut groups = Vec::new();
     let mut reach: f64 = 0.05;
