@@ -19,18 +19,15 @@ use crate::scoring::{ScoringOptions, SpeakerMatch};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Experiment {
+    /// The file's name without `.toml`.
     #[serde(skip)]
     pub name: String,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub datasets: Vec<String>,
-    #[serde(default)]
     pub models: Vec<String>,
-    #[serde(default)]
     pub scoring: ScoringConfig,
 }
 
@@ -112,13 +109,10 @@ mod tests {
 
     #[test]
     fn a_config_sets_datasets_models_and_scoring() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("direct-only.toml");
-        std::fs::write(
-            &path,
+        let (_dir, path) = crate::test_support::temp_file(
+            "direct-only.toml",
             "datasets = [\"seed\"]\nmodels = [\"rules\"]\n[scoring]\ntypes = [\"direct\"]\nspeaker_match = \"mention\"\n",
-        )
-        .unwrap();
+        );
         let experiment = Experiment::load(&path).unwrap();
         assert_eq!(experiment.name, "direct-only");
         let options = experiment.scoring.apply_to(ScoringOptions::default());

@@ -574,9 +574,9 @@ fn run_one(
     let shard_result = ShardResult {
         model: entry.name.clone(),
         dataset: dataset.name().to_string(),
-        extract: (!speakers_task).then(|| ExtractTotals {
-            by_type: tally.by_type.clone(),
-            by_mention_type: tally.by_mention_type.clone(),
+        extract: (!speakers_task).then_some(ExtractTotals {
+            by_type: tally.by_type,
+            by_mention_type: tally.by_mention_type,
         }),
         speakers: speakers_task.then_some(SpeakersTotals {
             by_type: speakers_tally.by_type,

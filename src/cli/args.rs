@@ -84,27 +84,16 @@ pub struct ScoringArgs {
 }
 
 impl ScoringArgs {
-    /// Flags given here win over `base`.
-    pub fn apply_to(&self, mut base: ScoringOptions) -> ScoringOptions {
-        if let Some(overlap) = self.overlap {
-            base.overlap = overlap;
+    /// Flags given here win over `base`, as a config file's `[scoring]` does.
+    pub fn apply_to(&self, base: ScoringOptions) -> ScoringOptions {
+        crate::experiment::ScoringConfig {
+            overlap: self.overlap,
+            speaker_match: self.speaker_match.map(Into::into),
+            types: self.types.clone(),
+            seed: self.seed,
+            resamples: self.resamples,
         }
-        if let Some(mode) = self.speaker_match {
-            base.speaker_match = mode.into();
-        }
-        if let Some(types) = &self.types {
-            base.types = QuoteType::ALL
-                .into_iter()
-                .filter(|t| types.contains(t))
-                .collect();
-        }
-        if let Some(resamples) = self.resamples {
-            base.resamples = resamples;
-        }
-        if let Some(seed) = self.seed {
-            base.seed = seed;
-        }
-        base
+        .apply_to(base)
     }
 }
 

@@ -84,9 +84,9 @@ fn tagger(args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
         "wrote {} (best epoch {}: dev pair F1 exact {:?}, overlap {:?}, lenient {:?}; {} train tokens)",
         options.out.display(),
         report.best.epoch,
-        report.best.exact_f1,
-        report.best.overlap_f1,
-        report.best.lenient_f1,
+        report.best.pair_f1.exact,
+        report.best.pair_f1.overlap,
+        report.best.pair_f1.lenient,
         report.train_tokens
     );
     Ok(0)

@@ -394,6 +394,7 @@ that are not speech (scare quotes, titles, mentions of a term) are not quotation
 mod tests {
     use super::*;
     use crate::error::{Column, Error};
+    use crate::test_support::import_shared;
 
     fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -616,12 +617,12 @@ mod tests {
 
     #[test]
     fn the_shipped_dataset_is_what_the_importer_makes() {
-        let Some(src) = crate::test_support::shared_data("litbank/quotations/tsv") else {
+        let import = |src: &Path, out: &Path| import_litbank(src, Some(&coref()), out);
+        let Some(imported) = import_shared("litbank/quotations/tsv", "litbank-quotes", import)
+        else {
             return;
         };
-        let out = tempfile::tempdir().unwrap();
-        let out = out.path().join("litbank-quotes");
-        let summary = import_litbank(&src, Some(&coref()), &out).unwrap();
+        let (summary, out) = (imported.summary, &imported.dir);
         println!("{summary}");
         assert_eq!(summary.documents, 100);
         assert_eq!(summary.rows.total(), 1765);

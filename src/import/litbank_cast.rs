@@ -72,10 +72,8 @@ mod tests {
 
     #[test]
     fn proper_names_of_speaking_entities_become_aliases() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("x_brat.ann");
-        std::fs::write(
-            &file,
+        let (_dir, file) = crate::test_support::temp_file(
+            "x_brat.ann",
             "MENTION\tT1\t0\t0\t0\t1\tMr. Darcy\tPER\tPROP\n\
              MENTION\tT2\t1\t0\t1\t0\the\tPER\tPRON\n\
              MENTION\tT3\t2\t0\t2\t0\tDarcy\tPER\tPROP\n\
@@ -84,8 +82,7 @@ mod tests {
              MENTION\tT6\t5\t0\t5\t0\tDarcy\tPER\tPROP\n\
              COREF\tT1\tDarcy-0\nCOREF\tT2\tDarcy-0\nCOREF\tT3\tDarcy-0\n\
              COREF\tT4\tPemberley-1\nCOREF\tT5\tJane-2\nCOREF\tT6\tDarcy-0\n",
-        )
-        .unwrap();
+        );
         let speakers: HashSet<String> = ["Darcy-0".to_string()].into();
         let rows = cast_rows(&file, &speakers, |id| id.trim_end_matches("-0").to_string()).unwrap();
         // "Darcy" is the name itself; Jane does not speak; a pronoun is no name.

@@ -168,51 +168,56 @@ impl fmt::Display for ImportSummary {
                 "  quote types use double quotation marks only; counting ' ‘ ’ too would change {changes} rows"
             )?;
         }
-        for (what, paths) in [
-            (
-                "text files without annotations, skipped",
-                &self.unannotated_texts,
-            ),
-            (
-                "annotation files without a text file, skipped",
-                &self.orphan_annotations,
-            ),
-        ] {
-            if !paths.is_empty() {
-                writeln!(f, "  {what}: {}", paths.len())?;
-                for path in paths {
-                    writeln!(f, "    {}", path.display())?;
-                }
-            }
-        }
-        if !self.renamed_ids.is_empty() {
-            writeln!(
-                f,
-                "  article ids renamed to fit [A-Za-z0-9._-]: {}",
-                self.renamed_ids.len()
-            )?;
-            for renamed in &self.renamed_ids {
-                writeln!(f, "    {} -> {}", renamed.original, renamed.article_id)?;
-            }
-        }
-        if !self.annotator_choices.is_empty() {
-            writeln!(
-                f,
-                "  {} documents have several annotator files: the first in sorted order was taken",
-                self.annotator_choices.len()
-            )?;
-            for choice in &self.annotator_choices {
-                writeln!(
-                    f,
-                    "    {}: took {}, left out {}",
-                    choice.article_id,
-                    choice.taken,
-                    choice.left_out.join(", ")
-                )?;
-            }
-        }
+        let path = |p: &PathBuf| p.display().to_string();
+        let texts = &self.unannotated_texts;
+        let heading = format!("text files without annotations, skipped: {}", texts.len());
+        write_list(f, &heading, texts, path)?;
+        let orphans = &self.orphan_annotations;
+        let heading = format!(
+            "annotation files without a text file, skipped: {}",
+            orphans.len()
+        );
+        write_list(f, &heading, orphans, path)?;
+        let renamed = &self.renamed_ids;
+        let heading = format!(
+            "article ids renamed to fit [A-Za-z0-9._-]: {}",
+            renamed.len()
+        );
+        write_list(f, &heading, renamed, |r| {
+            format!("{} -> {}", r.original, r.article_id)
+        })?;
+        let choices = &self.annotator_choices;
+        let heading = format!(
+            "{} documents have several annotator files: the first in sorted order was taken",
+            choices.len()
+        );
+        write_list(f, &heading, choices, |c| {
+            format!(
+                "{}: took {}, left out {}",
+                c.article_id,
+                c.taken,
+                c.left_out.join(", ")
+            )
+        })?;
         Ok(())
     }
+}
+
+/// A heading line, then one indented line per item; nothing when there are none.
+fn write_list<T>(
+    f: &mut std::fmt::Formatter<'_>,
+    heading: &str,
+    items: &[T],
+    line: impl Fn(&T) -> String,
+) -> std::fmt::Result {
+    if items.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "  {heading}")?;
+    for item in items {
+        writeln!(f, "    {}", line(item))?;
+    }
+    Ok(())
 }
 
 /// An article converted from a source file, with that file kept for error messages.

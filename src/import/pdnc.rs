@@ -369,6 +369,7 @@ cast) and `run --task speakers` for attribution of the given quotes.
 mod tests {
     use super::*;
     use crate::import::test_support::{field, gold};
+    use crate::test_support::import_shared;
 
     const TEXT: &str =
         "\"Hello,\" said Emma, \" how are you?\" \"?\" Mr. Knightley smiled. \"   \"";
@@ -500,12 +501,10 @@ mod tests {
     /// The corpus itself, when this checkout has it beside it.
     #[test]
     fn the_shared_pdnc_novels_import_and_validate() {
-        let Some(src) = crate::test_support::shared_data("pdnc") else {
+        let Some(imported) = import_shared("pdnc", "pdnc", import_pdnc) else {
             return;
         };
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("pdnc");
-        let summary = import_pdnc(&src, &out).unwrap();
+        let (summary, out) = (imported.summary, &imported.dir);
         assert_eq!(summary.documents, 22);
         assert!(summary.rows.total() > 30_000, "{}", summary.rows.total());
         let dataset = crate::dataset::Dataset::open(&out.display().to_string()).unwrap();

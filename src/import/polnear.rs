@@ -475,6 +475,7 @@ mod tests {
     use super::*;
     use crate::attribution::QuoteType;
     use crate::error::{Column, Error};
+    use crate::test_support::import_shared;
 
     /// A split folder with the given texts and annotation files.
     fn split(texts: &[(&str, &str)], anns: &[(&str, &str)]) -> tempfile::TempDir {
@@ -789,11 +790,6 @@ mod tests {
         }
     }
 
-    /// `../shared/data/polnear/<split>` when present.
-    fn shared_split(split: &str) -> Option<PathBuf> {
-        crate::test_support::shared_data(&format!("polnear/{split}"))
-    }
-
     /// Every row of an imported dataset against its article, read back from disk.
     fn check_rows_match_text(out: &Path) -> Vec<csv::StringRecord> {
         let rows = gold(out);
@@ -840,14 +836,14 @@ mod tests {
     }
 
     fn check_split_import(split: &str, expected: SplitFigures) {
-        let Some(src) = shared_split(split) else {
+        let name = format!("polnear-{split}");
+        let Some(imported) = import_shared(&format!("polnear/{split}"), &name, import_polnear)
+        else {
             return;
         };
-        let out = tempfile::tempdir().unwrap();
-        let out = out.path().join(format!("polnear-{split}"));
-        let summary = import_polnear(&src, &out).unwrap();
+        let (summary, out) = (imported.summary, &imported.dir);
         println!("{summary}");
-        let rows = check_rows_match_text(&out);
+        let rows = check_rows_match_text(out);
         assert_eq!(rows.len(), summary.rows.total());
         assert_eq!(summary.documents, expected.documents);
         assert_eq!(

@@ -27,7 +27,7 @@ impl Scheme {
 }
 
 /// One value per scheme, with named fields so JSON reads `{"exact":…,"overlap":…,"lenient":…}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct PerScheme<T> {
     pub exact: T,
     pub overlap: T,

@@ -23,7 +23,7 @@ use crate::model::bert::tagger::{
 use crate::model::bert::{
     BertOptions, LabelSet, Layer, Tag, Token, Window, plan_windows, rows_from_windows,
 };
-use crate::scoring::{Scheme, Scorer, ScoringOptions, SpeakerMatch, aggregate};
+use crate::scoring::{PerScheme, Scorer, ScoringOptions, SpeakerMatch, aggregate};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_bert::bert::{BertConfig, BertEmbedding, BertEmbeddings, BertLayer};
 use std::collections::HashMap;
@@ -63,9 +63,8 @@ pub struct EpochScore {
     pub epoch: usize,
     pub loss: f64,
     pub seconds: f64,
-    pub exact_f1: Option<f64>,
-    pub overlap_f1: Option<f64>,
-    pub lenient_f1: Option<f64>,
+    /// Dev pair F1 under each scheme.
+    pub pair_f1: PerScheme<Option<f64>>,
 }
 
 /// What training produced.
@@ -486,7 +485,7 @@ fn dev_scores(
     labels: &LabelSet,
     prefix: usize,
     hidden: i64,
-) -> Result<[Option<f64>; 3]> {
+) -> Result<PerScheme<Option<f64>>> {
     let scoring = ScoringOptions {
         speaker_match: SpeakerMatch::Mention,
         resamples: 0,
@@ -503,7 +502,7 @@ fn dev_scores(
         )?);
     }
     let total = aggregate(&scores, &scoring);
-    Ok(Scheme::ALL.map(|s| total.scores.get(s).pair.f1))
+    Ok(PerScheme::from_fn(|s| total.scores.get(s).pair.f1))
 }
 
 /// Warm-up over the first tenth of the steps, then linear decay to zero.
@@ -628,30 +627,28 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
             bar.inc(1);
         }
         bar.finish_and_clear();
-        let [exact_f1, overlap_f1, lenient_f1] = dev_scores(
+        let pair_f1 = dev_scores(
             &trained, &inference, &dev, &dev_set, &labels, prefix, hidden,
         )?;
         let score = EpochScore {
             epoch,
             loss: loss_sum / steps_per_epoch as f64,
             seconds: started.elapsed().as_secs_f64(),
-            exact_f1,
-            overlap_f1,
-            lenient_f1,
+            pair_f1,
         };
         let show = |f: Option<f64>| f.map_or("–".to_string(), |f| format!("{f:.4}"));
         eprintln!(
             "epoch {epoch:>2}: train loss {:.4}, dev pair F1 exact {} overlap {} lenient {} ({:.0} s)",
             score.loss,
-            show(exact_f1),
-            show(overlap_f1),
-            show(lenient_f1),
+            show(pair_f1.exact),
+            show(pair_f1.overlap),
+            show(pair_f1.lenient),
             score.seconds,
         );
         epochs.push(score);
         let better = best
             .as_ref()
-            .is_none_or(|(b, _)| overlap_f1.unwrap_or(0.0) > b.overlap_f1.unwrap_or(0.0));
+            .is_none_or(|(b, _)| pair_f1.overlap.unwrap_or(0.0) > b.pair_f1.overlap.unwrap_or(0.0));
         if better {
             best = Some((score, trained.snapshot()));
         }
@@ -659,7 +656,7 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
     let (best, tensors) = best.expect("at least one epoch");
     eprintln!(
         "best epoch: {} (dev pair F1 overlap {:?})",
-        best.epoch, best.overlap_f1
+        best.epoch, best.pair_f1.overlap
     );
     std::fs::create_dir_all(&options.out).map_err(|e| Error::io(&options.out, e))?;
     let weights_path = options.out.join(TRAINED_WEIGHTS);
@@ -691,8 +688,8 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
         "dev_tokens": report.dev_tokens,
         "best_epoch": best.epoch,
         "dev": report.epochs.iter().map(|e| serde_json::json!({
-            "epoch": e.epoch, "loss": e.loss, "seconds": e.seconds, "exact": e.exact_f1,
-            "overlap": e.overlap_f1, "lenient": e.lenient_f1})).collect::<Vec<_>>(),
+            "epoch": e.epoch, "loss": e.loss, "seconds": e.seconds, "exact": e.pair_f1.exact,
+            "overlap": e.pair_f1.overlap, "lenient": e.pair_f1.lenient})).collect::<Vec<_>>(),
     });
     let path = options.out.join("train.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary).expect("json"))
@@ -778,7 +775,7 @@ mod tests {
         assert_eq!(first.epochs.len(), 2);
         for (a, b) in first.epochs.iter().zip(&second.epochs) {
             assert_eq!(a.loss, b.loss, "same seed, same data: same loss");
-            assert_eq!(a.overlap_f1, b.overlap_f1);
+            assert_eq!(a.pair_f1, b.pair_f1);
         }
         assert!(
             first.epochs[1].loss < first.epochs[0].loss,

@@ -137,44 +137,36 @@ pub fn run_report(
 
 fn overview_charts(record: &RunRecord) -> Vec<Chart> {
     let mut charts = Vec::new();
-    let one = |value: Option<f64>, interval: Option<[f64; 2]>| Bar {
-        value,
-        interval,
-        series: 0,
-    };
     if record.task == Task::Speakers {
-        charts.push(chart(BarChart {
-            title: "Speaker accuracy with its 95% interval, per model × dataset".into(),
-            series: vec!["speaker accuracy".into()],
-            groups: speakers_results(record)
-                .map(|(label, r)| BarGroup {
-                    label,
-                    bars: vec![one(
-                        r.scores.speaker_accuracy,
-                        r.scores.speaker_accuracy_ci95,
-                    )],
+        charts.push(one_series_chart(
+            "Speaker accuracy with its 95% interval, per model × dataset",
+            "speaker accuracy",
+            labelled(record, TaskResult::as_speakers)
+                .map(|(label, r)| {
+                    let s = &r.scores;
+                    (label, s.speaker_accuracy, s.speaker_accuracy_ci95)
                 })
                 .collect(),
-            domain: [0.0, 1.0],
-            format: svg::ratio,
-        }));
+            [0.0, 1.0],
+            svg::ratio,
+        ));
     } else {
-        charts.push(chart(BarChart {
-            title: "Pair F1 (overlap scheme) with its 95% interval, per model × dataset".into(),
-            series: vec!["pair F1".into()],
-            groups: extract_results(record)
-                .map(|(label, r)| BarGroup {
-                    label,
-                    bars: vec![one(r.scores.overlap.pair.f1, r.scores.overlap.pair.f1_ci95)],
+        charts.push(one_series_chart(
+            "Pair F1 (overlap scheme) with its 95% interval, per model × dataset",
+            "pair F1",
+            labelled(record, TaskResult::as_extract)
+                .map(|(label, r)| {
+                    let pair = &r.scores.overlap.pair;
+                    (label, pair.f1, pair.f1_ci95)
                 })
                 .collect(),
-            domain: [0.0, 1.0],
-            format: svg::ratio,
-        }));
+            [0.0, 1.0],
+            svg::ratio,
+        ));
         charts.push(chart(BarChart {
             title: "Pair F1 under the three schemes".into(),
             series: Scheme::ALL.iter().map(|s| s.as_str().to_string()).collect(),
-            groups: extract_results(record)
+            groups: labelled(record, TaskResult::as_extract)
                 .map(|(label, r)| BarGroup {
                     label,
                     bars: Scheme::ALL
@@ -199,39 +191,57 @@ fn overview_charts(record: &RunRecord) -> Vec<Chart> {
         .collect();
     if !throughput.is_empty() {
         let max = throughput.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-        charts.push(chart(BarChart {
-            title: "Throughput, articles per second".into(),
-            series: vec!["articles/s".into()],
-            groups: throughput
+        charts.push(one_series_chart(
+            "Throughput, articles per second",
+            "articles/s",
+            throughput
                 .into_iter()
-                .map(|(label, value)| BarGroup {
-                    label,
-                    bars: vec![one(Some(value), None)],
-                })
+                .map(|(label, value)| (label, Some(value), None))
                 .collect(),
-            domain: [0.0, if max > 0.0 { max } else { 1.0 }],
-            format: svg::whole,
-        }));
+            [0.0, if max > 0.0 { max } else { 1.0 }],
+            svg::whole,
+        ));
     }
     charts
 }
 
-fn extract_results(
-    record: &RunRecord,
-) -> impl Iterator<Item = (String, &crate::record::ResultRecord)> + '_ {
-    record
-        .results
-        .iter()
-        .filter_map(|r| r.as_extract().map(|e| (label(r), e)))
+/// A chart of one bar per group: `(label, value, 95% interval)`.
+fn one_series_chart(
+    title: &str,
+    series: &str,
+    bars: Vec<(String, Option<f64>, Option<[f64; 2]>)>,
+    domain: [f64; 2],
+    format: fn(f64) -> String,
+) -> Chart {
+    chart(BarChart {
+        title: title.into(),
+        series: vec![series.into()],
+        groups: bars
+            .into_iter()
+            .map(|(label, value, interval)| BarGroup {
+                label,
+                bars: vec![Bar {
+                    value,
+                    interval,
+                    series: 0,
+                }],
+            })
+            .collect(),
+        domain,
+        format,
+    })
 }
 
-fn speakers_results(
-    record: &RunRecord,
-) -> impl Iterator<Item = (String, &crate::record::SpeakersResultRecord)> + '_ {
+/// The results of the run's task, each with its label: `pick` is
+/// [`TaskResult::as_extract`] or [`TaskResult::as_speakers`].
+fn labelled<'a, T>(
+    record: &'a RunRecord,
+    pick: fn(&'a TaskResult) -> Option<&'a T>,
+) -> impl Iterator<Item = (String, &'a T)> + 'a {
     record
         .results
         .iter()
-        .filter_map(|r| r.as_speakers().map(|s| (label(r), s)))
+        .filter_map(move |r| pick(r).map(|picked| (label(r), picked)))
 }
 
 /// The figures of one result: its table, its charts, its confidence curve.
@@ -397,23 +407,16 @@ fn speakers_figures(r: &crate::record::SpeakersResultRecord) -> Figures {
     let header = crate::record::SPEAKERS_COLUMNS.to_vec();
     let rows = vec![speakers_cells(&r.scores).to_vec()];
     let accuracy = |title: &str, groups: Vec<(String, Option<f64>)>| {
-        chart(BarChart {
-            title: title.into(),
-            series: vec!["speaker accuracy".into()],
-            groups: groups
-                .into_iter()
-                .map(|(label, value)| BarGroup {
-                    label,
-                    bars: vec![Bar {
-                        value,
-                        interval: None,
-                        series: 0,
-                    }],
-                })
-                .collect(),
-            domain: [0.0, 1.0],
-            format: svg::ratio,
-        })
+        let bars = groups
+            .into_iter()
+            .map(|(label, value)| (label, value, None));
+        one_series_chart(
+            title,
+            "speaker accuracy",
+            bars.collect(),
+            [0.0, 1.0],
+            svg::ratio,
+        )
     };
     let mut charts = vec![accuracy(
         "Speaker accuracy by gold type",
