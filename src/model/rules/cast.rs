@@ -164,12 +164,15 @@ impl Cast {
     pub fn push(&mut self, name: &str) -> usize {
         let i = self.characters.len();
         let toks = name_tokens(name);
-        let named_gender = toks
-            .first()
-            .map_or(Gender::Unknown, |f| match gender_of_word(f) {
+        let named_gender = match toks.first().map(String::as_str) {
+            // A description ("the old man") has the gender of its head noun.
+            Some("the" | "a" | "an") => toks.last().map_or(Gender::Unknown, |h| gender_of_word(h)),
+            Some(f) => match gender_of_word(f) {
                 Gender::Unknown => gender_of_first_name(f),
                 g => g,
-            });
+            },
+            None => Gender::Unknown,
+        };
         self.characters.push(Character {
             name: name.split_whitespace().collect::<Vec<_>>().join(" "),
             from_text: false,
@@ -312,6 +315,18 @@ impl Cast {
 }
 
 impl Cast {
+    /// The character a description of the narration stands for ("the girl"), added
+    /// when the cast has none by it: [`Cast::resolve`] takes such words for titles.
+    pub fn described(&mut self, description: &str) -> usize {
+        let key = name_tokens(description).join(" ");
+        if let Some(&c) = self.by_alias.get(&key).and_then(|found| found.first()) {
+            return c;
+        }
+        let i = self.push(description);
+        self.characters[i].from_text = true;
+        i
+    }
+
     /// A run of capitalized words in the narration that holds all the words of a
     /// character the text named ("Bill" → "Bill Gorton"): that character, renamed to it.
     pub fn fuller_name(&mut self, run: &str) -> Option<usize> {

@@ -10,8 +10,10 @@
 
 use super::cast::{Cast, Gender};
 use super::cues::Lexicon;
+use super::described;
 use super::dialogue::{self, Speech};
 use super::narration::{lower, tokens};
+use super::narrator;
 use super::tags::{self, Tag, Who};
 use super::turns::Conversation;
 use crate::model::CastMember;
@@ -102,6 +104,13 @@ pub fn attribute(
             cast.resolve(words, &[], true);
         }
     }
+    // "I" is the narrator: the cast may say who (PDNC's `_narr`), or the text may.
+    if cast.narrator.is_none()
+        && cast.candidates("I").is_empty()
+        && let Some(name) = narrator::name_by_address(text, lex, &speeches, &raw)
+    {
+        cast.narrator = cast.resolve(name, &[], true);
+    }
     let timeline = mentions(text, lex, &paragraphs, &speeches, &mut cast);
     assign(text, &paragraphs, &speeches, &raw, &timeline, &mut cast)
 }
@@ -121,7 +130,7 @@ fn opening_mark(text: &str, start: usize) -> usize {
 type RawTags = Vec<(Option<Tag>, Option<Tag>)>;
 
 /// For each speech, the tag after it and the tag before it.
-fn raw_tags(
+pub(super) fn raw_tags(
     text: &str,
     lex: &Lexicon,
     paragraphs: &[Range<usize>],
@@ -289,6 +298,7 @@ fn assign(
         }
     }
     let mut conv = Conversation::default();
+    let mut descriptions = described::Descriptions::default();
     let mut last_addressee: Option<usize> = None;
     let mut seen_upto = 0;
     let mut last_seen = vec![0usize; cast.characters.len()];
@@ -311,7 +321,18 @@ fn assign(
             let words = &text[tag.mention.range.clone()];
             match tag.mention.who {
                 Who::Name => cast.resolve(words, &last_seen, true),
-                Who::Pronoun(g) => conv.pronoun(cast, g, s.para, &recent),
+                Who::Pronoun(g) => {
+                    let found = conv.pronoun(cast, g, s.para, &recent);
+                    let of_gender = found.is_some_and(|c| cast.characters[c].gender() == g);
+                    if of_gender || cast.is_given() {
+                        return found;
+                    }
+                    // Nobody of that gender yet: someone the narration describes.
+                    descriptions
+                        .nearest(text, speeches, s.open, g)
+                        .map(|d| cast.described(&d))
+                        .or(found)
+                }
                 Who::Description(g) => {
                     let found = cast.candidates(words);
                     match found.len() {

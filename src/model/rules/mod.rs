@@ -9,12 +9,14 @@
 
 mod cast;
 pub mod cues;
+mod described;
 mod dialogue;
 mod direct;
 mod fiction;
 pub mod genre;
 mod indirect;
 mod narration;
+mod narrator;
 mod phrases;
 pub mod quotes;
 pub mod speakers;
@@ -35,7 +37,7 @@ use speakers::{Entities, Np, NpKind};
 use std::ops::Range;
 
 /// Goes into every record: change it when the rules change what they predict.
-pub const VERSION: &str = "1.1.0";
+pub const VERSION: &str = "1.2.0";
 
 /// Abbreviations whose period does not end a sentence.
 pub const ABBREVIATIONS: &[&str] = &[
