@@ -815,7 +815,7 @@ mod tests {
         config["id2label"] = id2label();
         std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
         // The package's file is a base model: names without `bert.` and no classifier.
-        tch::manual_seed(1);
+        let _rng = crate::model::bert::testing::seeded_rng(1);
         let mut tensors: Vec<(String, Tensor)> =
             Tensor::read_safetensors(source.join("model.safetensors")).unwrap();
         assert!(tensors.iter().all(|(name, _)| !name.starts_with("bert.")));

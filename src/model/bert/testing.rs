@@ -6,6 +6,16 @@ use rust_bert::bert::{BertConfig, BertForTokenClassification};
 use std::path::Path;
 use tch::{Device, Tensor, nn};
 
+/// libtorch's random generator is one per process, and tests run on several threads: a
+/// test that seeds it and then draws must hold this, or another test's draws come in
+/// between and the "seeded" weights differ from run to run.
+pub fn seeded_rng(seed: i64) -> std::sync::MutexGuard<'static, ()> {
+    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    tch::manual_seed(seed);
+    guard
+}
+
 /// What to put in a tiny model folder.
 #[derive(Debug, Clone)]
 pub struct TinyModel {
@@ -112,7 +122,7 @@ pub fn write_tiny_model(dir: &Path, spec: &TinyModel) -> Result<(), String> {
     let text = serde_json::to_string_pretty(&config).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("config.json"), text).map_err(|e| e.to_string())?;
 
-    tch::manual_seed(spec.seed);
+    let rng = seeded_rng(spec.seed);
     let vars = nn::VarStore::new(Device::Cpu);
     let bert_config: BertConfig = serde_json::from_value(config).map_err(|e| e.to_string())?;
     let _model =
@@ -129,6 +139,7 @@ pub fn write_tiny_model(dir: &Path, spec: &TinyModel) -> Result<(), String> {
             let _ = bias.get(id).fill_(10.0);
         });
     }
+    drop(rng);
     vars.save(dir.join("model.safetensors"))
         .map_err(|e| e.to_string())?;
 
