@@ -165,19 +165,24 @@ predicted: INC · gold speaker Yuri Ushakov · predicted speaker Someone Else">{
     assert!(dom.contains(r#"data-filter="browser-1""#));
 }
 
+/// `attr-eval compare --format html BASE CAND`, which must succeed: the page.
+fn compare_html(base: &std::path::Path, cand: &std::path::Path) -> String {
+    let output = attr_eval()
+        .args(["compare", "--format", "html"])
+        .arg(base)
+        .arg(cand)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[test]
 fn compare_html_charts_the_differences_and_shows_the_changed_quotes() {
     let dir = tempfile::tempdir().unwrap();
     let base = seed_run(dir.path(), "base", Some(WRONG_QUOTE), 5);
     let cand = seed_run(dir.path(), "cand", None, 5);
-    let output = attr_eval()
-        .args(["compare", "--format", "html"])
-        .arg(&base)
-        .arg(&cand)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let html = String::from_utf8(output.stdout).unwrap();
+    let html = compare_html(&base, &cand);
     assert_eq!(external_resources(&html), Vec::<String>::new());
     assert!(html.contains("<svg"));
     let page = dir.path().join("compare.html");
@@ -295,14 +300,7 @@ fn compare_html_without_the_dataset_lists_the_changed_quotes_alone() {
     common::write_rows(&preds, &rows);
     let cand = common::run(&dataset, &spec, &out, "cand");
     std::fs::remove_dir_all(&dataset).unwrap();
-    let output = attr_eval()
-        .args(["compare", "--format", "html"])
-        .arg(&base)
-        .arg(&cand)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let html = String::from_utf8(output.stdout).unwrap();
+    let html = compare_html(&base, &cand);
     assert!(
         html.contains("The article&#39;s text was not found")
             || html.contains("The article's text was not found")
