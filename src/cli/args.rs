@@ -410,6 +410,10 @@ pub struct TrainLinkerArgs {
     /// Dev dataset: pair F1 with the hand-written and the fitted linking is printed
     #[arg(long, value_name = "D")]
     pub dev: Option<String>,
+    /// Fit on the training articles outside shard K of N only, and print dev pair F1 on
+    /// those in it (the split `train tagger --hold-out K/N` makes)
+    #[arg(long, value_name = "K/N", conflicts_with = "dev")]
+    pub hold_out: Option<String>,
     /// The tagger folder to write linker.json into
     #[arg(long, value_name = "DIR", default_value = "models/tagger")]
     pub out: PathBuf,
@@ -431,8 +435,12 @@ pub struct TrainTaggerArgs {
     #[arg(long, value_name = "D")]
     pub train: String,
     /// Dev dataset, scored after each epoch (mention mode, all types, τ = 0.5)
-    #[arg(long, value_name = "D")]
-    pub dev: String,
+    #[arg(long, value_name = "D", required_unless_present = "hold_out")]
+    pub dev: Option<String>,
+    /// Keep the training articles whose id hashes to shard K of N (as `run --shard K/N`
+    /// picks them) out of training, as the dev set
+    #[arg(long, value_name = "K/N", conflicts_with = "dev")]
+    pub hold_out: Option<String>,
     /// The model folder to write (loadable as bert:DIR)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

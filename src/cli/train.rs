@@ -25,6 +25,7 @@ fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
     let options = LinkerOptions {
         train: args.train,
         dev: args.dev,
+        hold_out: args.hold_out,
         out: args.out,
         cache: args.cache,
     };
@@ -70,6 +71,7 @@ fn tagger(args: crate::cli::args::TrainTaggerArgs) -> Result<i32> {
         base: args.base,
         train: args.train,
         dev: args.dev,
+        hold_out: args.hold_out,
         out: args.out,
         epochs: args.epochs,
         seed: args.seed,

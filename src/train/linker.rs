@@ -10,6 +10,7 @@ use crate::model::bert::linker::{self, FitReport, Linker};
 use crate::model::bert::tagger::{LINKER_FILE, tagger_options};
 use crate::model::bert::{BertModel, Tag, TokenPrediction, rows_from_words, spans_from_words};
 use crate::scoring::{Scorer, ScoringOptions, SpeakerMatch, aggregate};
+use crate::train::split::{self, Part};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,9 @@ const MATCH_OVERLAP: f64 = 0.5;
 pub struct LinkerOptions {
     pub train: String,
     pub dev: Option<String>,
+    /// `K/N`: fit on the training articles outside shard K of N and report dev on
+    /// those in it ([`crate::train::split`]).
+    pub hold_out: Option<String>,
     /// The folder of the tagger, where `linker.json` is written.
     pub out: PathBuf,
     /// Where to keep the tagger's words of every article between runs (a folder);
@@ -68,13 +72,21 @@ struct LinkerFile<'a> {
     fit: &'a FitReport,
     dev: Option<&'a DevComparison>,
     train: &'a str,
+    train_articles: String,
 }
 
 /// Fits the linker and writes `linker.json` into `options.out`.
 pub fn train_linker(options: &LinkerOptions) -> Result<(FitReport, Option<DevComparison>)> {
     let tagger = crate::model::tagger_model("tagger", "tagger", false)?;
+    let (train_part, held_out) = split::parts(options.hold_out.as_deref())?;
     let train = Dataset::open(&options.train)?;
-    let train_words = tag_dataset(&tagger, &train, options.cache.as_deref(), "train")?;
+    let train_words = tag_dataset(
+        &tagger,
+        &train,
+        &train_part,
+        options.cache.as_deref(),
+        "train",
+    )?;
     let tagger_options = tagger_options();
     let mut examples = Vec::new();
     for (article, words) in &train_words {
@@ -89,10 +101,14 @@ pub fn train_linker(options: &LinkerOptions) -> Result<(FitReport, Option<DevCom
         ));
     }
     let (linker, fit) = linker::fit(&examples, FIT_STEPS, L2);
-    let dev = match &options.dev {
-        Some(dev) => {
-            let dev = Dataset::open(dev)?;
-            let words = tag_dataset(&tagger, &dev, options.cache.as_deref(), "dev")?;
+    let dev = match (&options.dev, &options.hold_out) {
+        (Some(dev), _) => Some((Dataset::open(dev)?, Part::All)),
+        (None, Some(_)) => Some((Dataset::open(&options.train)?, held_out)),
+        (None, None) => None,
+    };
+    let dev = match dev {
+        Some((dev, part)) => {
+            let words = tag_dataset(&tagger, &dev, &part, options.cache.as_deref(), "dev")?;
             Some(compare_on_dev(&dev, &words, &linker)?)
         }
         None => None,
@@ -104,6 +120,7 @@ pub fn train_linker(options: &LinkerOptions) -> Result<(FitReport, Option<DevCom
         fit: &fit,
         dev: dev.as_ref(),
         train: &options.train,
+        train_articles: train_part.describe(),
     };
     let json = serde_json::to_string_pretty(&file).expect("the linker serializes");
     std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
@@ -149,10 +166,11 @@ fn compare_on_dev(
 fn tag_dataset(
     tagger: &BertModel,
     dataset: &Dataset,
+    part: &Part,
     cache: Option<&Path>,
     what: &str,
 ) -> Result<Vec<(Article, Vec<TokenPrediction>)>> {
-    let articles: Vec<Article> = dataset.articles().collect::<Result<_>>()?;
+    let articles: Vec<Article> = split::articles(dataset, part).collect::<Result<_>>()?;
     let version = tagger.info().version.replace(':', "-");
     let cache_file = cache.map(|dir| dir.join(format!("{what}-{version}.jsonl")));
     if let Some(file) = &cache_file

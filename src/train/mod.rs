@@ -2,4 +2,5 @@
 //! `attr-eval train linker`. Inference never needs this module.
 
 pub mod linker;
+pub mod split;
 pub mod tagger;

@@ -24,6 +24,7 @@ use crate::model::bert::{
     BertOptions, LabelSet, Layer, Tag, Token, Window, plan_windows, rows_from_windows,
 };
 use crate::scoring::{PerScheme, Scorer, ScoringOptions, SpeakerMatch, aggregate};
+use crate::train::split::{self, Part};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_bert::bert::{BertConfig, BertEmbedding, BertEmbeddings, BertLayer};
 use std::collections::HashMap;
@@ -40,7 +41,11 @@ pub struct TrainOptions {
     /// The encoder folder (all-MiniLM-L6-v2: config.json, model.safetensors, vocab).
     pub base: PathBuf,
     pub train: String,
-    pub dev: String,
+    /// The dev dataset; `None` with `hold_out`: the held-out part of `train`.
+    pub dev: Option<String>,
+    /// `K/N`: the training articles in shard K of N are left out of training and are
+    /// the dev set ([`crate::train::split`]).
+    pub hold_out: Option<String>,
     pub out: PathBuf,
     pub epochs: usize,
     pub seed: i64,
@@ -385,19 +390,20 @@ pub(crate) fn progress(len: usize, what: &str) -> ProgressBar {
 fn encode_dataset(
     frozen: &Frozen,
     dataset: &Dataset,
+    part: &Part,
     limit: usize,
     overlap: usize,
     capacity: usize,
     what: &str,
 ) -> Result<Vec<Encoded>> {
     let total = if limit == 0 {
-        dataset.article_ids().len()
+        part.count(dataset)
     } else {
-        limit.min(dataset.article_ids().len())
+        limit.min(part.count(dataset))
     };
     let bar = progress(total, what);
     let mut out = Vec::with_capacity(total);
-    for article in dataset.articles().take(total) {
+    for article in split::articles(dataset, part).take(total) {
         out.push(frozen.encode(article?, capacity, overlap)?);
         bar.inc(1);
     }
@@ -544,8 +550,18 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
     }
     let frozen_layers = layers - options.trained_layers;
     let labels = tagger_labels();
+    let (train_part, held_out) = split::parts(options.hold_out.as_deref())?;
     let train_set = Dataset::open(&options.train)?;
-    let dev_set = Dataset::open(&options.dev)?;
+    let (dev_set, dev_part) = match &options.dev {
+        Some(dev) => (Dataset::open(dev)?, Part::All),
+        None if options.hold_out.is_some() => (Dataset::open(&options.train)?, held_out),
+        None => {
+            return Err(Error::Usage(
+                "train tagger: give --dev D, or --hold-out K/N to keep part of --train as dev"
+                    .into(),
+            ));
+        }
+    };
     let weights = read_tensors(&options.base.join("model.safetensors"))?;
     let frozen = Frozen::load(&options.base, &config, &weights, frozen_layers, pad_id)?;
     let prefix = frozen.prefix.len();
@@ -559,6 +575,7 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
     let train = encode_dataset(
         &frozen,
         &train_set,
+        &train_part,
         options.limit,
         0,
         capacity,
@@ -569,6 +586,7 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
     let dev = encode_dataset(
         &frozen,
         &dev_set,
+        &dev_part,
         0,
         inference.overlap,
         capacity,
@@ -674,7 +692,9 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
     let summary = serde_json::json!({
         "base": options.base,
         "train": options.train,
-        "dev": options.dev,
+        "train_articles": train_part.describe(),
+        "dev": options.dev.as_deref().unwrap_or(&options.train),
+        "dev_articles": dev_part.describe(),
         "seed": options.seed,
         "epochs": options.epochs,
         "learning_rate": options.learning_rate,
@@ -750,7 +770,8 @@ mod tests {
         TrainOptions {
             base: dir.join("base"),
             train: dir.join("train").display().to_string(),
-            dev: dir.join("dev").display().to_string(),
+            dev: Some(dir.join("dev").display().to_string()),
+            hold_out: None,
             out: dir.join(out),
             epochs: 2,
             seed: 5,
