@@ -454,6 +454,32 @@ pub fn link_learned(
         .collect()
 }
 
+/// The speaker each content would get when every content must have one (the speakers
+/// task, docs/tasks.md#speakers, where every given quote has a speaker): the candidate
+/// the linker scores highest, "no row" and the empty speaker set aside; `None` where no
+/// candidate is within reach. Each content comes with its span, trimmed.
+pub fn pick_speakers(
+    article: &Article,
+    spans: &[LayerSpan],
+    words: &[TokenPrediction],
+    max_distance: usize,
+    linker: &Linker,
+) -> Vec<(Span, Option<(Span, String)>)> {
+    content_options(article, spans, words, max_distance)
+        .into_iter()
+        .map(|options| {
+            let best = options
+                .candidates
+                .iter()
+                .zip(&options.features)
+                .map(|(candidate, x)| (candidate, linker.score(x)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(candidate, _)| (candidate.span, candidate.text.clone()));
+            (options.content, best)
+        })
+        .collect()
+}
+
 /// One content of a training article: its options and which of them are right.
 #[derive(Debug, Clone)]
 pub struct Example {
@@ -715,6 +741,26 @@ mod tests {
         // Nothing scoring above 0: "no row" wins.
         let linker = linker_with(&[("empty: bias", -1.0), ("candidate: tagged source", -1.0)]);
         assert!(link_learned(&article, &spans, &[], 300, &linker).is_empty());
+    }
+
+    #[test]
+    fn when_every_content_needs_a_speaker_the_best_candidate_is_picked_whatever_no_row_scores() {
+        let (article, spans) = tagged();
+        // Where link_learned would give no row, the speakers task still gets a speaker:
+        // the candidate the linker scores highest (Peskov, of the same sentence).
+        let linker = linker_with(&[
+            ("empty: bias", -1.0),
+            ("candidate: tagged source", -3.0),
+            ("candidate: same sentence", 1.0),
+        ]);
+        assert!(link_learned(&article, &spans, &[], 300, &linker).is_empty());
+        let picks = pick_speakers(&article, &spans, &[], 300, &linker);
+        assert_eq!(picks.len(), 1);
+        let (mention_span, mention) = picks[0].1.clone().expect("a candidate is in reach");
+        assert_eq!(mention, "Peskov");
+        assert_eq!(article.slice(mention_span), Some("Peskov"));
+        // Out of reach, nothing is picked.
+        assert_eq!(pick_speakers(&article, &spans, &[], 0, &linker)[0].1, None);
     }
 
     #[test]

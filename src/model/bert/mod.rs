@@ -6,6 +6,7 @@
 //! by the default build, which never needs libtorch.
 
 mod decode;
+mod given;
 mod labels;
 mod link;
 pub mod linker;
@@ -19,6 +20,7 @@ pub mod tagger;
 pub mod testing;
 
 pub use decode::{LayerSpan, TokenPrediction, decode_bio, tidy_contents, words};
+pub use given::answer_given;
 pub use labels::{LabelSet, Layer, Tag};
 pub use link::{link, quote_type};
 pub use linker::Linker;

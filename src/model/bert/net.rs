@@ -5,7 +5,7 @@ use super::{BertOptions, LabelSet, Token, Window, config_hash, file_sha256, plan
 use crate::attribution::{Attribution, Span};
 use crate::dataset::Article;
 use crate::error::{Error, Result};
-use crate::model::{Model, ModelError, ModelInfo, TimedPrediction};
+use crate::model::{Model, ModelError, ModelInfo, SpeakersRequest, TimedPrediction};
 use rust_bert::bert::{BertConfig, BertForTokenClassification};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -169,9 +169,27 @@ impl BertModel {
         })
     }
 
+    /// The windows the network reads for an article, in order: each window's token ids
+    /// without the special tokens [`BertModel::forward`] adds. What a throughput
+    /// measurement feeds the network, and another runtime must be fed to compare.
+    pub fn input_windows(&self, article: &Article) -> Result<Vec<Vec<i64>>, ModelError> {
+        let prepared = self.prepare(article)?;
+        Ok(prepared
+            .windows
+            .iter()
+            .map(|w| prepared.ids[w.start..w.end].to_vec())
+            .collect())
+    }
+
+    /// The ids the tokenizer puts before and after each window ([CLS], [SEP]) and the
+    /// padding id, as [`BertModel::forward`] lays a batch out.
+    pub fn special_ids(&self) -> (&[i64], &[i64], i64) {
+        (&self.prefix, &self.suffix, self.pad_id)
+    }
+
     /// One forward pass over a batch of windows (token ids without special tokens);
     /// returns the class probabilities of each window's tokens.
-    fn forward(&self, windows: &[&[i64]]) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
+    pub fn forward(&self, windows: &[&[i64]]) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
         let longest = windows.iter().map(|w| w.len()).max().unwrap_or(0);
         let width = self.prefix.len() + longest + self.suffix.len();
         let mut ids = Vec::with_capacity(windows.len() * width);
@@ -263,6 +281,45 @@ impl Model for BertModel {
             latency_ms,
             cpu_s: None,
         })
+        .collect()
+    }
+
+    fn attribute(
+        &self,
+        article: &Article,
+        request: &SpeakersRequest,
+    ) -> Result<Vec<Attribution>, ModelError> {
+        self.attribute_batch(std::slice::from_ref(article), std::slice::from_ref(request))
+            .pop()
+            .map(|p| p.result)
+            .unwrap_or_else(|| Err(ModelError::new("no prediction")))
+    }
+
+    /// The given quotes in place of the tagger's own contents, each linked to a source
+    /// of the tagger's ([`super::answer_given`]), batched as `predict_batch` is.
+    fn attribute_batch(
+        &self,
+        articles: &[Article],
+        requests: &[SpeakersRequest],
+    ) -> Vec<TimedPrediction> {
+        self.run_batch(articles, |_, prepared, probabilities| {
+            super::tag_words(
+                &prepared.tokens,
+                &prepared.windows,
+                probabilities,
+                &self.labels,
+            )
+        })
+        .into_iter()
+        .zip(articles.iter().zip(requests))
+        .map(
+            |((words, latency_ms), (article, request))| TimedPrediction {
+                result: words
+                    .map(|words| super::answer_given(article, &words, request, &self.options)),
+                latency_ms,
+                cpu_s: None,
+            },
+        )
         .collect()
     }
 }

@@ -7,7 +7,7 @@
 //! the fullest name the article uses ([`speakers`]). Everything is searched in bytes
 //! and reported in code points.
 
-mod cast;
+pub(crate) mod cast;
 pub mod cues;
 mod described;
 mod dialogue;
