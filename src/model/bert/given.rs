@@ -4,9 +4,10 @@
 //! and the mention is named as the cast names it.
 //!
 //! Naming is the only part not learned: a name goes to the cast member it fits (the most
-//! recently answered of several), and a pronoun to the most recently answered character
-//! whose gender fits ("I" to the cast's narrator). Without a cast the mention's own
-//! words are the answer, as in `extract`.
+//! recently answered of several), and a pronoun to the character of its gender the text
+//! named last before it (a capitalized word or title and name that fits one cast member
+//! only), else to the most recently answered one of its gender ("I" to the cast's
+//! narrator). Without a cast the mention's own words are the answer, as in `extract`.
 
 use super::decode::{LayerSpan, TokenPrediction};
 use super::labels::Layer;
@@ -14,7 +15,7 @@ use super::{BertOptions, link, linker, spans_from_words};
 use crate::attribution::{Attribution, Span};
 use crate::dataset::Article;
 use crate::model::SpeakersRequest;
-use crate::model::rules::cast::{Cast, Gender};
+use crate::model::rules::cast::{Cast, Gender, is_title};
 
 /// One answer per given quote, in the request's order; a quote with no candidate in
 /// reach gets no answer.
@@ -37,6 +38,7 @@ pub fn answer_given(
     let picks = picks(article, &spans, words, options);
 
     let mut cast = Cast::from_members(&request.cast);
+    let named = named_in_text(article, words, &cast);
     let mut answered: Vec<usize> = Vec::new();
     request
         .quotes
@@ -47,7 +49,9 @@ pub fn answer_given(
                 .iter()
                 .find(|(content, _)| content.overlaps(&span))
                 .and_then(|(_, pick)| pick.clone())?;
-            let speaker = match name_of(&mut cast, &mention, &answered) {
+            let before = named.partition_point(|(at, _)| *at < mention_span.start);
+            let recent: Vec<usize> = named[..before].iter().map(|(_, c)| *c).collect();
+            let speaker = match name_of(&mut cast, &mention, &recent, &answered) {
                 Some(character) => {
                     answered.retain(|&c| c != character);
                     answered.push(character);
@@ -89,9 +93,43 @@ fn picks(
     }
 }
 
+/// Where the text names one cast member for certain, in text order: a capitalized word
+/// that is not a title, with the title before it if there is one ("Miss Woodhouse"),
+/// whose cast candidates are exactly one character.
+fn named_in_text(article: &Article, words: &[TokenPrediction], cast: &Cast) -> Vec<(usize, usize)> {
+    if cast.characters.is_empty() {
+        return Vec::new();
+    }
+    let texts: Vec<&str> = words
+        .iter()
+        .map(|w| article.slice(w.span).unwrap_or(""))
+        .collect();
+    let mut out = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let capitalized = text.chars().next().is_some_and(char::is_uppercase);
+        let lower = text.trim_end_matches('.').to_lowercase();
+        if !capitalized || text.chars().count() < 2 || is_title(&lower) {
+            continue;
+        }
+        let title = i
+            .checked_sub(1)
+            .map(|p| texts[p])
+            .filter(|t| is_title(&t.trim_end_matches('.').to_lowercase()));
+        let name = match title {
+            Some(title) => format!("{title} {text}"),
+            None => text.to_string(),
+        };
+        if let [character] = cast.candidates(&name)[..] {
+            out.push((words[i].span.start, character));
+        }
+    }
+    out
+}
+
 /// The cast member a mention names: for a name, the one it fits (the most recently
-/// answered of several); for a pronoun, the most recently answered one of its gender.
-fn name_of(cast: &mut Cast, mention: &str, answered: &[usize]) -> Option<usize> {
+/// answered of several); for a pronoun, the one of its gender named last in the text
+/// before it (`recent`, in text order), else the most recently answered one.
+fn name_of(cast: &mut Cast, mention: &str, recent: &[usize], answered: &[usize]) -> Option<usize> {
     if cast.characters.is_empty() {
         return None;
     }
@@ -104,11 +142,13 @@ fn name_of(cast: &mut Cast, mention: &str, answered: &[usize]) -> Option<usize> 
         _ => None,
     };
     if let Some(gender) = pronoun_gender {
-        return answered
+        let fits = |c: &usize| cast.characters[*c].gender().fits(gender);
+        return recent
             .iter()
             .rev()
             .copied()
-            .find(|&c| cast.characters[c].gender().fits(gender));
+            .find(fits)
+            .or_else(|| answered.iter().rev().copied().find(fits));
     }
     let candidates = cast.candidates(mention);
     answered
@@ -208,23 +248,25 @@ mod tests {
         assert_eq!(answers.len(), 2, "{answers:?}");
         assert_eq!(answers[0].speaker, "Emma Woodhouse");
         assert_eq!(answers[0].quote_span, Some(request.quotes[0].span()));
-        // "he" is the most recent answered character who may be "he": none has been
-        // answered but Emma, whose gender ("Miss") does not fit, so the mention stays.
+        // "he": the last character the text named before it who may be "he".
         assert_eq!(answers[1].speaker_mention.as_deref(), Some("he"));
-        assert_ne!(answers[1].speaker, "Emma Woodhouse");
+        assert_eq!(answers[1].speaker, "George Knightley");
     }
 
     #[test]
-    fn a_pronoun_goes_to_the_last_answered_character_of_its_gender() {
+    fn a_pronoun_goes_to_the_last_named_then_the_last_answered_character_of_its_gender() {
         let mut cast = Cast::from_members(&given(&Article::new("a", "x"), &[]).cast);
         let emma = cast.candidates("Emma")[0];
         let knightley = cast.candidates("Mr. Knightley")[0];
+        let answered = [knightley, emma];
+        assert_eq!(name_of(&mut cast, "he", &[], &answered), Some(knightley));
+        assert_eq!(name_of(&mut cast, "she", &[], &answered), Some(emma));
+        // The text's last fitting name comes before the answers.
         assert_eq!(
-            name_of(&mut cast, "he", &[knightley, emma]),
-            Some(knightley)
+            name_of(&mut cast, "she", &[emma, knightley], &[]),
+            Some(emma)
         );
-        assert_eq!(name_of(&mut cast, "she", &[knightley, emma]), Some(emma));
-        assert_eq!(name_of(&mut cast, "Emma", &[]), Some(emma));
-        assert_eq!(name_of(&mut cast, "the stranger", &[]), None);
+        assert_eq!(name_of(&mut cast, "Emma", &[], &[]), Some(emma));
+        assert_eq!(name_of(&mut cast, "the stranger", &[], &[]), None);
     }
 }

@@ -100,7 +100,7 @@ fn name_tokens(name: &str) -> Vec<String> {
         .collect()
 }
 
-fn is_title(lower: &str) -> bool {
+pub fn is_title(lower: &str) -> bool {
     gender_of_word(lower) != Gender::Unknown
         || matches!(
             lower,
