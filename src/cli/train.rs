@@ -47,6 +47,15 @@ fn linker(args: crate::cli::args::TrainLinkerArgs) -> Result<i32> {
             f1(dev.hand_written_pair_f1),
             f1(dev.learned_pair_f1)
         );
+        let floors: Vec<String> = dev
+            .learned_by_confidence_floor
+            .iter()
+            .map(|s| format!("{} {}", s.floor, f1(s.pair_f1)))
+            .collect();
+        println!(
+            "dev pair F1 of the fitted linker by content-confidence floor: {}",
+            floors.join(", ")
+        );
     }
     println!(
         "wrote {}",

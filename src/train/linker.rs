@@ -63,7 +63,20 @@ pub struct DevComparison {
     /// Overlap-scheme pair F1 in mention mode, all types, τ = 0.5.
     pub hand_written_pair_f1: Option<f64>,
     pub learned_pair_f1: Option<f64>,
+    /// The fitted linker's pair F1 with other floors of the content confidence
+    /// (`min_content_confidence`, applied after fitting), to check the shipped floor on dev.
+    pub learned_by_confidence_floor: Vec<FloorScore>,
 }
+
+/// Pair F1 at one content-confidence floor.
+#[derive(Debug, Clone, Serialize)]
+pub struct FloorScore {
+    pub floor: f32,
+    pub pair_f1: Option<f64>,
+}
+
+/// The floors `compare_on_dev` tries beside the shipped one.
+const CONFIDENCE_FLOORS: [f32; 6] = [0.0, 0.4, 0.5, 0.6, 0.7, 0.8];
 
 #[derive(Serialize)]
 struct LinkerFile<'a> {
@@ -144,19 +157,30 @@ fn compare_on_dev(
         linker: Some(linker.clone()),
         ..tagger_options()
     };
-    let mut f1 = [None; 2];
-    for (slot, options) in f1.iter_mut().zip([&hand_written, &learned]) {
+    let pair_f1 = |options: &crate::model::bert::BertOptions| -> Result<Option<f64>> {
         let mut scores = Vec::with_capacity(words.len());
         for (article, words) in words {
             let rows = rows_from_words(article, words, options);
             scores.push(scorer.score_article(article, &dev.gold_for(&article.id)?, &rows)?);
         }
-        *slot = aggregate(&scores, &scoring).scores.overlap.pair.f1;
+        Ok(aggregate(&scores, &scoring).scores.overlap.pair.f1)
+    };
+    let mut by_floor = Vec::with_capacity(CONFIDENCE_FLOORS.len());
+    for floor in CONFIDENCE_FLOORS {
+        let options = crate::model::bert::BertOptions {
+            min_content_confidence: floor,
+            ..learned.clone()
+        };
+        by_floor.push(FloorScore {
+            floor,
+            pair_f1: pair_f1(&options)?,
+        });
     }
     Ok(DevComparison {
         articles: words.len(),
-        hand_written_pair_f1: f1[0],
-        learned_pair_f1: f1[1],
+        hand_written_pair_f1: pair_f1(&hand_written)?,
+        learned_pair_f1: pair_f1(&learned)?,
+        learned_by_confidence_floor: by_floor,
     })
 }
 
