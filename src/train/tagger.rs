@@ -693,7 +693,7 @@ pub fn train_tagger(options: &TrainOptions) -> Result<TrainReport> {
         "base": options.base,
         "train": options.train,
         "train_articles": train_part.describe(),
-        "dev": options.dev.as_deref().unwrap_or(&options.train),
+        "dev_dataset": options.dev.as_deref().unwrap_or(&options.train),
         "dev_articles": dev_part.describe(),
         "seed": options.seed,
         "epochs": options.epochs,
