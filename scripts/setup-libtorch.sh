@@ -15,8 +15,19 @@
 #   .libtorch/minilm       -> the MiniLM model folder (config.json, model.safetensors, ...)
 #   .libtorch/env.sh       `source` it before `cargo build/test --features bert`
 #
+# With --python-bench it also installs Python transformers into the venv, with the CUDA
+# libraries Python's `import torch` loads (Rust never does; about 2.5 GB more), for
+# scripts/tagger-python-speed.py. Nothing else needs them.
+#
 # Idempotent: a second run only checks and re-creates links.
 set -euo pipefail
+python_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --python-bench) python_bench=1 ;;
+    *) echo "usage: $0 [--python-bench]" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 root=$(pwd)
 venv="$root/.venv"
@@ -51,6 +62,15 @@ if [ ${#to_install[@]} -gt 0 ]; then
   "${pip[@]}" install --no-deps "${to_install[@]}"
 else
   echo "== python packages already installed"
+fi
+if [ "$python_bench" -eq 1 ]; then
+  echo "== pip install transformers and the CUDA libraries Python's torch loads (--python-bench)"
+  "${pip[@]}" install "transformers==4.46.3" typing_extensions sympy networkx jinja2 fsspec \
+    filelock numpy
+  "${pip[@]}" install --no-deps nvidia-nvtx-cu12==12.1.105 nvidia-cudnn-cu12==9.1.0.70 \
+    nvidia-cublas-cu12==12.1.3.1 nvidia-cusparse-cu12==12.1.0.106 nvidia-cufft-cu12==11.0.2.54 \
+    nvidia-curand-cu12==10.3.2.106 nvidia-nccl-cu12==2.20.5 nvidia-cusolver-cu12==11.4.5.107 \
+    nvidia-nvjitlink-cu12==12.1.105 nvidia-cuda-nvrtc-cu12==12.1.105
 fi
 
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
