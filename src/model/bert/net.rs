@@ -683,6 +683,47 @@ mod tests {
     }
 
     #[test]
+    fn in_the_speakers_task_answers_carry_the_given_quotes_and_batching_changes_nothing() {
+        use crate::model::{GivenQuote, SpeakersRequest};
+        let (_dir, model) = tiny(&TinyModel::default());
+        let article = Article::new("a1", TEXT);
+        let quote = "“We will not yield,”";
+        let byte = TEXT.find(quote).unwrap();
+        let span = article.span_of_bytes(byte..byte + quote.len()).unwrap();
+        let request = SpeakersRequest {
+            quotes: vec![GivenQuote {
+                quote_id: "q0".into(),
+                start: span.start,
+                end: span.end,
+                quote: quote.into(),
+            }],
+            cast: Vec::new(),
+        };
+        let empty = SpeakersRequest {
+            quotes: Vec::new(),
+            cast: Vec::new(),
+        };
+        let articles = [
+            article.clone(),
+            Article::new("short", "He said it is over."),
+        ];
+        let batched = model.attribute_batch(&articles, &[request.clone(), empty]);
+        assert_eq!(batched.len(), 2);
+        let answers = batched[0].result.clone().unwrap();
+        assert_eq!(answers, model.attribute(&article, &request).unwrap());
+        assert!(batched[1].result.as_ref().unwrap().is_empty());
+        // The seeded random model tags sources enough for the quote to get a candidate.
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        for answer in &answers {
+            assert_eq!(answer.quote_span, Some(span));
+            assert_eq!(answer.quote, quote);
+            let mention = answer.mention_span.expect("an answer names its mention");
+            assert_eq!(article.slice(mention), answer.speaker_mention.as_deref());
+            assert!(!mention.overlaps(&span), "the speaker is outside the quote");
+        }
+    }
+
+    #[test]
     fn a_constant_content_model_yields_one_quote_across_all_windows() {
         let spec = TinyModel {
             constant_tag: Some(Tag::Inside(Layer::Content)),
