@@ -106,9 +106,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sum();
 
     if let Some(dir) = &args.python {
+        let (Some(encoder), Some(head)) = (
+            attr_eval::model::tagger_encoder(),
+            attr_eval::model::tagger_head(),
+        ) else {
+            return Err("the tagger loaded, so its encoder and weights exist".into());
+        };
         attr_eval::model::bert::tagger::assemble(
-            std::path::Path::new(".libtorch/minilm"),
-            std::path::Path::new("models/tagger/tagger.safetensors"),
+            &encoder,
+            &head.join(attr_eval::model::bert::tagger::TRAINED_WEIGHTS),
             &dir.join("model"),
         )?;
         let path = dir.join("windows.json");

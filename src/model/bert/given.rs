@@ -37,7 +37,7 @@ pub fn answer_given(
     spans.sort_by_key(|s| (s.span.start, s.span.end));
     let picks = picks(article, &spans, words, options);
 
-    let mut cast = Cast::from_members(&request.cast);
+    let cast = Cast::from_members(&request.cast);
     let named = named_in_text(article, words, &cast);
     let mut answered: Vec<usize> = Vec::new();
     request
@@ -50,8 +50,7 @@ pub fn answer_given(
                 .find(|(content, _)| content.overlaps(&span))
                 .and_then(|(_, pick)| pick.clone())?;
             let before = named.partition_point(|(at, _)| *at < mention_span.start);
-            let recent: Vec<usize> = named[..before].iter().map(|(_, c)| *c).collect();
-            let speaker = match name_of(&mut cast, &mention, &recent, &answered) {
+            let speaker = match name_of(&cast, &mention, &named[..before], &answered) {
                 Some(character) => {
                     answered.retain(|&c| c != character);
                     answered.push(character);
@@ -128,8 +127,14 @@ fn named_in_text(article: &Article, words: &[TokenPrediction], cast: &Cast) -> V
 
 /// The cast member a mention names: for a name, the one it fits (the most recently
 /// answered of several); for a pronoun, the one of its gender named last in the text
-/// before it (`recent`, in text order), else the most recently answered one.
-fn name_of(cast: &mut Cast, mention: &str, recent: &[usize], answered: &[usize]) -> Option<usize> {
+/// before it (`recent`: positions and characters, in text order), else the most recently
+/// answered one.
+fn name_of(
+    cast: &Cast,
+    mention: &str,
+    recent: &[(usize, usize)],
+    answered: &[usize],
+) -> Option<usize> {
     if cast.characters.is_empty() {
         return None;
     }
@@ -146,7 +151,7 @@ fn name_of(cast: &mut Cast, mention: &str, recent: &[usize], answered: &[usize])
         return recent
             .iter()
             .rev()
-            .copied()
+            .map(|&(_, c)| c)
             .find(fits)
             .or_else(|| answered.iter().rev().copied().find(fits));
     }
@@ -255,18 +260,16 @@ mod tests {
 
     #[test]
     fn a_pronoun_goes_to_the_last_named_then_the_last_answered_character_of_its_gender() {
-        let mut cast = Cast::from_members(&given(&Article::new("a", "x"), &[]).cast);
+        let cast = Cast::from_members(&given(&Article::new("a", "x"), &[]).cast);
         let emma = cast.candidates("Emma")[0];
         let knightley = cast.candidates("Mr. Knightley")[0];
         let answered = [knightley, emma];
-        assert_eq!(name_of(&mut cast, "he", &[], &answered), Some(knightley));
-        assert_eq!(name_of(&mut cast, "she", &[], &answered), Some(emma));
+        assert_eq!(name_of(&cast, "he", &[], &answered), Some(knightley));
+        assert_eq!(name_of(&cast, "she", &[], &answered), Some(emma));
         // The text's last fitting name comes before the answers.
-        assert_eq!(
-            name_of(&mut cast, "she", &[emma, knightley], &[]),
-            Some(emma)
-        );
-        assert_eq!(name_of(&mut cast, "Emma", &[], &[]), Some(emma));
-        assert_eq!(name_of(&mut cast, "the stranger", &[], &[]), None);
+        let named = [(0, emma), (10, knightley)];
+        assert_eq!(name_of(&cast, "she", &named, &[]), Some(emma));
+        assert_eq!(name_of(&cast, "Emma", &[], &[]), Some(emma));
+        assert_eq!(name_of(&cast, "the stranger", &[], &[]), None);
     }
 }

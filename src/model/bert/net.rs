@@ -302,25 +302,18 @@ impl Model for BertModel {
         articles: &[Article],
         requests: &[SpeakersRequest],
     ) -> Vec<TimedPrediction> {
-        self.run_batch(articles, |_, prepared, probabilities| {
-            super::tag_words(
-                &prepared.tokens,
-                &prepared.windows,
-                probabilities,
-                &self.labels,
+        self.tag_timed(articles)
+            .into_iter()
+            .zip(articles.iter().zip(requests))
+            .map(
+                |((words, latency_ms), (article, request))| TimedPrediction {
+                    result: words
+                        .map(|words| super::answer_given(article, &words, request, &self.options)),
+                    latency_ms,
+                    cpu_s: None,
+                },
             )
-        })
-        .into_iter()
-        .zip(articles.iter().zip(requests))
-        .map(
-            |((words, latency_ms), (article, request))| TimedPrediction {
-                result: words
-                    .map(|words| super::answer_given(article, &words, request, &self.options)),
-                latency_ms,
-                cpu_s: None,
-            },
-        )
-        .collect()
+            .collect()
     }
 }
 
@@ -331,6 +324,17 @@ impl BertModel {
         &self,
         articles: &[Article],
     ) -> Vec<Result<Vec<super::TokenPrediction>, ModelError>> {
+        self.tag_timed(articles)
+            .into_iter()
+            .map(|(result, _)| result)
+            .collect()
+    }
+
+    /// [`BertModel::tag_batch`] with each article's latency in milliseconds.
+    fn tag_timed(
+        &self,
+        articles: &[Article],
+    ) -> Vec<(Result<Vec<super::TokenPrediction>, ModelError>, f64)> {
         self.run_batch(articles, |_, prepared, probabilities| {
             super::tag_words(
                 &prepared.tokens,
@@ -339,9 +343,6 @@ impl BertModel {
                 &self.labels,
             )
         })
-        .into_iter()
-        .map(|(result, _)| result)
-        .collect()
     }
 
     /// Runs every window of `articles` through the network, `batch_size` windows per
